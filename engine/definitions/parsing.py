@@ -1,0 +1,232 @@
+"""Turning a set of uploaded .bpmn/.dmn files into process specs, or into a list of problems.
+
+Nothing is deployed from a set that has any problem. The checks, in order: each file is read
+without trust (`xml_guard`), elements sqflow cannot execute are listed, the BPMN 2.0 XSD is
+applied (every error, with line and element id), SpiffWorkflow builds the specs, and every
+script, condition and timer expression is compiled by the sandbox.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+from lxml import etree
+from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
+from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+
+from ..errors import DefinitionError, DefinitionProblem, UnsupportedElementsError
+from ..scripting import check_script
+from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    name: str
+    content: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.content).hexdigest()
+
+
+@dataclass
+class ParsedProcess:
+    process_id: str
+    name: str
+    spec: BpmnProcessSpec
+    embedded_specs: dict[str, BpmnProcessSpec]
+    calls: list[str]
+    files: list[SourceFile]
+    content_hash: str = ""
+    user_tasks: list[dict] = field(default_factory=list)
+
+
+_FLOW_NODES = {
+    "task", "userTask", "manualTask", "scriptTask", "serviceTask", "sendTask", "receiveTask",
+    "businessRuleTask", "subProcess", "adHocSubProcess", "transaction", "callActivity", "startEvent",
+    "endEvent", "intermediateCatchEvent", "intermediateThrowEvent", "boundaryEvent", "exclusiveGateway",
+    "inclusiveGateway", "parallelGateway", "eventBasedGateway", "complexGateway", "callChoreography",
+    "choreographyTask", "subChoreography", "implicitThrowEvent",
+}
+_SUPPORTED_EVENTS = {
+    "timerEventDefinition", "messageEventDefinition", "signalEventDefinition", "errorEventDefinition",
+    "escalationEventDefinition", "cancelEventDefinition", "terminateEventDefinition",
+    "conditionalEventDefinition",
+}
+
+
+def _supported_flow_nodes() -> set[str]:
+    tags = set(SpiffBpmnParser.PARSER_CLASSES) | set(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)
+    return {etree.QName(t).localname for t in tags if etree.QName(t).namespace == BPMN_NS}
+
+
+SUPPORTED_FLOW_NODES = frozenset(_supported_flow_nodes())
+
+
+def unsupported_elements(name: str, tree: etree._ElementTree) -> list[DefinitionProblem]:
+    problems = []
+    for element in tree.iter(f"{{{BPMN_NS}}}*"):
+        local = etree.QName(element).localname
+        unsupported = (local in _FLOW_NODES and local not in SUPPORTED_FLOW_NODES) or (
+            local.endswith("EventDefinition") and local not in _SUPPORTED_EVENTS)
+        if unsupported:
+            element_id = element.get("id") or element_id_at(tree, element.sourceline)
+            problems.append(DefinitionProblem(
+                name, f"bpmn:{local} is not supported by sqflow", line=element.sourceline,
+                element_id=element_id))
+    return problems
+
+
+def _xsd_problems(name: str, tree: etree._ElementTree) -> list[DefinitionProblem]:
+    VALIDATOR.preprocess(tree)
+    schema = VALIDATOR.validator
+    if schema.validate(tree):
+        return []
+    return [
+        DefinitionProblem(name, error.message, line=error.line, element_id=element_id_at(tree, error.line))
+        for error in schema.error_log
+    ]
+
+
+def _problem_from_spiff(exc: Exception, trees: dict[str, etree._ElementTree], default_file: str) -> DefinitionProblem:
+    file_name = getattr(exc, "file_name", "") or default_file
+    element_id = getattr(exc, "id", "") or None
+    line = getattr(exc, "line_number", "") or None
+    tree = trees.get(file_name)
+    if line is None and element_id and tree is not None:
+        found = tree.xpath("//*[@id=$id]", id=element_id)
+        line = found[0].sourceline if found else None
+    message = str(exc) if isinstance(exc, ValidationException) else f"cannot be parsed ({type(exc).__name__}: {exc})"
+    return DefinitionProblem(file_name, message, line=line, element_id=element_id)
+
+
+def _script_problems(spec: BpmnProcessSpec, file_name: str) -> list[DefinitionProblem]:
+    problems = []
+
+    def check(task_spec, source, mode, what):
+        if source:
+            objection = check_script(source, mode)
+            if objection:
+                problems.append(DefinitionProblem(
+                    file_name, f"{what}: {objection}", element_id=getattr(task_spec, "bpmn_id", None) or task_spec.name))
+
+    for task_spec in spec.task_specs.values():
+        check(task_spec, getattr(task_spec, "script", None), "exec", "script")
+        check(task_spec, getattr(task_spec, "prescript", None), "exec", "pre-script")
+        check(task_spec, getattr(task_spec, "postscript", None), "exec", "post-script")
+        for condition, target in getattr(task_spec, "cond_task_specs", None) or []:
+            if condition is not None:
+                check(task_spec, condition.args[0], "eval", f"condition to {target}")
+        event = getattr(task_spec, "event_definition", None)
+        check(task_spec, getattr(event, "expression", None), "eval", "event expression")
+    return problems
+
+
+def _embedded_and_calls(parser: SpiffBpmnParser, spec: BpmnProcessSpec,
+                        embedded: dict[str, BpmnProcessSpec], calls: list[str]) -> None:
+    for task_spec in spec.task_specs.values():
+        if isinstance(task_spec, CallActivity):
+            if task_spec.spec not in calls:
+                calls.append(task_spec.spec)
+        elif isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in embedded:
+            embedded[task_spec.spec] = parser.get_spec(task_spec.spec)
+            _embedded_and_calls(parser, embedded[task_spec.spec], embedded, calls)
+
+
+def _decision_refs(process: etree._Element) -> set[str]:
+    refs = set()
+    for task in process.iter(f"{{{BPMN_NS}}}businessRuleTask"):
+        refs.update(t.strip() for t in task.xpath(".//*[local-name()='calledDecisionId']/text()"))
+        refs.update(v for k, v in task.attrib.items() if k.endswith("decisionRef"))
+    return refs
+
+
+def _user_tasks(spec: BpmnProcessSpec) -> list[dict]:
+    rows = []
+    for task_spec in spec.task_specs.values():
+        if getattr(task_spec, "manual", False):
+            props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
+            rows.append({"id": task_spec.name, "name": task_spec.bpmn_name, "lane": task_spec.lane,
+                         "form": props.get("formJsonSchemaFilename"),
+                         "instructions": getattr(task_spec, "extensions", {}).get("instructionsForEndUser")})
+    return rows
+
+
+def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
+    """Parse and check a deployment; raises DefinitionError listing every problem found."""
+    if not files:
+        raise DefinitionError(DefinitionProblem("<deployment>", "no files given"))
+    problems: list[DefinitionProblem] = []
+    trees: dict[str, etree._ElementTree] = {}
+    kinds: dict[str, str] = {}
+    for source in files:
+        try:
+            tree = parse_untrusted(source.name, source.content, max_bytes)
+        except DefinitionError as exc:
+            problems.extend(exc.problems)
+            continue
+        kind = document_kind(tree)
+        if kind == "unknown":
+            problems.append(DefinitionProblem(source.name, "not a BPMN 2.0 or DMN document (root element "
+                                              f"{tree.getroot().tag!r})", line=1))
+            continue
+        trees[source.name], kinds[source.name] = tree, kind
+    if problems:
+        raise DefinitionError(problems)
+
+    unsupported = [p for name, tree in trees.items() if kinds[name] == "bpmn" for p in unsupported_elements(name, tree)]
+    if unsupported:
+        raise UnsupportedElementsError(unsupported)
+    for name, tree in trees.items():
+        if kinds[name] == "bpmn":
+            problems.extend(_xsd_problems(name, tree))
+    if problems:
+        raise DefinitionError(problems)
+
+    parser = SpiffBpmnParser()
+    by_name = {f.name: f for f in files}
+    try:
+        for name, tree in trees.items():
+            if kinds[name] == "dmn":
+                parser.add_dmn_xml(tree.getroot(), filename=name)
+        for name, tree in trees.items():
+            if kinds[name] == "bpmn":
+                parser.add_bpmn_xml(tree, filename=name)
+    except Exception as exc:  # the parser raises many types on odd input; each becomes a problem
+        raise DefinitionError(_problem_from_spiff(exc, trees, files[0].name)) from None
+
+    decision_files = {did: p.filename for did, p in parser.dmn_parsers.items()}
+    executable = parser.get_process_ids()
+    if not executable and any(k == "bpmn" for k in kinds.values()):
+        raise DefinitionError(DefinitionProblem(
+            next(n for n, k in kinds.items() if k == "bpmn"),
+            "no executable process: set isExecutable=\"true\" on the process to deploy"))
+
+    parsed = []
+    for process_id in executable:
+        process_parser = parser.get_process_parser(process_id)
+        file_name = process_parser.filename
+        try:
+            spec = parser.get_spec(process_id)
+            embedded: dict[str, BpmnProcessSpec] = {}
+            calls: list[str] = []
+            _embedded_and_calls(parser, spec, embedded, calls)
+        except Exception as exc:
+            problems.append(_problem_from_spiff(exc, trees, file_name))
+            continue
+        for each in [spec, *embedded.values()]:
+            problems.extend(_script_problems(each, file_name))
+        dmn_names = sorted({decision_files[d] for d in _decision_refs(process_parser.node) if d in decision_files})
+        used = [by_name[file_name], *(by_name[n] for n in dmn_names)]
+        digest = hashlib.sha256()
+        for source in used:
+            digest.update(source.sha256.encode())
+        parsed.append(ParsedProcess(
+            process_id=process_id, name=spec.description or process_id, spec=spec,
+            embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
+            user_tasks=_user_tasks(spec)))
+    if problems:
+        raise DefinitionError(problems)
+    return parsed

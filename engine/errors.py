@@ -1,0 +1,114 @@
+"""Every error sqflow raises on purpose derives from `SqflowError`.
+
+The tree (only `web/` and `cli/` translate these into HTTP statuses or exit codes)::
+
+    SqflowError
+    ├── ConfigurationError          a setting is missing or malformed
+    ├── DatabaseUnavailable         the database cannot be reached
+    ├── DefinitionError             a diagram cannot be deployed
+    │   ├── UnsafeXmlError          DTDs, entities, external references, oversized files
+    │   ├── UnsupportedElementsError  elements sqflow does not execute
+    │   └── ScriptPolicyError       a script or expression breaks the sandbox rules
+    ├── NotFoundError
+    │   ├── ProcessNotFound
+    │   ├── InstanceNotFound
+    │   └── TaskNotFound
+    ├── InvalidInputError           caller data that is not acceptable (bad JSON, wrong shape)
+    └── StateError                  the action does not fit the current state
+        ├── ConflictError           another writer changed the instance first
+        ├── TaskNotOpen             the task is already completed or cancelled
+        └── InstanceNotActive       suspended, terminated, completed, or in error
+
+A `DefinitionError` carries the problems it found as `DefinitionProblem` rows (file, line,
+element id, message), so a designer sees every problem at once.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class SqflowError(Exception):
+    """Base of every error sqflow raises on purpose."""
+
+
+class ConfigurationError(SqflowError):
+    pass
+
+
+class DatabaseUnavailable(SqflowError):
+    pass
+
+
+@dataclass(frozen=True)
+class DefinitionProblem:
+    file: str
+    message: str
+    line: int | None = None
+    element_id: str | None = None
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.line is not None:
+            where += f":{self.line}"
+        if self.element_id:
+            where += f" [{self.element_id}]"
+        return f"{where}: {self.message}"
+
+
+class DefinitionError(SqflowError):
+    def __init__(self, problems: list[DefinitionProblem] | DefinitionProblem):
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+
+class UnsafeXmlError(DefinitionError):
+    pass
+
+
+class UnsupportedElementsError(DefinitionError):
+    pass
+
+
+class ScriptPolicyError(DefinitionError):
+    """Raised at deploy time with problems, and at run time with a plain message."""
+
+    def __init__(self, problems: list[DefinitionProblem] | DefinitionProblem | str):
+        if isinstance(problems, str):
+            problems = DefinitionProblem(file="<script>", message=problems)
+        super().__init__(problems)
+
+
+class NotFoundError(SqflowError):
+    pass
+
+
+class ProcessNotFound(NotFoundError):
+    pass
+
+
+class InstanceNotFound(NotFoundError):
+    pass
+
+
+class TaskNotFound(NotFoundError):
+    pass
+
+
+class InvalidInputError(SqflowError):
+    pass
+
+
+class StateError(SqflowError):
+    pass
+
+
+class ConflictError(StateError):
+    pass
+
+
+class TaskNotOpen(StateError):
+    pass
+
+
+class InstanceNotActive(StateError):
+    pass
