@@ -72,12 +72,15 @@ class ProcessInstance(Base):
     started_at: Mapped[datetime]
     ended_at: Mapped[datetime | None]
     updated_at: Mapped[datetime]
-    revision: Mapped[int]
+    revision: Mapped[int] = mapped_column(Integer)
     serializer_version: Mapped[str] = mapped_column(String(20))
     workflow_state: Mapped[str] = mapped_column(Text)
     called_definitions: Mapped[dict[str, Any]]
     error_task: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
+
+    # Optimistic locking: every UPDATE checks and bumps the revision, so of two writers only one wins.
+    __mapper_args__ = {"version_id_col": revision}
 
 
 class HumanTask(Base):

@@ -1,0 +1,180 @@
+"""Versioned process definitions: deploy, look up, and restore specs (parsed once, cached)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from threading import Lock
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
+
+from ..clock import Clock
+from ..errors import ConflictError, DefinitionError, DefinitionProblem, ProcessNotFound
+from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition
+from ..runtime.codec import StateCodec
+from .parsing import ParsedProcess, SourceFile, parse_files
+
+
+@dataclass(frozen=True)
+class DeployOutcome:
+    process_id: str
+    version: int
+    definition_id: int
+    changed: bool
+
+    def describe(self) -> str:
+        if self.changed:
+            return f"{self.process_id}: deployed version {self.version}"
+        return f"{self.process_id}: unchanged, version {self.version} is identical (nothing deployed)"
+
+
+@dataclass(frozen=True)
+class LoadedSpecs:
+    spec: BpmnProcessSpec
+    embedded: dict[str, BpmnProcessSpec]
+
+
+class DefinitionRepository:
+    def __init__(self, codec: StateCodec, clock: Clock, max_diagram_bytes: int):
+        self._codec = codec
+        self._clock = clock
+        self._max_bytes = max_diagram_bytes
+        self._specs: dict[int, LoadedSpecs] = {}
+        self._lock = Lock()
+
+    def validate(self, files: list[SourceFile]) -> list[ParsedProcess]:
+        return parse_files(files, self._max_bytes)
+
+    def deploy(self, session: Session, files: list[SourceFile], deployed_by: str) -> list[DeployOutcome]:
+        parsed = self.validate(files)
+        if not parsed:
+            raise DefinitionError(DefinitionProblem(
+                files[0].name, "no process to deploy: a .dmn file is deployed together with the .bpmn that uses it"))
+        self._refuse_recursive_calls(session, parsed)
+        outcomes: list[DeployOutcome] = []
+        deployment: Deployment | None = None
+        stored: dict[str, DeploymentFile] = {}
+        for process in parsed:
+            latest = self._latest_or_none(session, process.process_id)
+            if latest is not None and latest.content_hash == process.content_hash:
+                outcomes.append(DeployOutcome(process.process_id, latest.version, latest.id, False))
+                continue
+            if deployment is None:
+                deployment = Deployment(deployed_at=self._clock.now(), deployed_by=deployed_by)
+                session.add(deployment)
+            for source in process.files:
+                if source.name not in stored:
+                    stored[source.name] = DeploymentFile(
+                        deployment=deployment, name=source.name, sha256=source.sha256,
+                        content=source.content.decode("utf-8"))
+                    session.add(stored[source.name])
+            session.flush()
+            definition = ProcessDefinition(
+                process_id=process.process_id, version=(latest.version + 1) if latest else 1,
+                name=process.name, content_hash=process.content_hash, deployment_id=deployment.id,
+                bpmn_file_id=stored[process.files[0].name].id, deployed_at=deployment.deployed_at,
+                spec=self._codec.spec_to_dict(process.spec),
+                embedded_specs={k: self._codec.spec_to_dict(v) for k, v in process.embedded_specs.items()},
+                calls=process.calls, user_tasks=process.user_tasks)
+            session.add(definition)
+            try:
+                session.flush()
+            except IntegrityError:
+                raise ConflictError(
+                    f"{process.process_id} was deployed by someone else at the same moment; deploy again") from None
+            outcomes.append(DeployOutcome(process.process_id, definition.version, definition.id, True))
+        return outcomes
+
+    def _refuse_recursive_calls(self, session: Session, parsed: list[ParsedProcess]) -> None:
+        graph = {p.process_id: list(p.calls) for p in parsed}
+
+        def callees(process_id: str) -> list[str]:
+            if process_id not in graph:
+                latest = self._latest_or_none(session, process_id)
+                graph[process_id] = list(latest.calls) if latest else []
+            return graph[process_id]
+
+        for process in parsed:
+            path = [process.process_id]
+            stack = [(process.process_id, iter(callees(process.process_id)))]
+            while stack:
+                _, children = stack[-1]
+                child = next(children, None)
+                if child is None:
+                    stack.pop()
+                    path.pop()
+                    continue
+                if child in path:
+                    cycle = " -> ".join(path[path.index(child):] + [child])
+                    raise DefinitionError(DefinitionProblem(
+                        process.files[0].name, f"recursive call activities never finish: {cycle}",
+                        element_id=process.process_id))
+                path.append(child)
+                stack.append((child, iter(callees(child))))
+
+    def _latest_or_none(self, session: Session, process_id: str) -> ProcessDefinition | None:
+        return session.scalars(
+            select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+            .order_by(ProcessDefinition.version.desc()).limit(1)).first()
+
+    def latest(self, session: Session, process_id: str) -> ProcessDefinition:
+        definition = self._latest_or_none(session, process_id)
+        if definition is None:
+            raise ProcessNotFound(f"no process {process_id!r} is deployed")
+        return definition
+
+    def get(self, session: Session, definition_id: int) -> ProcessDefinition:
+        definition = session.get(ProcessDefinition, definition_id)
+        if definition is None:
+            raise ProcessNotFound(f"no process definition #{definition_id}")
+        return definition
+
+    def list_latest(self, session: Session) -> list[tuple[ProcessDefinition, int]]:
+        """Each process's newest definition with its number of versions."""
+        newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
+                  .group_by(ProcessDefinition.process_id).subquery())
+        rows = session.scalars(
+            select(ProcessDefinition).join(newest, (ProcessDefinition.process_id == newest.c.process_id)
+                                           & (ProcessDefinition.version == newest.c.v))
+            .order_by(ProcessDefinition.process_id)).all()
+        return [(row, row.version) for row in rows]
+
+    def versions(self, session: Session, process_id: str) -> list[ProcessDefinition]:
+        return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
+                                    .order_by(ProcessDefinition.version)))
+
+    def specs(self, definition: ProcessDefinition) -> LoadedSpecs:
+        """The restored specs of a definition; restored once per process, then cached (immutable)."""
+        cached = self._specs.get(definition.id)
+        if cached is None:
+            cached = LoadedSpecs(self._codec.spec_from_dict(definition.spec),
+                                 {k: self._codec.spec_from_dict(v) for k, v in definition.embedded_specs.items()})
+            with self._lock:
+                self._specs[definition.id] = cached
+        return cached
+
+    def resolve_calls(self, session: Session, definition: ProcessDefinition) -> dict[str, int]:
+        """The definition each called process resolves to at start: its newest version, transitively."""
+        resolved: dict[str, int] = {}
+        pending = list(definition.calls)
+        while pending:
+            process_id = pending.pop()
+            if process_id in resolved:
+                continue
+            callee = self._latest_or_none(session, process_id)
+            if callee is None:
+                raise ProcessNotFound(
+                    f"{definition.process_id} v{definition.version} calls {process_id!r}, which is not deployed")
+            resolved[process_id] = callee.id
+            pending.extend(callee.calls)
+        return resolved
+
+    def subprocess_specs(self, session: Session, definition: ProcessDefinition,
+                         called: dict[str, int]) -> dict[str, BpmnProcessSpec]:
+        specs = dict(self.specs(definition).embedded)
+        for process_id, definition_id in called.items():
+            loaded = self.specs(self.get(session, definition_id))
+            specs[process_id] = loaded.spec
+            specs.update(loaded.embedded)
+        return specs

@@ -1,0 +1,43 @@
+"""The composition root of the engine: one `Engine` per process, built from settings and a clock.
+
+Building it does no I/O. `connect()` opens and migrates the database and returns the session
+factory; every operation takes a `Session` whose transaction the caller owns::
+
+    engine = Engine(Settings.from_env())
+    sessions = connect(engine.settings)
+    with sessions.begin() as session:
+        view = engine.instances.start(session, "work_order", started_by="alice", data={...})
+"""
+from __future__ import annotations
+
+from typing import Callable, Mapping
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from .clock import Clock, SystemClock
+from .definitions.repository import DefinitionRepository
+from .persistence.database import migrate, open_database, session_factory
+from .runtime.codec import StateCodec
+from .runtime.instances import InstanceService
+from .scripting import make_script_engine
+from .settings import Settings
+
+
+class Engine:
+    def __init__(self, settings: Settings, clock: Clock | None = None,
+                 helpers: Mapping[str, Callable] | None = None):
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.codec = StateCodec()
+        self.script_engine = make_script_engine(helpers)
+        self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
+        self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
+                                         settings.workflow_cache_size)
+
+
+def connect(settings: Settings) -> sessionmaker[Session]:
+    """Open the configured database, bring its schema up to date, and return a session factory."""
+    db = open_database(settings)
+    migrate(db)
+    return session_factory(db)
+

@@ -1,0 +1,38 @@
+"""Writing the append-only audit log: entries gathered during one operation, inserted in one batch."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy.orm import Session
+
+from ..persistence.tables import AuditEntry
+from .stepping import ElementRun
+
+
+class Journal:
+    def __init__(self, session: Session, instance_id: int | None, at: datetime):
+        self._session = session
+        self.instance_id = instance_id
+        self.at = at
+        self._rows: list[dict[str, Any]] = []
+
+    def add(self, actor: str, event: str, *, task_id: str | None = None, element_id: str | None = None,
+            details: dict[str, Any] | None = None) -> "Journal":
+        self._rows.append({"at": self.at, "actor": actor, "event": event, "instance_id": self.instance_id,
+                           "task_id": task_id, "element_id": element_id, "details": details or {}})
+        return self
+
+    def element_runs(self, runs: list[ElementRun]) -> None:
+        for run in runs:
+            details: dict[str, Any] = {"type": run.element_type}
+            if run.changed:
+                details["changed"] = run.changed
+            self.add("engine", "element.completed", task_id=run.task_id, element_id=run.element_id,
+                     details=details)
+
+    def flush(self) -> None:
+        if self._rows:
+            self._session.execute(insert(AuditEntry), self._rows)
+            self._rows = []

@@ -1,0 +1,86 @@
+"""Running SpiffWorkflow steps while recording what happened and catching script failures."""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
+from SpiffWorkflow.task import Task
+from SpiffWorkflow.util.deep_merge import DeepMerge
+from SpiffWorkflow.util.task import TaskState
+
+from .history import prune, prune_after
+
+
+def json_safe(value: Any) -> Any:
+    """A JSON-compatible copy for the audit log (dates as ISO strings, sets as lists)."""
+    return json.loads(json.dumps(value, default=lambda v: sorted(v) if isinstance(v, (set, frozenset)) else str(v)))
+
+
+@dataclass
+class ElementRun:
+    task_id: str
+    element_id: str
+    element_type: str
+    changed: dict[str, Any] | None
+
+
+@dataclass
+class StepRecord:
+    runs: list[ElementRun] = field(default_factory=list)
+    error_element: str | None = None
+    error_message: str | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.error_message is not None
+
+
+def element_run(task: Task, with_changes: bool) -> ElementRun | None:
+    spec = task.task_spec
+    if getattr(spec, "bpmn_id", None) is None:
+        return None
+    changed = None
+    if with_changes:
+        parent_data = task.parent.data if task.parent is not None else {}
+        updates = DeepMerge.get_updated_keys(parent_data, task.data)
+        if updates:
+            changed = json_safe(updates)
+    return ElementRun(str(task.id), spec.bpmn_id, type(spec).__name__, changed)
+
+
+def _describe(exc: Exception) -> tuple[str | None, str]:
+    task = getattr(exc, "task", None)
+    element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
+    message = str(exc)
+    line = getattr(exc, "line_number", None)
+    if line:
+        message += f" (line {line}"
+        error_line = getattr(exc, "error_line", None)
+        message += f": {error_line.strip()})" if error_line else ")"
+    return element, message
+
+
+def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None]) -> StepRecord:
+    """Run `action(did_complete)` and then the engine, recording element runs; failures are recorded, not raised."""
+    record = StepRecord()
+
+    def did_complete(task: Task) -> None:
+        run = element_run(task, with_changes=task.task_spec.__class__.__name__ in ("ScriptTask", "BusinessRuleTask"))
+        if run is not None:
+            record.runs.append(run)
+        prune_after(task)
+
+    try:
+        action(did_complete)
+        workflow.do_engine_steps(did_complete_task=did_complete)
+    except (SpiffWorkflowException, WorkflowException) as exc:
+        record.error_element, record.error_message = _describe(exc)
+    prune(workflow)
+    return record
+
+
+def errored_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return workflow.get_tasks(state=TaskState.ERROR)
