@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWo
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from ..errors import DefinitionError, DefinitionProblem, UnsupportedElementsError
+from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsupportedElementsError
 from ..scripting import check_script
 from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
 
@@ -205,6 +205,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             "no executable process: set isExecutable=\"true\" on the process to deploy"))
 
     parsed = []
+    script_problems: list[DefinitionProblem] = []
     for process_id in executable:
         process_parser = parser.get_process_parser(process_id)
         file_name = process_parser.filename
@@ -217,7 +218,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             problems.append(_problem_from_spiff(exc, trees, file_name))
             continue
         for each in [spec, *embedded.values()]:
-            problems.extend(_script_problems(each, file_name))
+            script_problems.extend(_script_problems(each, file_name))
         dmn_names = sorted({decision_files[d] for d in _decision_refs(process_parser.node) if d in decision_files})
         used = [by_name[file_name], *(by_name[n] for n in dmn_names)]
         digest = hashlib.sha256()
@@ -228,5 +229,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
             user_tasks=_user_tasks(spec)))
     if problems:
-        raise DefinitionError(problems)
+        raise DefinitionError(problems + script_problems)
+    if script_problems:
+        raise ScriptPolicyError(script_problems)
     return parsed

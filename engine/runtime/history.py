@@ -8,18 +8,39 @@ and the human-task table; the tree only needs what the engine still reads:
   place). Joins read the *parent* of waiting or cancelled tasks, and those parents have a child
   that is not COMPLETED, so they stay.
 * a finished sub-process whose calling task is COMPLETED is dropped.
+
+Exception: tasks of elements that feed a parallel or inclusive join are kept, because the join
+walks up the ancestors of its first-iteration tasks looking for them. A loop through such a join
+therefore still grows by a few tasks per round; every other loop stays flat.
 """
 from __future__ import annotations
 
+from weakref import WeakKeyDictionary
+
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.mixins.unstructured_join import UnstructuredJoin
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+
+
+_JOIN_INPUTS: WeakKeyDictionary[BpmnProcessSpec, frozenset] = WeakKeyDictionary()
+
+
+def _join_inputs(spec: BpmnProcessSpec) -> frozenset:
+    inputs = _JOIN_INPUTS.get(spec)
+    if inputs is None:
+        inputs = frozenset(i.name for ts in spec.task_specs.values() if isinstance(ts, UnstructuredJoin)
+                           for i in ts.inputs)
+        _JOIN_INPUTS[spec] = inputs
+    return inputs
 
 
 def _splice_out(task: Task, top: BpmnWorkflow) -> bool:
     workflow = task.workflow
     if (task.state != TaskState.COMPLETED or task._parent is None or len(task._children) != 1
-            or task is workflow.last_task or task.id in top.subprocesses):
+            or task is workflow.last_task or task.id in top.subprocesses
+            or task.task_spec.name in _join_inputs(workflow.spec)):
         return False
     child = workflow.tasks.get(task._children[0])
     parent = workflow.tasks.get(task._parent)

@@ -253,11 +253,12 @@ class InstanceService:
 
     @staticmethod
     def _flush(session: Session, row: ProcessInstance) -> None:
+        instance_id = row.id
         try:
             session.flush()
         except StaleDataError:
             raise ConflictError(
-                f"instance #{row.id} was changed by someone else at the same time; nothing was saved, try again"
+                f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again"
             ) from None
 
     def _sync_human_tasks(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow,

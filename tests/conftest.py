@@ -1,0 +1,109 @@
+"""Shared fixtures: a fresh database per test on SQLite and on PostgreSQL, and an engine harness.
+
+Every engine test runs four ways: {sqlite, postgresql} x {cached, reload}. In `reload` mode the
+in-process workflow cache is off, so every step deserializes the instance from what the database
+holds - the equivalent of SpiffWorkflow's `save_restore()` between every step.
+"""
+from __future__ import annotations
+
+import os
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from engine import Engine, ManualClock, Settings, SourceFile, connect
+from engine.persistence.tables import Base
+
+DIAGRAMS = Path(__file__).parent / "diagrams"
+PG_ADMIN_URL = os.environ.get("SQFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
+
+
+@pytest.fixture(scope="session")
+def postgres_database():
+    """A throw-away PostgreSQL database for this test session (dropped at the end)."""
+    if os.environ.get("SQFLOW_TEST_POSTGRES", "on") == "off":
+        pytest.skip("PostgreSQL tests switched off (SQFLOW_TEST_POSTGRES=off)")
+    name = f"sqflow_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(PG_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    connect(Settings(database_url=url))  # migrate once
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def _empty_postgres(url: str) -> None:
+    engine = create_engine(url)
+    tables = ", ".join(t.name for t in Base.metadata.sorted_tables)
+    with engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, tmp_path) -> str:
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'sqflow.db'}"
+    url = request.getfixturevalue("postgres_database")
+    _empty_postgres(url)
+    return url
+
+
+class Harness:
+    """Drives the engine the way the CLI and the web app do: one transaction per action."""
+
+    def __init__(self, database_url: str, cache_size: int):
+        self.clock = ManualClock()
+        self.settings = Settings(database_url=database_url, workflow_cache_size=cache_size)
+        self.engine = Engine(self.settings, self.clock)
+        self.sessions = connect(self.settings)
+
+    def deploy(self, *names: str, by: str = "designer"):
+        files = [SourceFile(Path(n).name, (DIAGRAMS / n).read_bytes()) for n in names]
+        with self.sessions.begin() as session:
+            return self.engine.definitions.deploy(session, files, by)
+
+    def deploy_text(self, name: str, content: str, by: str = "designer"):
+        with self.sessions.begin() as session:
+            return self.engine.definitions.deploy(session, [SourceFile(name, content.encode())], by)
+
+    def start(self, process_id: str, data: dict | None = None, *, key: str | None = None, by: str = "alice"):
+        with self.sessions.begin() as session:
+            return self.engine.instances.start(session, process_id, started_by=by, data=data, business_key=key)
+
+    def open_task(self, view, element_id: str):
+        matches = [t for t in view.open_tasks if t.element_id == element_id]
+        assert matches, f"no open task {element_id}; open: {[t.element_id for t in view.open_tasks]}"
+        return matches[0]
+
+    def complete(self, view, element_id: str, data: dict | None = None, *, by: str = "bob"):
+        task = self.open_task(view, element_id)
+        with self.sessions.begin() as session:
+            return self.engine.instances.complete_task(session, task.id, by=by, data=data)
+
+    def act(self, method: str, instance_id: int, **kwargs):
+        with self.sessions.begin() as session:
+            return getattr(self.engine.instances, method)(session, instance_id, **kwargs)
+
+    def data(self, instance_id: int) -> dict:
+        from engine.persistence.tables import ProcessInstance
+        with self.sessions.begin() as session:
+            return self.engine.instances.workflow_data(session, session.get(ProcessInstance, instance_id))
+
+    def history(self, instance_id: int):
+        from engine.runtime import queries
+        with self.sessions.begin() as session:
+            return queries.history(session, instance_id)
+
+
+@pytest.fixture(params=["cached", "reload"])
+def harness(request, database_url) -> Harness:
+    h = Harness(database_url, cache_size=256 if request.param == "cached" else 0)
+    yield h
+    h.sessions.kw["bind"].dispose()
