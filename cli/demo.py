@@ -1,0 +1,77 @@
+"""`sqflow demo`: deploy the diagrams in `bpmn/` and start a few work orders in varied states."""
+from __future__ import annotations
+
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.persistence.tables import ProcessInstance
+from engine.runtime.views import InstanceView, to_json
+
+from .inputs import DIAGRAM_SUFFIXES, source_files
+from .output import error
+
+if TYPE_CHECKING:
+    from .main import Context
+
+DEMO_DIR = Path(__file__).resolve().parents[1] / "bpmn"
+KEY_PREFIX = "TS-2026-"
+DEMO_CASES = [  # description, tasks to complete, then suspend?
+    ("宽带断网 outage in Chaoyang", 0, False),
+    ("账单疑问 bill question", 1, False),
+    ("宽带断网 outage in Haidian", 2, False),
+    ("信号差 weak signal, no outage", 3, False),
+    ("账单疑问 bill question, second call", 1, True),
+]
+DEMO_TASK_DATA = {"reply": {"answer": "已处理 fixed and confirmed with the customer"}, "callback": {"reached": True}}
+DEMO_PEOPLE = {"network_dept": "li.wei", "front_desk": "zhang.min"}
+
+
+def cmd_demo(ctx: Context, args) -> int:
+    if not DEMO_DIR.is_dir() or not any(p.suffix.lower() in DIAGRAM_SUFFIXES for p in DEMO_DIR.rglob("*")):
+        error(f"nothing to demo: no .bpmn or .dmn files in {DEMO_DIR}")
+        return 1
+    files = source_files([str(DEMO_DIR)], base=DEMO_DIR)
+    with ctx.sessions.begin() as session:
+        outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
+        keys = session.scalars(select(ProcessInstance.business_key)
+                               .where(ProcessInstance.business_key.like(KEY_PREFIX + "%"))).all()
+    last = max((int(k.rsplit("-", 1)[1]) for k in keys if k.rsplit("-", 1)[1].isdigit()), default=0)
+    views: list[InstanceView] = []
+    if any(o.process_id == "work_order" for o in outcomes):
+        for number, (description, steps, suspend) in enumerate(DEMO_CASES, start=last + 1):
+            with ctx.sessions.begin() as session:
+                views.append(_demo_instance(ctx, session, f"{KEY_PREFIX}{number:04d}", description, steps, suspend,
+                                            args.user))
+    if ctx.out.as_json:
+        ctx.out.json({"deployed": [asdict(o) for o in outcomes], "instances": to_json(views)})
+        return 0
+    ctx.out.lines(o.describe() for o in outcomes)
+    if not views:
+        ctx.out.line("work_order is not among the deployed processes: no demo instances started")
+        return 0
+    ctx.out.line()
+    ctx.out.table(["INSTANCE", "KEY", "STATE", "WAITING AT"],
+                  [[f"#{v.id}", v.business_key, v.state, ", ".join(t.name for t in v.open_tasks)] for v in views], "")
+    ctx.out.line()
+    ctx.out.line("try: sqflow tasks --group network_dept   or   sqflow show " + str(views[0].id))
+    return 0
+
+
+def _demo_instance(ctx: Context, session: Session, key: str, description: str, steps: int, suspend: bool,
+                   user: str) -> InstanceView:
+    service = ctx.engine.instances
+    view = service.start(session, "work_order", started_by=user, business_key=key,
+                         data={"description": description, "category": "complaint"})
+    for _ in range(steps):
+        if view.state != "active" or not view.open_tasks:
+            break
+        task = view.open_tasks[0]
+        view = service.complete_task(session, task.id, by=DEMO_PEOPLE.get(task.candidate_group or "", user),
+                                     data=DEMO_TASK_DATA.get(task.element_id, {}))
+    if suspend and view.state == "active":
+        view = service.suspend(session, view.id, by=user)
+    return view

@@ -1,0 +1,277 @@
+"""`sqflow`: validate and deploy diagrams, start and move process instances, read inboxes and history.
+
+Every command opens its own transaction; engine errors become one `sqflow: ...` line on stderr
+and an exit code: 1 general / refused definitions, 2 bad input or usage, 3 not found,
+4 state or conflict, 5 configuration or database unavailable.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from dataclasses import asdict
+from functools import cached_property
+from typing import Callable
+
+from engine import Engine, Settings, connect
+from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError, InstanceNotFound,
+                           InvalidInputError, NotFoundError, SqflowError, StateError)
+from engine.persistence.tables import ProcessInstance
+from engine.runtime import queries
+from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
+from engine.runtime.views import InstanceView, to_json
+
+from .demo import DEMO_DIR, cmd_demo
+from .inputs import default_user, instance_number, parse_data, source_files
+from .output import Printer, error, load_zone, one_line
+
+
+class Context:
+    """What a command needs: settings, the engine, output; the database only when first asked for."""
+
+    def __init__(self, args: argparse.Namespace):
+        self.settings = Settings.from_env()
+        self.out = Printer(args.json, load_zone(self.settings.timezone))
+        self.engine = Engine(self.settings)
+
+    @cached_property
+    def sessions(self):
+        try:
+            return connect(self.settings)
+        except OSError as exc:  # e.g. the SQLite file's directory cannot be created
+            raise DatabaseUnavailable(f"cannot open database {self.settings.database_url}: {exc}") from None
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def cmd_validate(ctx: Context, args) -> int:
+    files = source_files(args.files)
+    try:
+        parsed = ctx.engine.definitions.validate(files)
+    except DefinitionError as exc:
+        if ctx.out.as_json:
+            ctx.out.json({"ok": False, "problems": [asdict(p) for p in exc.problems]})
+        else:
+            ctx.out.lines(one_line(p) for p in exc.problems)
+        error(f"validation failed: {len(exc.problems)} problem(s)")
+        return 1
+    report = []
+    for source in files:
+        processes = [p.process_id for p in parsed if p.files[0].name == source.name]
+        used_by = [p.process_id for p in parsed if source.name in (f.name for f in p.files[1:])]
+        report.append({"file": source.name, "processes": processes, "decisions_used_by": used_by})
+    if ctx.out.as_json:
+        ctx.out.json({"ok": True, "files": report})
+        return 0
+    for item in report:
+        if item["processes"]:
+            ctx.out.line(f"ok: {item['file']}: processes {', '.join(item['processes'])}")
+        elif item["decisions_used_by"]:
+            ctx.out.line(f"ok: {item['file']}: decisions used by {', '.join(item['decisions_used_by'])}")
+        else:
+            ctx.out.line(f"ok: {item['file']}: no executable process uses this file")
+    return 0
+
+
+def cmd_deploy(ctx: Context, args) -> int:
+    files = source_files(args.files)
+    with ctx.sessions.begin() as session:
+        outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
+    if ctx.out.as_json:
+        ctx.out.json([asdict(o) for o in outcomes])
+    else:
+        ctx.out.lines(o.describe() for o in outcomes)
+    return 0
+
+
+def cmd_processes(ctx: Context, args) -> int:
+    with ctx.sessions.begin() as session:
+        latest = ctx.engine.definitions.list_latest(session)
+    if ctx.out.as_json:
+        ctx.out.json([{"process_id": d.process_id, "latest_version": v, "name": d.name, "definition_id": d.id,
+                       "deployed_at": ctx.out.iso(d.deployed_at)} for d, v in latest])
+    else:
+        ctx.out.table(["PROCESS", "VERSION", "NAME", "DEPLOYED"],
+                      [[d.process_id, v, d.name, ctx.out.time(d.deployed_at)] for d, v in latest],
+                      "(no processes deployed)")
+    return 0
+
+
+def cmd_start(ctx: Context, args) -> int:
+    data = parse_data(args.data)
+    with ctx.sessions.begin() as session:
+        view = ctx.engine.instances.start(session, args.process, started_by=args.user, data=data,
+                                          business_key=args.key)
+    ctx.out.outcome(view)
+    return 0
+
+
+def cmd_instances(ctx: Context, args) -> int:
+    page = Page(args.limit, args.offset)
+    with ctx.sessions.begin() as session:
+        views = queries.list_instances(session, process_id=args.process, state=args.state,
+                                       business_key=args.key, version=args.version, page=page)
+    if ctx.out.as_json:
+        ctx.out.json(to_json(views))
+    else:
+        ctx.out.instances(views)
+    return 0
+
+
+def cmd_show(ctx: Context, args) -> int:
+    with ctx.sessions.begin() as session:
+        row = session.get(ProcessInstance, args.instance)
+        if row is None:
+            raise InstanceNotFound(f"no instance #{args.instance}")
+        open_tasks = queries.list_tasks(session, instance_id=row.id, page=Page(queries.MAX_PAGE))
+        view = InstanceView.of(row, open_tasks, ctx.engine.instances.workflow_data(session, row),
+                               queries.history(session, row.id))
+    ctx.out.detail(view)
+    return 0
+
+
+def cmd_tasks(ctx: Context, args) -> int:
+    page = Page(args.limit, args.offset)
+    with ctx.sessions.begin() as session:
+        tasks = queries.list_tasks(session, assignee=args.assignee, groups=args.groups, state=args.state,
+                                   instance_id=args.instance, page=page)
+    if ctx.out.as_json:
+        ctx.out.json(to_json(tasks))
+    else:
+        ctx.out.tasks(tasks)
+    return 0
+
+
+def cmd_complete(ctx: Context, args) -> int:
+    data = parse_data(args.data)
+    with ctx.sessions.begin() as session:
+        task = ctx.engine.instances.resolve_task(session, args.task)
+        view = ctx.engine.instances.complete_task(session, task.id, by=args.user, data=data)
+    ctx.out.outcome(view, f"completed task {task.id} ({task.name})")
+    return 0
+
+
+def cmd_action(ctx: Context, args) -> int:
+    data = parse_data(getattr(args, "data", None))
+    service = ctx.engine.instances
+    with ctx.sessions.begin() as session:
+        if args.command == "terminate":
+            view = service.terminate(session, args.instance, by=args.user, reason=args.reason)
+        elif args.command == "retry":
+            view = service.retry(session, args.instance, by=args.user, data=data)
+        else:
+            view = getattr(service, args.command)(session, args.instance, by=args.user)
+    ctx.out.outcome(view)
+    return 0
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                        help="print machine-readable JSON instead of text")
+    parser = argparse.ArgumentParser(prog="sqflow", description="BPMN process orchestration for service quality.")
+    parser.add_argument("--json", action="store_true", default=False, help="print machine-readable JSON")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, handler: Callable, help: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, parents=[common], help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+    def paging(sub: argparse.ArgumentParser) -> None:
+        sub.add_argument("--limit", type=int, default=50, help=f"at most N rows (1-{queries.MAX_PAGE}, default 50)")
+        sub.add_argument("--offset", type=int, default=0, help="skip the first N rows")
+
+    def user(sub: argparse.ArgumentParser, required: bool = False) -> None:
+        sub.add_argument("--as", dest="user", required=required, default=None if required else default_user(),
+                         metavar="USER", help="who does this" + ("" if required else " (default: $USER)"))
+
+    data_help = "a JSON object, or @file.json"
+    sub = command("validate", cmd_validate, "check .bpmn/.dmn files without deploying them")
+    sub.add_argument("files", nargs="+", metavar="FILE")
+    sub = command("deploy", cmd_deploy, "deploy .bpmn/.dmn files, or every such file in a directory")
+    sub.add_argument("files", nargs="+", metavar="FILE|DIR")
+    user(sub)
+    command("processes", cmd_processes, "list deployed processes (newest versions)")
+    sub = command("start", cmd_start, "start an instance of a process")
+    sub.add_argument("process", metavar="PROCESS")
+    sub.add_argument("--data", help=data_help)
+    sub.add_argument("--key", help="business key, e.g. a ticket number")
+    user(sub, required=True)
+    sub = command("instances", cmd_instances, "list process instances, newest first")
+    sub.add_argument("--process", help="only this process id")
+    sub.add_argument("--state", choices=INSTANCE_STATES)
+    sub.add_argument("--key", help="only this business key")
+    sub.add_argument("--version", type=int, help="only this process version")
+    paging(sub)
+    sub = command("show", cmd_show, "an instance in detail: tasks, data, history")
+    sub.add_argument("instance", type=instance_number, metavar="INSTANCE")
+    sub = command("tasks", cmd_tasks, "list human tasks, by due time then age")
+    sub.add_argument("--for", dest="assignee", metavar="USER", help="tasks assigned to USER")
+    sub.add_argument("--group", dest="groups", action="append", metavar="G", help="tasks of group G (repeatable)")
+    sub.add_argument("--state", choices=TASK_STATES, default="open")
+    sub.add_argument("--instance", type=instance_number, help="only tasks of this instance")
+    paging(sub)
+    sub = command("complete", cmd_complete, "complete a task (id or unique prefix of 6+ characters)")
+    sub.add_argument("task", metavar="TASK")
+    sub.add_argument("--data", help=data_help)
+    user(sub, required=True)
+    for name, help in [("suspend", "suspend an instance"), ("resume", "resume a suspended instance"),
+                       ("terminate", "end an instance now, cancelling its tasks"),
+                       ("retry", "run the failed step of an instance in error again")]:
+        sub = command(name, cmd_action, help)
+        sub.add_argument("instance", type=instance_number, metavar="INSTANCE")
+        user(sub)
+        if name == "terminate":
+            sub.add_argument("--reason", help="why, for the history")
+        if name == "retry":
+            sub.add_argument("--data", help="data to merge before retrying: " + data_help)
+    sub = command("demo", cmd_demo, f"deploy the diagrams in {DEMO_DIR.name}/ and start sample work orders")
+    user(sub)
+    return parser
+
+
+def exit_code(exc: SqflowError) -> int:
+    if isinstance(exc, InvalidInputError):
+        return 2
+    if isinstance(exc, NotFoundError):
+        return 3
+    if isinstance(exc, StateError):
+        return 4
+    if isinstance(exc, (DatabaseUnavailable, ConfigurationError)):
+        return 5
+    return 1
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help (0) or a usage error (2), already printed by argparse
+        return exc.code if isinstance(exc.code, int) else 2
+    try:
+        return args.handler(Context(args), args)
+    except DefinitionError as exc:
+        if len(exc.problems) == 1 and args.command not in ("deploy", "demo"):
+            error(str(exc.problems[0]))
+        else:
+            error(f"deployment refused: {len(exc.problems)} problem(s)")
+            for problem in exc.problems:
+                print(f"  {one_line(problem)}", file=sys.stderr)
+        return 1
+    except SqflowError as exc:
+        error(str(exc))
+        return exit_code(exc)
+    except KeyboardInterrupt:
+        error("interrupted")
+        return 130
+    except BrokenPipeError:  # e.g. `sqflow tasks | head`: stop quietly
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
