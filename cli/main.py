@@ -88,11 +88,11 @@ def cmd_processes(ctx: Context, args) -> int:
     with ctx.sessions.begin() as session:
         latest = ctx.engine.definitions.list_latest(session)
     if ctx.out.as_json:
-        ctx.out.json([{"process_id": d.process_id, "latest_version": v, "name": d.name, "definition_id": d.id,
-                       "deployed_at": ctx.out.iso(d.deployed_at)} for d, v in latest])
+        ctx.out.json([{"process_id": d.process_id, "latest_version": d.version, "name": d.name,
+                       "definition_id": d.id, "deployed_at": ctx.out.iso(d.deployed_at)} for d in latest])
     else:
         ctx.out.table(["PROCESS", "VERSION", "NAME", "DEPLOYED"],
-                      [[d.process_id, v, d.name, ctx.out.time(d.deployed_at)] for d, v in latest],
+                      [[d.process_id, d.version, d.name, ctx.out.time(d.deployed_at)] for d in latest],
                       "(no processes deployed)")
     return 0
 

@@ -133,10 +133,6 @@ def test_signavio_export_is_refused_listing_each_unsupported_element():
     assert "signavio_export.bpmn" in str(error)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "unsupported_elements() reports an unsupported *EventDefinition under the id of the "
-    "eventDefinition child (sid-CED-0005, sid-LED-0007), which no modeler shows or can search for; "
-    "the designer needs the id of the event carrying it"))
 def test_unsupported_event_definitions_are_reported_under_the_event_id():
     error = refuse(foreign("signavio_export.bpmn"))
     assert {p.element_id for p in error.problems} == {
@@ -151,9 +147,6 @@ def test_non_executable_bpmn_js_default_is_refused_telling_to_set_is_executable(
     assert "true" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the 'no executable process' problem carries neither line nor element id; it should name the "
-    "non-executable process (id Process_0h3k9zq, line 3)"))
 def test_non_executable_refusal_names_the_process():
     source = foreign("non_executable.bpmn")
     problem = only(refuse(source).problems)
@@ -286,18 +279,11 @@ def test_unsafe_gateway_condition_is_refused():
     assert problem.element_id in {"decide", "f_evil"}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a condition problem is reported under the gateway id ('decide') as 'condition to end'; "
-    "both outgoing flows go to 'end', so the designer cannot tell which sequence flow (f_evil) "
-    "carries the bad condition"))
 def test_unsafe_condition_names_its_sequence_flow():
     problem = only(refuse(bad("bad_condition.bpmn")).problems)
     assert problem.element_id == "f_evil" or "f_evil" in problem.message
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "_script_problems() builds DefinitionProblem without a line (line=None); the line of the "
-    "scriptTask / sequenceFlow is known from the tree"))
 @pytest.mark.parametrize(("name", "start", "end"), [
     ("script_import_os.bpmn", "<bpmn:scriptTask", "</bpmn:scriptTask>"),
     ("script_dunder.bpmn", "<bpmn:scriptTask", "</bpmn:scriptTask>"),
@@ -331,18 +317,15 @@ def test_xml_in_another_namespace_is_refused():
 
 
 # Which DefinitionError subclass each refusal raises (web/ and cli/ map these to statuses/exit codes).
-_UNSAFE_CLASS_BUG = pytest.mark.xfail(strict=True, reason=(
-    "parse_files() catches the UnsafeXmlError from parse_untrusted(), keeps only .problems and "
-    "re-raises a plain DefinitionError, so DTD/entity/XInclude/import/size refusals lose their class"))
 
 
 @pytest.mark.parametrize(("name", "expected"), [
     ("malformed.bpmn", DefinitionError),
     ("no_start.bpmn", DefinitionError),
-    pytest.param("xxe.bpmn", UnsafeXmlError, marks=_UNSAFE_CLASS_BUG),
-    pytest.param("billion_laughs.bpmn", UnsafeXmlError, marks=_UNSAFE_CLASS_BUG),
-    pytest.param("xinclude.bpmn", UnsafeXmlError, marks=_UNSAFE_CLASS_BUG),
-    pytest.param("external_import.bpmn", UnsafeXmlError, marks=_UNSAFE_CLASS_BUG),
+    ("xxe.bpmn", UnsafeXmlError),
+    ("billion_laughs.bpmn", UnsafeXmlError),
+    ("xinclude.bpmn", UnsafeXmlError),
+    ("external_import.bpmn", UnsafeXmlError),
     ("script_import_os.bpmn", ScriptPolicyError),
     ("script_dunder.bpmn", ScriptPolicyError),
     ("script_syntax.bpmn", ScriptPolicyError),
@@ -377,7 +360,6 @@ def test_oversized_file_is_refused_naming_the_limit():
     assert "4,096" in problem.message or "4096" in problem.message
 
 
-@_UNSAFE_CLASS_BUG
 def test_oversized_file_raises_unsafe_xml_error():
     assert isinstance(refuse(_oversized(4096), max_bytes=4096), UnsafeXmlError)
 
@@ -431,9 +413,6 @@ def test_every_script_problem_of_a_set_is_reported_at_once():
     assert "bad_condition.bpmn" in {p.file for p in error.problems}
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "parse_files() keys parsed trees by file name, so a second file with the same name silently "
-    "replaces the first: [diagram.bpmn (bpmn-js), diagram.bpmn (camunda)] deploys only line_repair"))
 def test_two_different_files_with_the_same_name_are_refused():
     first = SourceFile("diagram.bpmn", foreign("bpmn_js.bpmn").content)
     second = SourceFile("diagram.bpmn", foreign("camunda_modeler.bpmn").content)

@@ -271,7 +271,8 @@ def test_the_loser_of_two_concurrent_writers_gets_a_conflict_and_writes_nothing(
         first.commit()
         theirs.state = "terminated"
         with pytest.raises(ConflictError, match="changed by someone else"):
-            harness.engine.instances._flush(second, theirs)
+            with harness.engine.instances._refusing_lost_updates(theirs):
+                second.flush()
         second.rollback()
     with harness.sessions.begin() as session:
         assert session.get(ProcessInstance, view.id).state == "suspended"

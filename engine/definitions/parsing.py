@@ -16,7 +16,7 @@ from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWo
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
-from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsupportedElementsError
+from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsafeXmlError, UnsupportedElementsError
 from ..scripting import check_script
 from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
 
@@ -72,7 +72,8 @@ def unsupported_elements(name: str, tree: etree._ElementTree) -> list[Definition
         unsupported = (local in _FLOW_NODES and local not in SUPPORTED_FLOW_NODES) or (
             local.endswith("EventDefinition") and local not in _SUPPORTED_EVENTS)
         if unsupported:
-            element_id = element.get("id") or element_id_at(tree, element.sourceline)
+            owner = element.getparent() if local.endswith("EventDefinition") else element
+            element_id = owner.get("id") or element_id_at(tree, element.sourceline)
             problems.append(DefinitionProblem(
                 name, f"bpmn:{local} is not supported by sqflow", line=element.sourceline,
                 element_id=element_id))
@@ -102,25 +103,41 @@ def _problem_from_spiff(exc: Exception, trees: dict[str, etree._ElementTree], de
     return DefinitionProblem(file_name, message, line=line, element_id=element_id)
 
 
-def _script_problems(spec: BpmnProcessSpec, file_name: str) -> list[DefinitionProblem]:
+def _line_of(tree: etree._ElementTree, element_id: str | None) -> int | None:
+    found = tree.xpath("//*[@id=$id]", id=element_id) if element_id else []
+    return found[0].sourceline if found else None
+
+
+def _flow_with_condition(tree: etree._ElementTree, gateway_id: str, condition: str) -> str | None:
+    for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
+        if flow.get("sourceRef") == gateway_id:
+            expression = flow.find(f"{{{BPMN_NS}}}conditionExpression")
+            if expression is not None and (expression.text or "").strip() == condition.strip():
+                return flow.get("id")
+    return None
+
+
+def _script_problems(spec: BpmnProcessSpec, file_name: str, tree: etree._ElementTree) -> list[DefinitionProblem]:
     problems = []
 
-    def check(task_spec, source, mode, what):
+    def check(element_id, source, mode, what):
         if source:
             objection = check_script(source, mode)
             if objection:
-                problems.append(DefinitionProblem(
-                    file_name, f"{what}: {objection}", element_id=getattr(task_spec, "bpmn_id", None) or task_spec.name))
+                problems.append(DefinitionProblem(file_name, f"{what}: {objection}",
+                                                  line=_line_of(tree, element_id), element_id=element_id))
 
     for task_spec in spec.task_specs.values():
-        check(task_spec, getattr(task_spec, "script", None), "exec", "script")
-        check(task_spec, getattr(task_spec, "prescript", None), "exec", "pre-script")
-        check(task_spec, getattr(task_spec, "postscript", None), "exec", "post-script")
+        element_id = getattr(task_spec, "bpmn_id", None) or task_spec.name
+        check(element_id, getattr(task_spec, "script", None), "exec", "script")
+        check(element_id, getattr(task_spec, "prescript", None), "exec", "pre-script")
+        check(element_id, getattr(task_spec, "postscript", None), "exec", "post-script")
         for condition, target in getattr(task_spec, "cond_task_specs", None) or []:
             if condition is not None:
-                check(task_spec, condition.args[0], "eval", f"condition to {target}")
+                flow_id = _flow_with_condition(tree, element_id, condition.args[0])
+                check(flow_id or element_id, condition.args[0], "eval", f"condition of the flow to {target}")
         event = getattr(task_spec, "event_definition", None)
-        check(task_spec, getattr(event, "expression", None), "eval", "event expression")
+        check(element_id, getattr(event, "expression", None), "eval", "event expression")
     return problems
 
 
@@ -159,12 +176,19 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
     if not files:
         raise DefinitionError(DefinitionProblem("<deployment>", "no files given"))
     problems: list[DefinitionProblem] = []
+    names = [f.name for f in files]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        problems.append(DefinitionProblem(name, "two different files have this name; rename one"))
+    if problems:
+        raise DefinitionError(problems)
     trees: dict[str, etree._ElementTree] = {}
     kinds: dict[str, str] = {}
+    unsafe = False
     for source in files:
         try:
             tree = parse_untrusted(source.name, source.content, max_bytes)
         except DefinitionError as exc:
+            unsafe = unsafe or isinstance(exc, UnsafeXmlError)
             problems.extend(exc.problems)
             continue
         kind = document_kind(tree)
@@ -174,7 +198,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             continue
         trees[source.name], kinds[source.name] = tree, kind
     if problems:
-        raise DefinitionError(problems)
+        raise (UnsafeXmlError if unsafe else DefinitionError)(problems)
 
     unsupported = [p for name, tree in trees.items() if kinds[name] == "bpmn" for p in unsupported_elements(name, tree)]
     if unsupported:
@@ -200,9 +224,12 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
     decision_files = {did: p.filename for did, p in parser.dmn_parsers.items()}
     executable = parser.get_process_ids()
     if not executable and any(k == "bpmn" for k in kinds.values()):
+        name = next(n for n, k in kinds.items() if k == "bpmn")
+        process = next(trees[name].iter(f"{{{BPMN_NS}}}process"), None)
         raise DefinitionError(DefinitionProblem(
-            next(n for n, k in kinds.items() if k == "bpmn"),
-            "no executable process: set isExecutable=\"true\" on the process to deploy"))
+            name, "no executable process: set isExecutable=\"true\" on the process to deploy",
+            line=process.sourceline if process is not None else None,
+            element_id=process.get("id") if process is not None else None))
 
     parsed = []
     script_problems: list[DefinitionProblem] = []
@@ -218,7 +245,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             problems.append(_problem_from_spiff(exc, trees, file_name))
             continue
         for each in [spec, *embedded.values()]:
-            script_problems.extend(_script_problems(each, file_name))
+            script_problems.extend(_script_problems(each, file_name, trees[file_name]))
         dmn_names = sorted({decision_files[d] for d in _decision_refs(process_parser.node) if d in decision_files})
         used = [by_name[file_name], *(by_name[n] for n in dmn_names)]
         digest = hashlib.sha256()

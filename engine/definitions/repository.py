@@ -130,15 +130,15 @@ class DefinitionRepository:
             raise ProcessNotFound(f"no process definition #{definition_id}")
         return definition
 
-    def list_latest(self, session: Session) -> list[tuple[ProcessDefinition, int]]:
-        """Each process's newest definition with its number of versions."""
+    def list_latest(self, session: Session) -> list[ProcessDefinition]:
+        """Each process's newest definition."""
         newest = (select(ProcessDefinition.process_id, func.max(ProcessDefinition.version).label("v"))
                   .group_by(ProcessDefinition.process_id).subquery())
         rows = session.scalars(
             select(ProcessDefinition).join(newest, (ProcessDefinition.process_id == newest.c.process_id)
                                            & (ProcessDefinition.version == newest.c.v))
             .order_by(ProcessDefinition.process_id)).all()
-        return [(row, row.version) for row in rows]
+        return list(rows)
 
     def versions(self, session: Session, process_id: str) -> list[ProcessDefinition]:
         return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)

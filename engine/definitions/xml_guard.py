@@ -5,7 +5,7 @@ import re
 
 from lxml import etree
 
-from ..errors import DefinitionProblem, UnsafeXmlError
+from ..errors import DefinitionError, DefinitionProblem, UnsafeXmlError
 
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 XINCLUDE_NS = ("http://www.w3.org/2001/XInclude", "http://www.w3.org/2003/XInclude")
@@ -45,7 +45,7 @@ def parse_untrusted(name: str, content: bytes, max_bytes: int) -> etree._Element
         tree = etree.ElementTree(etree.fromstring(content, _parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
-        raise UnsafeXmlError(DefinitionProblem(name, f"malformed XML: {exc.msg}", line=line)) from None
+        raise DefinitionError(DefinitionProblem(name, f"malformed XML: {exc.msg}", line=line)) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
         raise UnsafeXmlError(DefinitionProblem(name, "DOCTYPE declarations are not allowed"))
     _refuse_external_references(name, tree)

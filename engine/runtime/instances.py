@@ -7,8 +7,9 @@ one instance the second gets `ConflictError` and its transaction is rolled back 
 from __future__ import annotations
 
 from collections import OrderedDict
+from contextlib import contextmanager
 from threading import Lock
-from typing import Any, Callable
+from typing import Any, Callable, Iterator
 from uuid import UUID
 
 from sqlalchemy import select
@@ -108,7 +109,7 @@ class InstanceService:
         data = _require_object(data)
         human = self.resolve_task(session, task_ref)
         if human.state != "open":
-            when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M}" if human.completed_by else ""
+            when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
         row = self._instance(session, human.instance_id)
         self._require_state(row, "active", f"complete task {human.id}")
@@ -180,7 +181,8 @@ class InstanceService:
         if row is not None:
             return row
         if len(ref) >= 6:
-            matches = session.scalars(select(HumanTask).where(HumanTask.id.startswith(ref)).limit(2)).all()
+            matches = session.scalars(select(HumanTask).where(
+                HumanTask.id.startswith(ref, autoescape=True)).limit(2)).all()
             if len(matches) == 1:
                 return matches[0]
             if len(matches) > 1:
@@ -223,9 +225,10 @@ class InstanceService:
     def _set_state(self, session: Session, row: ProcessInstance, state: str, by: str, details: dict) -> InstanceView:
         now = self._clock.now()
         row.state, row.updated_at = state, now
-        Journal(session, row.id, now).add(by, f"instance.{'suspended' if state == 'suspended' else 'resumed'}",
-                                          details=details).flush()
-        self._flush(session, row)
+        event = "instance.suspended" if state == "suspended" else "instance.resumed"
+        with self._refusing_lost_updates(row):
+            Journal(session, row.id, now).add(by, event, details=details).flush()
+            session.flush()
         return InstanceView.of(row, self._open_tasks(session, row.id))
 
     def _save(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow, record: StepRecord,
@@ -245,17 +248,20 @@ class InstanceService:
             row.state, row.error_task, row.error_message = "active", None, None
         row.workflow_state = self._codec.dumps(workflow)
         row.updated_at = now
-        open_tasks = self._sync_human_tasks(session, row, workflow, journal)
-        journal.flush()
-        self._flush(session, row)
+        with self._refusing_lost_updates(row):
+            open_tasks = self._sync_human_tasks(session, row, workflow, journal)
+            journal.flush()
+            session.flush()
         self._cache.put(row.id, row.workflow_state, workflow)
         return InstanceView.of(row, open_tasks)
 
     @staticmethod
-    def _flush(session: Session, row: ProcessInstance) -> None:
+    @contextmanager
+    def _refusing_lost_updates(row: ProcessInstance) -> Iterator[None]:
+        """Turn a failed revision check (at flush or autoflush) into ConflictError."""
         instance_id = row.id
         try:
-            session.flush()
+            yield
         except StaleDataError:
             raise ConflictError(
                 f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again"
