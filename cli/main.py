@@ -21,6 +21,7 @@ from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
 from engine.runtime.views import InstanceView, to_json
 
+from .bench import add_bench_arguments, cmd_bench
 from .demo import DEMO_DIR, cmd_demo
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
@@ -36,10 +37,7 @@ class Context:
 
     @cached_property
     def sessions(self):
-        try:
-            return connect(self.settings)
-        except OSError as exc:  # e.g. the SQLite file's directory cannot be created
-            raise DatabaseUnavailable(f"cannot open database {self.settings.database_url}: {exc}") from None
+        return connect(self.settings)
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -230,6 +228,7 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--data", help="data to merge before retrying: " + data_help)
     sub = command("demo", cmd_demo, f"deploy the diagrams in {DEMO_DIR.name}/ and start sample work orders")
     user(sub)
+    add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     return parser
 
 

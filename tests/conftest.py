@@ -18,6 +18,13 @@ from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
+PRODUCT_DIAGRAMS = Path(__file__).parents[1] / "bpmn"
+
+
+def diagram_path(name: str) -> Path:
+    """A test diagram from tests/diagrams, or a product diagram from bpmn/."""
+    local = DIAGRAMS / name
+    return local if local.exists() else PRODUCT_DIAGRAMS / name
 PG_ADMIN_URL = os.environ.get("SQFLOW_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/postgres")
 
 
@@ -65,7 +72,7 @@ class Harness:
         self.sessions = connect(self.settings)
 
     def deploy(self, *names: str, by: str = "designer"):
-        files = [SourceFile(Path(n).name, (DIAGRAMS / n).read_bytes()) for n in names]
+        files = [SourceFile(Path(n).name, diagram_path(n).read_bytes()) for n in names]
         with self.sessions.begin() as session:
             return self.engine.definitions.deploy(session, files, by)
 

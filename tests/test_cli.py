@@ -11,7 +11,7 @@ import pytest
 from cli import demo
 from cli.main import main
 
-WORK_ORDER = Path(__file__).parent / "diagrams" / "work_order.bpmn"
+WORK_ORDER = Path(__file__).parents[1] / "bpmn" / "work_order.bpmn"
 START_DATA = json.dumps({"description": "宽带断网 outage in Chaoyang", "category": "complaint"}, ensure_ascii=False)
 UUID_RE = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 

@@ -8,7 +8,7 @@ from engine.errors import (ConflictError, InstanceNotActive, InvalidInputError, 
                            TaskNotFound, TaskNotOpen)
 from engine.persistence.tables import AuditEntry, HumanTask, ProcessInstance
 from engine.runtime import queries
-from tests.conftest import DIAGRAMS
+from tests.conftest import diagram_path
 
 COMPLAINT = {"description": "outage in Chaoyang since 9:00", "category": "complaint"}
 
@@ -58,7 +58,7 @@ def test_redeploying_identical_content_is_a_no_op_and_a_change_makes_version_2(h
     assert "unchanged" in again[0].describe()
 
     old = harness.start("work_order", COMPLAINT)
-    source = (DIAGRAMS / "work_order.bpmn").read_text()
+    source = diagram_path("work_order.bpmn").read_text()
     changed = source.replace('name="Reply to the complaint"', 'name="Reply (v2)"').replace(
         "attempts = 0", "attempts = 0\nversion_two = True")
     assert [(o.version, o.changed) for o in harness.deploy_text("work_order.bpmn", changed)] == [(2, True)]
@@ -178,7 +178,7 @@ def test_retry_is_only_for_instances_in_error(harness):
 ])
 def test_scripts_that_escape_the_sandbox_are_stopped_at_deploy_or_run_time(harness, sneaky, complaint):
     from engine.errors import ScriptPolicyError
-    source = (DIAGRAMS / "sandbox_runtime.bpmn").read_text()
+    source = diagram_path("sandbox_runtime.bpmn").read_text()
     diagram = source.replace("SNEAKY", sneaky.replace("'", "&apos;"))
     try:
         harness.deploy_text("sandbox_runtime.bpmn", diagram)

@@ -1,0 +1,193 @@
+"""`sqflow bench engine`: durable throughput against plain SpiffWorkflow, and step cost against history.
+
+Everything is measured side by side in one run, and reported as figures and ratios:
+
+* instances/s of the ten-element work order (start, 3 user tasks, 3 scripts, 2 gateways, end)
+  run durably on SQLite and PostgreSQL (one transaction per start or completion), and run in
+  memory by plain SpiffWorkflow (parsed once, default script engine, no persistence);
+* the cost of one persisted step (load, complete a task, run, save, commit) when the instance
+  already holds about 10, 100 and 1000 completed tasks, with the workflow cache on and off, next
+  to plain SpiffWorkflow's full serializer doing the same deserialize-complete-serialize step.
+"""
+from __future__ import annotations
+
+import statistics
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
+from SpiffWorkflow.spiff.parser import SpiffBpmnParser
+from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from engine import Engine, SourceFile, Settings, connect
+
+DIAGRAM = Path(__file__).resolve().parents[1] / "bpmn" / "work_order.bpmn"
+START_DATA = {"description": "宽带断网 outage since 9:00", "category": "complaint"}
+ANSWERS = [("sign_for", {}), ("reply", {"answer": "replaced the splitter"}), ("callback", {"reached": True})]
+HISTORY_POINTS = (10, 100, 1000)
+
+
+@dataclass
+class Backend:
+    name: str
+    url: str
+    cleanup: object = None
+
+
+def _spiff_instance(spec) -> None:
+    workflow = BpmnWorkflow(spec)
+    workflow.task_tree.data.update(START_DATA)
+    workflow.do_engine_steps()
+    for _, data in ANSWERS:
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+    assert workflow.is_completed()
+
+
+def spiff_in_memory_rate(count: int) -> float:
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(DIAGRAM))
+    spec = parser.get_spec("work_order")
+    began = time.perf_counter()
+    for _ in range(count):
+        _spiff_instance(spec)
+    return count / (time.perf_counter() - began)
+
+
+def _engine(url: str, cache_size: int = 256) -> tuple[Engine, object]:
+    settings = Settings(database_url=url, workflow_cache_size=cache_size)
+    engine, sessions = Engine(settings), connect(settings)
+    with sessions.begin() as session:
+        engine.definitions.deploy(session, [SourceFile(DIAGRAM.name, DIAGRAM.read_bytes())], "bench")
+    return engine, sessions
+
+
+def durable_rate(url: str, count: int) -> float:
+    engine, sessions = _engine(url)
+    began = time.perf_counter()
+    for _ in range(count):
+        with sessions.begin() as session:
+            view = engine.instances.start(session, "work_order", started_by="bench", data=START_DATA)
+        for element, data in ANSWERS:
+            task = next(t for t in view.open_tasks if t.element_id == element)
+            with sessions.begin() as session:
+                view = engine.instances.complete_task(session, task.id, by="bench", data=data)
+        assert view.state == "completed"
+    return count / (time.perf_counter() - began)
+
+
+def durable_step_costs(url: str, cache_size: int, samples: int = 15) -> dict[int, float]:
+    """Median ms of one persisted callback step at each history size (2 completed tasks per round)."""
+    engine, sessions = _engine(url, cache_size)
+    with sessions.begin() as session:
+        view = engine.instances.start(session, "work_order", started_by="bench", data=START_DATA)
+    for element, data in ANSWERS[:2]:
+        with sessions.begin() as session:
+            view = engine.instances.complete_task(session, view.open_tasks[0].id, by="bench", data=data)
+    completed, costs = 9, {}
+    for point in HISTORY_POINTS:
+        timings = []
+        while completed < point + 2 * samples:
+            task_id = view.open_tasks[0].id
+            began = time.perf_counter()
+            with sessions.begin() as session:
+                view = engine.instances.complete_task(session, task_id, by="bench", data={"reached": False})
+            if completed >= point:
+                timings.append(time.perf_counter() - began)
+            completed += 2
+        costs[point] = statistics.median(timings) * 1000
+    return costs
+
+
+def spiff_full_serializer_step_costs(samples: int = 15) -> dict[int, float]:
+    """The same step with plain SpiffWorkflow's serializer (full spec and history in every save).
+
+    History sizes it cannot reach are missing: the loop nests the task tree one level per round
+    and SpiffWorkflow stops finding the waiting task near depth 1000.
+    """
+    parser = SpiffBpmnParser()
+    parser.add_bpmn_file(str(DIAGRAM))
+    serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
+    workflow = BpmnWorkflow(parser.get_spec("work_order"))
+    workflow.task_tree.data.update(START_DATA)
+    workflow.do_engine_steps()
+    for element, data in ANSWERS[:2]:
+        task = workflow.get_tasks(state=TaskState.READY, manual=True)[0]
+        task.set_data(**data)
+        task.run()
+        workflow.do_engine_steps()
+    state = serializer.serialize_json(workflow)
+    completed, costs = len(workflow.get_tasks(state=TaskState.COMPLETED)), {}
+    for point in HISTORY_POINTS:
+        timings = []
+        while completed < point + 2 * samples:
+            began = time.perf_counter()
+            workflow = serializer.deserialize_json(state)
+            ready = workflow.get_tasks(state=TaskState.READY, manual=True)
+            if not ready:  # the gateway loop reached SpiffWorkflow's task look-up depth limit
+                return costs
+            task = ready[0]
+            task.set_data(reached=False)
+            task.run()
+            workflow.do_engine_steps()
+            state = serializer.serialize_json(workflow)
+            if completed >= point:
+                timings.append(time.perf_counter() - began)
+            completed += 2
+        costs[point] = statistics.median(timings) * 1000
+    return costs
+
+
+def _backends(tmp: Path, postgres_admin_url: str | None) -> list[Backend]:
+    backends = [Backend("SQLite", f"sqlite:///{tmp / 'bench.db'}")]
+    if postgres_admin_url:
+        name = f"sqflow_bench_{uuid.uuid4().hex[:8]}"
+        admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"'))
+        url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+
+        def drop() -> None:
+            with admin.connect() as connection:
+                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        backends.append(Backend("PostgreSQL", url, drop))
+    return backends
+
+
+def run(count: int, tmp: Path, postgres_admin_url: str | None, echo=print) -> dict:
+    """Run every measurement, print as it goes, and return the figures."""
+    figures: dict = {"count": count}
+    backends = _backends(tmp, postgres_admin_url)
+    try:
+        echo(f"work order, {count} instances each (start + 3 user tasks, 10 elements):")
+        memory = spiff_in_memory_rate(count)
+        figures["spiff_in_memory_per_s"] = memory
+        echo(f"  plain SpiffWorkflow in memory   {memory:8.0f} instances/s")
+        for backend in backends:
+            rate = durable_rate(backend.url, count)
+            figures[f"durable_{backend.name.lower()}_per_s"] = rate
+            echo(f"  sqflow durable on {backend.name:<12} {rate:8.0f} instances/s   ratio to in-memory {rate / memory:.2f}")
+        echo("one persisted step (median ms) by completed tasks already in the instance:")
+        rows = [("plain SpiffWorkflow full serializer", spiff_full_serializer_step_costs())]
+        for backend in backends:
+            rows.append((f"sqflow {backend.name}, cached", durable_step_costs(backend.url + "", 256)))
+            rows.append((f"sqflow {backend.name}, reload each step", durable_step_costs(backend.url, 0)))
+        echo(f"  {'':<40}" + "".join(f"{p:>9}" for p in HISTORY_POINTS) + "   1000 vs 10")
+        for label, costs in rows:
+            figures[f"step_ms {label}"] = costs
+            cells = "".join(f"{costs[p]:9.2f}" if p in costs else f"{'stalls':>9}" for p in HISTORY_POINTS)
+            last = max(costs)
+            echo(f"  {label:<40}{cells}   {costs[last] / costs[10]:8.2f}x" + ("" if last == 1000 else f" (at {last})"))
+    finally:
+        for backend in backends:
+            if backend.cleanup:
+                backend.cleanup()
+    return figures
