@@ -167,18 +167,20 @@ def run(count: int, tmp: Path, postgres_admin_url: str | None, echo=print) -> di
     figures: dict = {"count": count}
     backends = _backends(tmp, postgres_admin_url)
     try:
-        echo(f"work order, {count} instances each (start + 3 user tasks, 10 elements):")
+        echo(f"work order, {count} instances each (start + 3 user tasks, 10 elements), after a warm-up:")
+        spiff_in_memory_rate(max(count // 10, 5))
         memory = spiff_in_memory_rate(count)
         figures["spiff_in_memory_per_s"] = memory
         echo(f"  plain SpiffWorkflow in memory   {memory:8.0f} instances/s")
         for backend in backends:
+            durable_rate(backend.url, max(count // 10, 5))
             rate = durable_rate(backend.url, count)
             figures[f"durable_{backend.name.lower()}_per_s"] = rate
             echo(f"  sqflow durable on {backend.name:<12} {rate:8.0f} instances/s   ratio to in-memory {rate / memory:.2f}")
         echo("one persisted step (median ms) by completed tasks already in the instance:")
         rows = [("plain SpiffWorkflow full serializer", spiff_full_serializer_step_costs())]
         for backend in backends:
-            rows.append((f"sqflow {backend.name}, cached", durable_step_costs(backend.url + "", 256)))
+            rows.append((f"sqflow {backend.name}, cached", durable_step_costs(backend.url, 256)))
             rows.append((f"sqflow {backend.name}, reload each step", durable_step_costs(backend.url, 0)))
         echo(f"  {'':<40}" + "".join(f"{p:>9}" for p in HISTORY_POINTS) + "   1000 vs 10")
         for label, costs in rows:

@@ -270,8 +270,9 @@ class InstanceService:
     def _sync_human_tasks(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow,
                           journal: Journal) -> list[TaskView]:
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        known = {h.id: h for h in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.state == "open"))}
+        with session.no_autoflush:
+            known = {h.id: h for h in session.scalars(
+                select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.state == "open"))}
         for task_id, human in known.items():
             if task_id not in ready:
                 human.state = "cancelled"

@@ -34,5 +34,6 @@ class Journal:
 
     def flush(self) -> None:
         if self._rows:
-            self._session.execute(insert(AuditEntry), self._rows)
+            # Core insert on the session's connection: no ORM bookkeeping for rows nobody reads back.
+            self._session.connection().execute(insert(AuditEntry.__table__), self._rows)
             self._rows = []
