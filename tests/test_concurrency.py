@@ -28,6 +28,8 @@ def _complete(url: str, task_ids: list[str], barrier, results) -> None:
             outcomes.append("won")
         except (ConflictError, TaskNotOpen) as exc:
             outcomes.append(type(exc).__name__)
+        except Exception as exc:  # reported, so the test fails at once with the cause
+            outcomes.append(f"unexpected {type(exc).__name__}: {exc}")
     results.put(outcomes)
 
 

@@ -249,6 +249,7 @@ class InstanceService:
         row.workflow_state = self._codec.dumps(workflow)
         row.updated_at = now
         with self._refusing_lost_updates(row):
+            session.flush()  # the revision-checked UPDATE goes first: a loser stops here, before any insert
             open_tasks = self._sync_human_tasks(session, row, workflow, journal)
             journal.flush()
             session.flush()
@@ -270,9 +271,10 @@ class InstanceService:
     def _sync_human_tasks(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow,
                           journal: Journal) -> list[TaskView]:
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        with session.no_autoflush:
+        with session.no_autoflush:  # rows changed in this operation keep their unflushed state
             known = {h.id: h for h in session.scalars(
-                select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.state == "open"))}
+                select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.state == "open"))
+                if h.state == "open"}
         for task_id, human in known.items():
             if task_id not in ready:
                 human.state = "cancelled"
