@@ -14,12 +14,11 @@ from functools import cached_property
 from typing import Callable
 
 from engine import Engine, Settings, connect
-from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError, InstanceNotFound,
+from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
-from engine.persistence.tables import ProcessInstance
 from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
-from engine.runtime.views import InstanceView, to_json
+from engine.runtime.views import to_json
 
 from .bench import add_bench_arguments, cmd_bench
 from .demo import DEMO_DIR, cmd_demo
@@ -118,12 +117,7 @@ def cmd_instances(ctx: Context, args) -> int:
 
 def cmd_show(ctx: Context, args) -> int:
     with ctx.sessions.begin() as session:
-        row = session.get(ProcessInstance, args.instance)
-        if row is None:
-            raise InstanceNotFound(f"no instance #{args.instance}")
-        open_tasks = queries.list_tasks(session, instance_id=row.id, page=Page(queries.MAX_PAGE))
-        view = InstanceView.of(row, open_tasks, ctx.engine.instances.workflow_data(session, row),
-                               queries.history(session, row.id))
+        view = ctx.engine.instances.detail(session, args.instance)
     ctx.out.detail(view)
     return 0
 
@@ -143,7 +137,7 @@ def cmd_tasks(ctx: Context, args) -> int:
 def cmd_complete(ctx: Context, args) -> int:
     data = parse_data(args.data)
     with ctx.sessions.begin() as session:
-        task = ctx.engine.instances.resolve_task(session, args.task)
+        task = ctx.engine.instances.task(session, args.task)
         view = ctx.engine.instances.complete_task(session, task.id, by=args.user, data=data)
     ctx.out.outcome(view, f"completed task {task.id} ({task.name})")
     return 0

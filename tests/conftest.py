@@ -99,9 +99,8 @@ class Harness:
             return getattr(self.engine.instances, method)(session, instance_id, **kwargs)
 
     def data(self, instance_id: int) -> dict:
-        from engine.persistence.tables import ProcessInstance
         with self.sessions.begin() as session:
-            return self.engine.instances.workflow_data(session, session.get(ProcessInstance, instance_id))
+            return self.engine.instances.workflow_data(session, instance_id)
 
     def history(self, instance_id: int):
         from engine.runtime import queries

@@ -259,21 +259,20 @@ def test_the_audit_log_is_append_only(harness):
 
 
 def test_the_loser_of_two_concurrent_writers_gets_a_conflict_and_writes_nothing(harness):
-    """Two sessions read the same revision; the second writer is refused, the first one's work stands."""
-    if harness.settings.database_url.startswith("sqlite"):
-        pytest.skip("SQLite write transactions are serialized by BEGIN IMMEDIATE; no two can read the same revision")
+    """Two writers read the same revision; the second is refused and its transaction leaves no trace."""
+    from engine.runtime.instance_store import InstanceStore
     harness.deploy("work_order.bpmn")
     view = harness.start("work_order", COMPLAINT)
-    with harness.sessions() as first, harness.sessions() as second:
-        mine = first.get(ProcessInstance, view.id)
-        theirs = second.get(ProcessInstance, view.id)
-        mine.state = "suspended"
-        first.commit()
-        theirs.state = "terminated"
-        with pytest.raises(ConflictError, match="changed by someone else"):
-            with harness.engine.instances._refusing_lost_updates(theirs):
-                second.flush()
-        second.rollback()
+    store = InstanceStore()
     with harness.sessions.begin() as session:
-        assert session.get(ProcessInstance, view.id).state == "suspended"
+        read_by_both = store.instance(session, view.id).revision
+    with harness.sessions.begin() as session:
+        store.save_instance(session, view.id, read_by_both, {"state": "suspended"})
+    with pytest.raises(ConflictError, match="changed by someone else"):
+        with harness.sessions.begin() as session:
+            Journal_rows_before = len(harness.history(view.id))
+            store.save_instance(session, view.id, read_by_both, {"state": "terminated"})
+    with harness.sessions.begin() as session:
+        assert store.instance(session, view.id).state == "suspended"
         assert session.scalars(select(HumanTask.state).where(HumanTask.instance_id == view.id)).all() == ["open"]
+    assert len(harness.history(view.id)) == Journal_rows_before

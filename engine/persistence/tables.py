@@ -69,8 +69,9 @@ class ProcessDefinition(Base):
     deployment_id: Mapped[int] = mapped_column(ForeignKey("deployments.id"))
     bpmn_file_id: Mapped[int] = mapped_column(ForeignKey("deployment_files.id"))
     deployed_at: Mapped[datetime]
-    spec: Mapped[dict[str, Any]]
-    embedded_specs: Mapped[dict[str, Any]]
+    # Large and needed once per process (then cached): loaded only when asked for.
+    spec: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
+    embedded_specs: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     calls: Mapped[list[Any]]
     user_tasks: Mapped[list[Any]]
 

@@ -1,20 +1,17 @@
 """Process instances: start, complete user tasks, suspend, resume, terminate, retry.
 
-Each operation runs inside the caller's transaction and flushes at the end; the instance row
-carries a revision that every UPDATE checks (optimistic locking), so when two writers race on
-one instance the second gets `ConflictError` and its transaction is rolled back whole.
+Each operation runs inside the caller's transaction. The instance row carries a revision that
+every UPDATE checks (optimistic locking, see `instance_store`), so when two writers race on one
+instance the second gets `ConflictError` and its transaction is rolled back whole.
 """
 from __future__ import annotations
 
 from collections import OrderedDict
-from contextlib import contextmanager
 from threading import Lock
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 from uuid import UUID
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.exc import StaleDataError
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.task import Task
@@ -22,10 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.repository import DefinitionRepository
-from ..errors import ConflictError, InstanceNotActive, InstanceNotFound, InvalidInputError, TaskNotFound, TaskNotOpen
-from ..persistence.tables import HumanTask, ProcessInstance
+from ..errors import ConflictError, InstanceNotActive, InvalidInputError, TaskNotOpen
 from .codec import STATE_FORMAT, StateCodec
+from .instance_store import InstanceStore
 from .journal import Journal
+from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
 from .views import InstanceView, TaskView
 
@@ -73,6 +71,7 @@ class InstanceService:
         self._clock = clock
         self._script_engine = script_engine
         self._cache = _WorkflowCache(cache_size)
+        self._store = InstanceStore()
 
     # --- operations -------------------------------------------------------------------------
 
@@ -81,9 +80,7 @@ class InstanceService:
         data = _require_object(data)
         definition = self._definitions.latest(session, process_id)
         if business_key:
-            clash = session.scalars(select(ProcessInstance.id).where(
-                ProcessInstance.process_id == process_id, ProcessInstance.business_key == business_key,
-                ProcessInstance.state.not_in(FINAL_STATES))).first()
+            clash = self._store.open_instance_with_key(session, process_id, business_key, FINAL_STATES)
             if clash is not None:
                 raise ConflictError(f"instance #{clash} of {process_id} with key {business_key!r} is still open")
         called = self._definitions.resolve_calls(session, definition)
@@ -92,34 +89,35 @@ class InstanceService:
                                 script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
         now = self._clock.now()
-        row = ProcessInstance(
-            definition_id=definition.id, process_id=process_id, version=definition.version,
-            business_key=business_key, state="active", started_by=started_by, started_at=now,
-            updated_at=now, serializer_version=STATE_FORMAT, workflow_state="", called_definitions=called)
-        session.add(row)
-        session.flush()
-        journal = Journal(session, row.id, now)
+        values = dict(definition_id=definition.id, process_id=process_id, version=definition.version,
+                      business_key=business_key, state="active", started_by=started_by, started_at=now,
+                      ended_at=None, updated_at=now, serializer_version=STATE_FORMAT, workflow_state="",
+                      called_definitions=called, error_task=None, error_message=None)
+        instance = _Instance(id=self._store.insert_instance(session, values), revision=1, **values)
+        journal = Journal(session, instance.id, now)
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data)})
         record = run_guarded(workflow, lambda did_complete: None)
-        return self._save(session, row, workflow, record, journal, started_by)
+        return self._save(session, instance, workflow, {}, record, journal)
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None) -> InstanceView:
         data = _require_object(data)
-        human = self.resolve_task(session, task_ref)
+        human = self._store.human_task(session, task_ref)
         if human.state != "open":
             when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
-        row = self._instance(session, human.instance_id)
-        self._require_state(row, "active", f"complete task {human.id}")
-        workflow = self._load(session, row)
+        instance = _Instance.of(self._store.instance(session, human.instance_id))
+        self._require_state(instance, "active", f"complete task {human.id}")
+        workflow = self._load(session, instance)
         task = workflow.get_task_from_id(UUID(human.id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen(f"task {human.id} ({human.name}) is no longer waiting for input")
+        waiting = _ready_human_tasks(workflow)
         now = self._clock.now()
-        journal = Journal(session, row.id, now)
-        human.state, human.completed_at, human.completed_by = "completed", now, by
+        if not self._store.complete_task(session, human.id, by, now):
+            raise TaskNotOpen(f"task {human.id} ({human.name}) was completed by someone else just now")
+        journal = Journal(session, instance.id, now)
         journal.add(by, "task.completed", task_id=human.id, element_id=human.element_id,
                     details={"data": json_safe(data)})
 
@@ -129,40 +127,41 @@ class InstanceService:
             did_complete(task)
 
         record = run_guarded(workflow, complete)
-        return self._save(session, row, workflow, record, journal, by)
+        waiting.pop(human.id, None)
+        return self._save(session, instance, workflow, waiting, record, journal)
 
     def suspend(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
-        row = self._instance(session, instance_id)
-        self._require_state(row, ("active", "error"), "suspend")
-        return self._set_state(session, row, "suspended", by, {"was": row.state})
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        self._require_state(instance, ("active", "error"), "suspend")
+        return self._set_state(session, instance, "suspended", by, "instance.suspended", {"was": instance.state})
 
     def resume(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
-        row = self._instance(session, instance_id)
-        self._require_state(row, "suspended", "resume")
-        previous = "error" if row.error_message else "active"
-        return self._set_state(session, row, previous, by, {})
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        self._require_state(instance, "suspended", "resume")
+        previous = "error" if instance.error_message else "active"
+        return self._set_state(session, instance, previous, by, "instance.resumed", {})
 
     def terminate(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> InstanceView:
-        row = self._instance(session, instance_id)
-        if row.state in FINAL_STATES:
-            raise InstanceNotActive(f"instance #{row.id} is already {row.state}")
-        workflow = self._load(session, row)
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        if instance.state in FINAL_STATES:
+            raise InstanceNotActive(f"instance #{instance.id} is already {instance.state}")
+        workflow = self._load(session, instance)
+        waiting = _ready_human_tasks(workflow)
         workflow.cancel()
-        now = self._clock.now()
-        journal = Journal(session, row.id, now)
+        journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.terminated", details={"reason": reason})
-        row.ended_at = now
-        return self._save(session, row, workflow, StepRecord(), journal, by, final_state="terminated")
+        return self._save(session, instance, workflow, waiting, StepRecord(), journal, final_state="terminated")
 
     def retry(self, session: Session, instance_id: int, *, by: str, data: dict | None = None) -> InstanceView:
         data = _require_object(data)
-        row = self._instance(session, instance_id)
-        self._require_state(row, "error", "retry")
-        workflow = self._load(session, row)
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        self._require_state(instance, "error", "retry")
+        workflow = self._load(session, instance)
+        waiting = _ready_human_tasks(workflow)
         failed = errored_tasks(workflow)
-        journal = Journal(session, row.id, self._clock.now())
-        journal.add(by, "instance.retried", element_id=row.error_task,
-                    details={"error": row.error_message, "data": json_safe(data)})
+        journal = Journal(session, instance.id, self._clock.now())
+        journal.add(by, "instance.retried", element_id=instance.error_task,
+                    details={"error": instance.error_message, "data": json_safe(data)})
 
         def rerun(did_complete: Callable[[Task], None]) -> None:
             for task in failed:
@@ -170,129 +169,131 @@ class InstanceService:
                 task.run()
                 did_complete(task)
 
-        return self._save(session, row, workflow, run_guarded(workflow, rerun), journal, by)
+        return self._save(session, instance, workflow, waiting, run_guarded(workflow, rerun), journal)
 
     # --- reading ----------------------------------------------------------------------------
 
-    def resolve_task(self, session: Session, task_ref: str) -> HumanTask:
-        """A task by its id or by an unambiguous prefix of at least 6 characters."""
-        ref = (task_ref or "").strip().lower()
-        row = session.get(HumanTask, ref)
-        if row is not None:
-            return row
-        if len(ref) >= 6:
-            matches = session.scalars(select(HumanTask).where(
-                HumanTask.id.startswith(ref, autoescape=True)).limit(2)).all()
-            if len(matches) == 1:
-                return matches[0]
-            if len(matches) > 1:
-                raise TaskNotFound(f"task id prefix {task_ref!r} is ambiguous; give more characters")
-        raise TaskNotFound(f"no task {task_ref!r}")
+    def task(self, session: Session, task_ref: str) -> TaskView:
+        """A human task by id or unique prefix (6+ characters)."""
+        return TaskView.of(self._store.human_task(session, task_ref))
 
-    def workflow_data(self, session: Session, row: ProcessInstance) -> dict:
-        workflow = self._load(session, row)
+    def workflow_data(self, session: Session, instance_id: int) -> dict:
+        """The instance's current data (of the most recently completed task)."""
+        return self._data(session, _Instance.of(self._store.instance(session, instance_id)))
+
+    def detail(self, session: Session, instance_id: int) -> InstanceView:
+        """Everything about one instance: open tasks, current data, full history."""
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        return InstanceView.of(instance, self._store.open_tasks(session, instance_id),
+                               self._data(session, instance), history(session, instance_id))
+
+    def _data(self, session: Session, instance: "_Instance") -> dict:
+        workflow = self._load(session, instance)
         data = dict((workflow.last_task or workflow.task_tree).data)
-        self._cache.put(row.id, row.workflow_state, workflow)
+        self._cache.put(instance.id, instance.workflow_state, workflow)
         return json_safe(data)
 
     # --- internals --------------------------------------------------------------------------
 
-    def _instance(self, session: Session, instance_id: int) -> ProcessInstance:
-        row = session.get(ProcessInstance, instance_id)
-        if row is None:
-            raise InstanceNotFound(f"no instance #{instance_id}")
-        return row
-
     @staticmethod
-    def _require_state(row: ProcessInstance, allowed: str | tuple[str, ...], action: str) -> None:
+    def _require_state(instance: "_Instance", allowed: str | tuple[str, ...], action: str) -> None:
         allowed = (allowed,) if isinstance(allowed, str) else allowed
-        if row.state not in allowed:
-            hint = " (resume it first)" if row.state == "suspended" else (
-                " (fix the cause, then retry it)" if row.state == "error" else "")
-            raise InstanceNotActive(f"cannot {action}: instance #{row.id} is {row.state}{hint}")
+        if instance.state not in allowed:
+            hint = " (resume it first)" if instance.state == "suspended" else (
+                " (fix the cause, then retry it)" if instance.state == "error" else "")
+            raise InstanceNotActive(f"cannot {action}: instance #{instance.id} is {instance.state}{hint}")
 
-    def _load(self, session: Session, row: ProcessInstance) -> BpmnWorkflow:
-        cached = self._cache.take(row.id, row.workflow_state)
+    def _load(self, session: Session, instance: "_Instance") -> BpmnWorkflow:
+        cached = self._cache.take(instance.id, instance.workflow_state)
         if cached is not None:
             return cached
-        definition = self._definitions.get(session, row.definition_id)
+        definition = self._definitions.get(session, instance.definition_id)
         workflow = self._codec.loads(
-            row.workflow_state, row.serializer_version, self._definitions.specs(definition).spec,
-            self._definitions.subprocess_specs(session, definition, row.called_definitions))
+            instance.workflow_state, instance.serializer_version, self._definitions.specs(definition).spec,
+            self._definitions.subprocess_specs(session, definition, instance.called_definitions))
         workflow.script_engine = self._script_engine
         return workflow
 
-    def _set_state(self, session: Session, row: ProcessInstance, state: str, by: str, details: dict) -> InstanceView:
+    def _set_state(self, session: Session, instance: "_Instance", state: str, by: str, event: str,
+                   details: dict) -> InstanceView:
         now = self._clock.now()
-        row.state, row.updated_at = state, now
-        event = "instance.suspended" if state == "suspended" else "instance.resumed"
-        with self._refusing_lost_updates(row):
-            Journal(session, row.id, now).add(by, event, details=details).flush()
-            session.flush()
-        return InstanceView.of(row, self._open_tasks(session, row.id))
+        instance.revision = self._store.save_instance(session, instance.id, instance.revision,
+                                                      {"state": state, "updated_at": now})
+        instance.state, instance.updated_at = state, now
+        Journal(session, instance.id, now).add(by, event, details=details).flush()
+        return InstanceView.of(instance, self._store.open_tasks(session, instance.id))
 
-    def _save(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow, record: StepRecord,
-              journal: Journal, actor: str, final_state: str | None = None) -> InstanceView:
+    def _save(self, session: Session, instance: "_Instance", workflow: BpmnWorkflow, waiting: dict[str, str],
+              record: StepRecord, journal: Journal, final_state: str | None = None) -> InstanceView:
+        """Persist a step. `waiting` are the human tasks that were open before it and still are in the table."""
         now = journal.at
         journal.element_runs(record.runs)
+        changes: dict[str, Any] = {"error_task": None, "error_message": None}
         if final_state:
-            row.state = final_state
+            changes.update(state=final_state, ended_at=now)
         elif record.failed:
-            row.state, row.error_task, row.error_message = "error", record.error_element, record.error_message
+            changes.update(state="error", error_task=record.error_element, error_message=record.error_message)
             journal.add("engine", "instance.error", element_id=record.error_element,
                         details={"message": record.error_message})
         elif workflow.is_completed():
-            row.state, row.ended_at, row.error_task, row.error_message = "completed", now, None, None
+            changes.update(state="completed", ended_at=now)
             journal.add("engine", "instance.completed")
         else:
-            row.state, row.error_task, row.error_message = "active", None, None
-        row.workflow_state = self._codec.dumps(workflow)
-        row.updated_at = now
-        with self._refusing_lost_updates(row):
-            session.flush()  # the revision-checked UPDATE goes first: a loser stops here, before any insert
-            open_tasks = self._sync_human_tasks(session, row, workflow, journal)
-            journal.flush()
-            session.flush()
-        self._cache.put(row.id, row.workflow_state, workflow)
-        return InstanceView.of(row, open_tasks)
-
-    @staticmethod
-    @contextmanager
-    def _refusing_lost_updates(row: ProcessInstance) -> Iterator[None]:
-        """Turn a failed revision check (at flush or autoflush) into ConflictError."""
-        instance_id = row.id
-        try:
-            yield
-        except StaleDataError:
-            raise ConflictError(
-                f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again"
-            ) from None
-
-    def _sync_human_tasks(self, session: Session, row: ProcessInstance, workflow: BpmnWorkflow,
-                          journal: Journal) -> list[TaskView]:
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        with session.no_autoflush:  # rows changed in this operation keep their unflushed state
-            known = {h.id: h for h in session.scalars(
-                select(HumanTask).where(HumanTask.instance_id == row.id, HumanTask.state == "open"))
-                if h.state == "open"}
-        for task_id, human in known.items():
-            if task_id not in ready:
-                human.state = "cancelled"
-                journal.add("engine", "task.cancelled", task_id=task_id, element_id=human.element_id)
+            changes.update(state="active")
+        changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now)
+        # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
+        instance.revision = self._store.save_instance(session, instance.id, instance.revision, changes)
+        instance.update(changes)
+        ready = {str(t.id): t for t in _ready_tasks(workflow)}
+        gone = sorted(set(waiting) - set(ready))
+        self._store.cancel_tasks(session, gone)
+        for task_id in gone:
+            journal.add("engine", "task.cancelled", task_id=task_id, element_id=waiting[task_id])
+        new_rows = []
         for task_id, task in ready.items():
-            if task_id in known:
-                continue
-            spec = task.task_spec
-            human = HumanTask(id=task_id, instance_id=row.id, element_id=spec.bpmn_id or spec.name,
-                              name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
-                              candidate_group=spec.lane, state="open", created_at=journal.at)
-            session.add(human)
-            known[task_id] = human
-            journal.add("engine", "task.created", task_id=task_id, element_id=human.element_id,
-                        details={"lane": spec.lane})
-        return [TaskView.of(h) for h in known.values() if h.state == "open"]
+            if task_id not in waiting:
+                spec = task.task_spec
+                new_rows.append(dict(
+                    id=task_id, instance_id=instance.id, element_id=spec.bpmn_id or spec.name,
+                    name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane, candidate_group=spec.lane,
+                    assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
+                journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
+                            details={"lane": spec.lane})
+        self._store.add_tasks(session, new_rows)
+        journal.flush()
+        self._cache.put(instance.id, instance.workflow_state, workflow)
+        if set(waiting) & set(ready):
+            open_tasks = self._store.open_tasks(session, instance.id)
+        else:
+            open_tasks = [TaskView.of(_Row(row)) for row in new_rows]
+        return InstanceView.of(instance, open_tasks)
 
-    def _open_tasks(self, session: Session, instance_id: int) -> list[TaskView]:
-        return [TaskView.of(h) for h in session.scalars(
-            select(HumanTask).where(HumanTask.instance_id == instance_id, HumanTask.state == "open")
-            .order_by(HumanTask.created_at))]
+
+def _ready_tasks(workflow: BpmnWorkflow) -> list[Task]:
+    return workflow.get_tasks(state=TaskState.READY, manual=True)
+
+
+def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, str]:
+    """Open human tasks as task id -> element id."""
+    return {str(t.id): t.task_spec.bpmn_id or t.task_spec.name for t in _ready_tasks(workflow)}
+
+
+class _Row(dict):
+    """Attribute access to a dict of column values."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+class _Instance(_Row):
+    """The instance row being worked on, with the revision this operation read."""
+
+    @classmethod
+    def of(cls, row) -> "_Instance":
+        return cls(row._mapping)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
