@@ -276,3 +276,13 @@ def test_the_loser_of_two_concurrent_writers_gets_a_conflict_and_writes_nothing(
         assert store.instance(session, view.id).state == "suspended"
         assert session.scalars(select(HumanTask.state).where(HumanTask.instance_id == view.id)).all() == ["open"]
     assert len(harness.history(view.id)) == Journal_rows_before
+
+
+def test_a_refused_deployment_leaves_nothing_deployed(harness):
+    from engine.errors import DefinitionError
+    with pytest.raises(DefinitionError):
+        harness.deploy("work_order.bpmn", "bad/script_syntax.bpmn")
+    with harness.sessions.begin() as session:
+        assert harness.engine.definitions.list_latest(session) == []
+    with pytest.raises(ProcessNotFound):
+        harness.start("work_order", COMPLAINT)
