@@ -267,11 +267,11 @@ def test_the_loser_of_two_concurrent_writers_gets_a_conflict_and_writes_nothing(
     with harness.sessions.begin() as session:
         read_by_both = store.instance(session, view.id).revision
     with harness.sessions.begin() as session:
-        store.save_instance(session, view.id, read_by_both, {"state": "suspended"})
+        store.save_state(session, view.id, read_by_both, "suspended", harness.clock.now())
     with pytest.raises(ConflictError, match="changed by someone else"):
         with harness.sessions.begin() as session:
             Journal_rows_before = len(harness.history(view.id))
-            store.save_instance(session, view.id, read_by_both, {"state": "terminated"})
+            store.save_state(session, view.id, read_by_both, "terminated", harness.clock.now())
     with harness.sessions.begin() as session:
         assert store.instance(session, view.id).state == "suspended"
         assert session.scalars(select(HumanTask.state).where(HumanTask.instance_id == view.id)).all() == ["open"]

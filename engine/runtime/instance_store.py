@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
@@ -20,10 +20,25 @@ from .views import TaskView
 INSTANCES = ProcessInstance.__table__
 TASKS = HumanTask.__table__
 
+# Built once: SQLAlchemy then reuses their cache keys and compiled forms on every step.
+_SELECT_INSTANCE = select(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))
+_INSERT_INSTANCE = insert(INSTANCES).returning(INSTANCES.c.id)
+_STEP_COLUMNS = ("state", "workflow_state", "updated_at", "ended_at", "error_task", "error_message")
+_SAVE_STEP = (update(INSTANCES)
+              .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.revision == bindparam("read_revision"))
+              .values(revision=bindparam("new_revision"), **{c: bindparam(c) for c in _STEP_COLUMNS}))
+_SAVE_STATE = (update(INSTANCES)
+               .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.revision == bindparam("read_revision"))
+               .values(revision=bindparam("new_revision"), state=bindparam("state"), updated_at=bindparam("updated_at")))
+_SELECT_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
+_COMPLETE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == "open")
+                  .values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
+_INSERT_TASKS = insert(TASKS)
+
 
 class InstanceStore:
     def instance(self, session: Session, instance_id: int) -> Row:
-        row = session.connection().execute(select(INSTANCES).where(INSTANCES.c.id == instance_id)).first()
+        row = session.connection().execute(_SELECT_INSTANCE, {"instance_id": instance_id}).first()
         if row is None:
             raise InstanceNotFound(f"no instance #{instance_id}")
         return row
@@ -35,14 +50,20 @@ class InstanceStore:
             INSTANCES.c.state.not_in(final_states)).limit(1)).scalar()
 
     def insert_instance(self, session: Session, values: dict[str, Any]) -> int:
-        return session.connection().execute(
-            insert(INSTANCES).values(revision=1, **values).returning(INSTANCES.c.id)).scalar_one()
+        return session.connection().execute(_INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
 
-    def save_instance(self, session: Session, instance_id: int, revision: int, values: dict[str, Any]) -> int:
-        """Write `values` if the row still has `revision`; returns the new revision."""
-        result = session.connection().execute(
-            update(INSTANCES).where(INSTANCES.c.id == instance_id, INSTANCES.c.revision == revision)
-            .values(revision=revision + 1, **values))
+    def save_step(self, session: Session, instance_id: int, revision: int, values: dict[str, Any]) -> int:
+        """Write a step's outcome (all of `_STEP_COLUMNS`) if the row still has `revision`; the new revision."""
+        return self._save(session, _SAVE_STEP, instance_id, revision, values)
+
+    def save_state(self, session: Session, instance_id: int, revision: int, state: str, at: datetime) -> int:
+        """Change only the state (suspend, resume) if the row still has `revision`; the new revision."""
+        return self._save(session, _SAVE_STATE, instance_id, revision, {"state": state, "updated_at": at})
+
+    @staticmethod
+    def _save(session: Session, statement, instance_id: int, revision: int, values: dict[str, Any]) -> int:
+        result = session.connection().execute(statement, {
+            "instance_id": instance_id, "read_revision": revision, "new_revision": revision + 1, **values})
         if result.rowcount != 1:
             raise ConflictError(
                 f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again")
@@ -52,7 +73,7 @@ class InstanceStore:
         """A task by its id or by an unambiguous prefix of at least 6 characters."""
         ref = (task_ref or "").strip().lower()
         connection = session.connection()
-        row = connection.execute(select(TASKS).where(TASKS.c.id == ref)).first()
+        row = connection.execute(_SELECT_TASK, {"task_id": ref}).first()
         if row is not None:
             return row
         if len(ref) >= 6:
@@ -65,14 +86,12 @@ class InstanceStore:
         raise TaskNotFound(f"no task {task_ref!r}")
 
     def complete_task(self, session: Session, task_id: str, by: str, at: datetime) -> bool:
-        result = session.connection().execute(
-            update(TASKS).where(TASKS.c.id == task_id, TASKS.c.state == "open")
-            .values(state="completed", completed_at=at, completed_by=by))
+        result = session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": at, "by": by})
         return result.rowcount == 1
 
     def add_tasks(self, session: Session, rows: list[dict[str, Any]]) -> None:
         if rows:
-            session.connection().execute(insert(TASKS), rows)
+            session.connection().execute(_INSERT_TASKS, rows)
 
     def cancel_tasks(self, session: Session, task_ids: list[str]) -> None:
         if task_ids:

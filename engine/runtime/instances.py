@@ -217,8 +217,7 @@ class InstanceService:
     def _set_state(self, session: Session, instance: "_Instance", state: str, by: str, event: str,
                    details: dict) -> InstanceView:
         now = self._clock.now()
-        instance.revision = self._store.save_instance(session, instance.id, instance.revision,
-                                                      {"state": state, "updated_at": now})
+        instance.revision = self._store.save_state(session, instance.id, instance.revision, state, now)
         instance.state, instance.updated_at = state, now
         Journal(session, instance.id, now).add(by, event, details=details).flush()
         return InstanceView.of(instance, self._store.open_tasks(session, instance.id))
@@ -228,7 +227,7 @@ class InstanceService:
         """Persist a step. `waiting` are the human tasks that were open before it and still are in the table."""
         now = journal.at
         journal.element_runs(record.runs)
-        changes: dict[str, Any] = {"error_task": None, "error_message": None}
+        changes: dict[str, Any] = {"error_task": None, "error_message": None, "ended_at": instance.ended_at}
         if final_state:
             changes.update(state=final_state, ended_at=now)
         elif record.failed:
@@ -242,7 +241,7 @@ class InstanceService:
             changes.update(state="active")
         changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now)
         # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
-        instance.revision = self._store.save_instance(session, instance.id, instance.revision, changes)
+        instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
         ready = {str(t.id): t for t in _ready_tasks(workflow)}
         gone = sorted(set(waiting) - set(ready))

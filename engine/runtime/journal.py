@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from ..persistence.tables import AuditEntry
 from .stepping import ElementRun
 
+_INSERT = insert(AuditEntry.__table__)
+
 
 class Journal:
     def __init__(self, session: Session, instance_id: int | None, at: datetime):
@@ -35,5 +37,5 @@ class Journal:
     def flush(self) -> None:
         if self._rows:
             # Core insert on the session's connection: no ORM bookkeeping for rows nobody reads back.
-            self._session.connection().execute(insert(AuditEntry.__table__), self._rows)
+            self._session.connection().execute(_INSERT, self._rows)
             self._rows = []
