@@ -14,6 +14,8 @@ from typing import Callable, Mapping
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from .calendar.helpers import deadline_helpers
+from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .definitions.repository import DefinitionRepository
 from .persistence.database import migrate, open_database, session_factory
@@ -29,7 +31,11 @@ class Engine:
         self.settings = settings
         self.clock = clock or SystemClock()
         self.codec = StateCodec()
-        self.script_engine = make_script_engine(helpers)
+        self.calendar = WorkingDayCalendar(settings.zone(), {}, settings.unknown_year_policy)
+        opens, closes = settings.duty_window()
+        self.duty_desk = DutyHours(opens, closes, settings.zone())
+        self.script_engine = make_script_engine(
+            {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})})
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          settings.workflow_cache_size)

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, fields, replace
+from datetime import time
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
 from typing import Mapping
 
@@ -19,6 +21,8 @@ class Settings:
     var_dir: Path = field(default_factory=lambda: Path.cwd() / "var")
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
+    unknown_year_policy: str = "refuse"
+    duty_hours: str = "08:30-16:30"
     max_diagram_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 256
     sql_echo: bool = False
@@ -33,6 +37,14 @@ class Settings:
                 f"SQFLOW_DATABASE_URL is not a database URL: {self.database_url!r} "
                 "(expected e.g. sqlite:///var/sqflow.db or postgresql+psycopg://user@host/db)"
             ) from None
+        if self.unknown_year_policy not in ("refuse", "provisional"):
+            raise ConfigurationError(
+                f"SQFLOW_UNKNOWN_YEAR_POLICY={self.unknown_year_policy!r}: use 'refuse' or 'provisional'")
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigurationError(f"SQFLOW_TIMEZONE={self.timezone!r} is not a time zone (e.g. Asia/Shanghai)") from None
+        self.duty_window()
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ConfigurationError(
                 f"SQFLOW_DATABASE_URL uses {url.get_backend_name()!r}; sqflow supports sqlite and postgresql"
@@ -52,6 +64,19 @@ class Settings:
 
     def with_(self, **changes) -> "Settings":
         return replace(self, **changes)
+
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    def duty_window(self) -> tuple[time, time]:
+        try:
+            opens, closes = (time.fromisoformat(part.strip()) for part in self.duty_hours.split("-"))
+            if opens >= closes:
+                raise ValueError
+        except ValueError:
+            raise ConfigurationError(
+                f"SQFLOW_DUTY_HOURS={self.duty_hours!r}: expected opening-closing, e.g. 08:30-16:30") from None
+        return opens, closes
 
 
 def _convert(name: str, type_name: str, raw: str):
