@@ -21,6 +21,7 @@ from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
 from engine.runtime.views import to_json
 
 from .bench import add_bench_arguments, cmd_bench
+from .calendar import add_calendar_arguments, cmd_calendar
 from .demo import DEMO_DIR, cmd_demo
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
@@ -36,7 +37,10 @@ class Context:
 
     @cached_property
     def sessions(self):
-        return connect(self.settings)
+        sessions = connect(self.settings)
+        with sessions.begin() as session:
+            self.engine.refresh_calendar(session)
+        return sessions
 
 
 # --- commands -----------------------------------------------------------------------------------
@@ -223,6 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = command("demo", cmd_demo, f"deploy the diagrams in {DEMO_DIR.name}/ and start sample work orders")
     user(sub)
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
+    add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
     return parser
 
 

@@ -15,6 +15,7 @@ from typing import Callable, Mapping
 from sqlalchemy.orm import Session, sessionmaker
 
 from .calendar.helpers import deadline_helpers
+from .calendar.schedules import loaded_schedules
 from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .definitions.repository import DefinitionRepository
@@ -39,6 +40,11 @@ class Engine:
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          settings.workflow_cache_size)
+
+
+    def refresh_calendar(self, session: Session) -> None:
+        """Take in the year schedules operators loaded (they take precedence over the package)."""
+        self.calendar.loaded = loaded_schedules(session)
 
 
 def connect(settings: Settings) -> sessionmaker[Session]:

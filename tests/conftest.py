@@ -70,6 +70,8 @@ class Harness:
         self.settings = Settings(database_url=database_url, workflow_cache_size=cache_size)
         self.engine = Engine(self.settings, self.clock)
         self.sessions = connect(self.settings)
+        with self.sessions.begin() as session:
+            self.engine.refresh_calendar(session)
 
     def deploy(self, *names: str, by: str = "designer"):
         files = [SourceFile(Path(n).name, diagram_path(n).read_bytes()) for n in names]

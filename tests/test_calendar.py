@@ -107,3 +107,38 @@ def test_R_SLA_01_diagram_helpers_compute_exact_due_times_from_the_engine_clock(
     assert data["answer_due"] == "2025-10-29T00:00:00+08:00"
     assert data["escalation_due"] == "2025-10-01T10:15:00+08:00"  # 6h15 today, 1h45 tomorrow
     assert data["sign_due"] == "2025-09-30T12:15:00+08:00"
+
+
+def test_R_SLA_01_a_year_loaded_into_the_database_is_used_by_diagrams(harness):
+    from engine.calendar.schedules import read_schedule, save_schedule
+    harness.clock.set(at("2026-12-30T10:00"))
+    harness.deploy("deadline_script.bpmn")
+    with harness.sessions.begin() as session:
+        harness.engine.refresh_calendar(session)
+    failed = harness.start("deadline_script")
+    assert failed.state == "error" and "2027 is not loaded" in failed.error_message
+
+    schedule, source = read_schedule("2027.json", b'{"year": 2027, "holidays": ["2027-01-01"], "workdays": []}')
+    with harness.sessions.begin() as session:
+        assert save_schedule(session, schedule, source, "ops", harness.clock.now()) is False
+        harness.engine.refresh_calendar(session)
+    assert harness.act("retry", failed.id, by="ops").state == "active"
+    assert harness.data(failed.id)["answer_due"] == "2027-01-22T00:00:00+08:00"
+
+
+def test_loading_a_calendar_file_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from cli.main import main
+    monkeypatch.setenv("SQFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'cal.db'}")
+    good = tmp_path / "2027.json"
+    good.write_text('{"year": 2027, "source": "通知", "holidays": ["2027-10-01..2027-10-07"], "workdays": ["2027-09-26"]}')
+    assert main(["calendar", "load", str(good)]) == 0
+    assert "loaded 2027: 7 days off, 1 adjusted working days (通知)" in capsys.readouterr().out
+    assert main(["calendar", "load", str(good)]) == 0
+    assert capsys.readouterr().out.startswith("replaced 2027")
+    assert main(["calendar", "show", "2027"]) == 0
+    assert "2027-09-26" in capsys.readouterr().out
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"year": 2027, "holidays": ["2027-02-30"]}')
+    assert main(["calendar", "load", str(bad)]) == 2
+    error = capsys.readouterr().err
+    assert error.count("\n") == 1 and "'2027-02-30' is not a date" in error

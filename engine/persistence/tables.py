@@ -142,3 +142,16 @@ class AuditEntry(Base):
     task_id: Mapped[str | None] = mapped_column(String(36))
     element_id: Mapped[str | None] = mapped_column(String(200))
     details: Mapped[dict[str, Any]]
+
+
+class CalendarYear(Base):
+    """An official working-day schedule loaded by an operator; takes precedence over chinese-calendar."""
+
+    __tablename__ = "calendar_years"
+
+    year: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    holidays: Mapped[list[Any]]
+    workdays: Mapped[list[Any]]
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime]
+    loaded_by: Mapped[str] = mapped_column(String(200))

@@ -1,0 +1,76 @@
+"""`sqflow calendar load FILE` and `sqflow calendar show YEAR`: the official working-day schedules."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.calendar.schedules import FILE_FORMAT, loaded_year, read_schedule, save_schedule
+from engine.calendar.working_days import CalendarYearUnknown
+from engine.errors import InvalidInputError
+
+from .inputs import default_user
+
+if TYPE_CHECKING:
+    from .main import Context
+
+
+def add_calendar_arguments(sub) -> None:
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = actions.add_parser("load", help="load a year's official schedule from a JSON file",
+                              description=f"File format: {FILE_FORMAT}")
+    load.add_argument("file", metavar="FILE")
+    load.add_argument("--as", dest="user", default=default_user(), metavar="USER")
+    show = actions.add_parser("show", help="a year's days off and adjusted working days, and where they come from")
+    show.add_argument("year", type=int, metavar="YEAR")
+
+
+def cmd_calendar(ctx: "Context", args) -> int:
+    return _load(ctx, args) if args.action == "load" else _show(ctx, args)
+
+
+def _load(ctx: "Context", args) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    schedule, source = read_schedule(path.name, content)
+    with ctx.sessions.begin() as session:
+        replaced = save_schedule(session, schedule, source, args.user, ctx.engine.clock.now())
+    verb = "replaced" if replaced else "loaded"
+    summary = {"year": schedule.year, "holidays": len(schedule.holidays), "workdays": len(schedule.workdays),
+               "source": source, "replaced": replaced}
+    if ctx.out.as_json:
+        ctx.out.json(summary)
+    else:
+        print(f"{verb} {schedule.year}: {len(schedule.holidays)} days off, "
+              f"{len(schedule.workdays)} adjusted working days ({source})")
+    return 0
+
+
+def _show(ctx: "Context", args) -> int:
+    with ctx.sessions.begin() as session:
+        row = loaded_year(session, args.year)
+        origin = f"loaded by {row.loaded_by} ({row.source})" if row else "chinese-calendar package"
+    calendar = ctx.engine.calendar
+    off, worked = [], []
+    day = date(args.year, 1, 1)
+    try:
+        while day.year == args.year:
+            workday, _ = calendar.is_workday(day)
+            if day.weekday() < 5 and not workday:
+                off.append(day.isoformat())
+            elif day.weekday() >= 5 and workday:
+                worked.append(day.isoformat())
+            day += timedelta(days=1)
+    except CalendarYearUnknown as exc:
+        raise InvalidInputError(str(exc)) from None
+    if ctx.out.as_json:
+        ctx.out.json({"year": args.year, "origin": origin, "weekdays_off": off, "weekend_workdays": worked})
+    else:
+        print(f"{args.year}: {origin}")
+        print(f"  weekdays off ({len(off)}): {', '.join(off)}")
+        print(f"  weekend working days, 调休 ({len(worked)}): {', '.join(worked)}")
+    return 0
+
