@@ -22,6 +22,7 @@ from .definitions.repository import DefinitionRepository
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
 from .runtime.instances import InstanceService
+from .runtime.spiff_time import install as install_step_clock
 from .scripting import make_script_engine
 from .settings import Settings
 
@@ -29,6 +30,7 @@ from .settings import Settings
 class Engine:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  helpers: Mapping[str, Callable] | None = None):
+        install_step_clock()
         self.settings = settings
         self.clock = clock or SystemClock()
         self.codec = StateCodec()

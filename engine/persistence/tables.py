@@ -155,3 +155,25 @@ class CalendarYear(Base):
     source: Mapped[str] = mapped_column(String(500))
     loaded_at: Mapped[datetime]
     loaded_by: Mapped[str] = mapped_column(String(200))
+
+
+class Timer(Base):
+    """A waiting BPMN timer of an instance; workers claim the due ones (lease) and fire each once."""
+
+    __tablename__ = "timers"
+    __table_args__ = (
+        Index("ix_timers_due", "state", "due_at"),
+        Index("ix_timers_instance", "instance_id", "state"),
+        UniqueConstraint("task_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(BigId, ForeignKey("process_instances.id"))
+    task_id: Mapped[str] = mapped_column(String(36))
+    element_id: Mapped[str] = mapped_column(String(200))
+    due_at: Mapped[datetime]
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]
+    fired_at: Mapped[datetime | None]

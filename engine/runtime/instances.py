@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
-from typing import Any, Callable
+from typing import Any, Callable, NamedTuple
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -19,9 +19,11 @@ from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.repository import DefinitionRepository
-from ..errors import ConflictError, InstanceNotActive, InvalidInputError, TaskNotOpen
+from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
 from .codec import STATE_FORMAT, StateCodec
+from ..timers.store import TimerStore
 from .instance_store import InstanceStore
+from .projection import Projection, Snapshot
 from .journal import Journal
 from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
@@ -72,6 +74,8 @@ class InstanceService:
         self._script_engine = script_engine
         self._cache = _WorkflowCache(cache_size)
         self._store = InstanceStore()
+        self._timers = TimerStore()
+        self._projection = Projection(self._store, self._timers)
 
     # --- operations -------------------------------------------------------------------------
 
@@ -98,8 +102,8 @@ class InstanceService:
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data)})
-        record = run_guarded(workflow, lambda did_complete: None)
-        return self._save(session, instance, workflow, {}, record, journal)
+        record = run_guarded(workflow, lambda did_complete: None, self._clock)
+        return self._save(session, instance, workflow, Snapshot(), record, journal).view
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None) -> InstanceView:
         data = _require_object(data)
@@ -113,7 +117,7 @@ class InstanceService:
         task = workflow.get_task_from_id(UUID(human.id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen(f"task {human.id} ({human.name}) is no longer waiting for input")
-        waiting = _ready_human_tasks(workflow)
+        before = Snapshot.of(workflow)
         now = self._clock.now()
         if not self._store.complete_task(session, human.id, by, now):
             raise TaskNotOpen(f"task {human.id} ({human.name}) was completed by someone else just now")
@@ -126,9 +130,9 @@ class InstanceService:
             task.run()
             did_complete(task)
 
-        record = run_guarded(workflow, complete)
-        waiting.pop(human.id, None)
-        return self._save(session, instance, workflow, waiting, record, journal)
+        record = run_guarded(workflow, complete, self._clock)
+        before.tasks.pop(human.id, None)
+        return self._save(session, instance, workflow, before, record, journal).view
 
     def suspend(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
         instance = _Instance.of(self._store.instance(session, instance_id))
@@ -146,18 +150,18 @@ class InstanceService:
         if instance.state in FINAL_STATES:
             raise InstanceNotActive(f"instance #{instance.id} is already {instance.state}")
         workflow = self._load(session, instance)
-        waiting = _ready_human_tasks(workflow)
+        before = Snapshot.of(workflow)
         workflow.cancel()
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.terminated", details={"reason": reason})
-        return self._save(session, instance, workflow, waiting, StepRecord(), journal, final_state="terminated")
+        return self._save(session, instance, workflow, before, StepRecord(), journal, final_state="terminated").view
 
     def retry(self, session: Session, instance_id: int, *, by: str, data: dict | None = None) -> InstanceView:
         data = _require_object(data)
         instance = _Instance.of(self._store.instance(session, instance_id))
         self._require_state(instance, "error", "retry")
         workflow = self._load(session, instance)
-        waiting = _ready_human_tasks(workflow)
+        before = Snapshot.of(workflow)
         failed = errored_tasks(workflow)
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.retried", element_id=instance.error_task,
@@ -169,7 +173,30 @@ class InstanceService:
                 task.run()
                 did_complete(task)
 
-        return self._save(session, instance, workflow, waiting, run_guarded(workflow, rerun), journal)
+        return self._save(session, instance, workflow, before, run_guarded(workflow, rerun, self._clock), journal).view
+
+    def fire_timer(self, session: Session, timer, *, worker: str) -> int:
+        """Fire a timer `worker` claimed; returns how many timers fired (all of the instance's due ones).
+
+        0 when the workflow no longer waits for it (already fired with another, or cancelled), or
+        when the instance is not active (the claim is handed back; it fires after a resume).
+        """
+        instance = _Instance.of(self._store.instance(session, timer.instance_id))
+        if instance.state != "active":
+            self._timers.release(session, worker, [timer.id])
+            return 0
+        workflow = self._load(session, instance)
+        before = Snapshot.of(workflow)
+        if (timer.task_id, timer.due_at) not in before.timers:
+            self._timers.drop_claim(session, timer.id, worker)
+            return 0
+        now = self._clock.now()
+        self._timers.mark_fired(session, timer.id, worker, now)
+        record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock)
+        if (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
+            raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
+        return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
+                          actor=worker).timers_fired
 
     # --- reading ----------------------------------------------------------------------------
 
@@ -222,9 +249,10 @@ class InstanceService:
         Journal(session, instance.id, now).add(by, event, details=details).flush()
         return InstanceView.of(instance, self._store.open_tasks(session, instance.id))
 
-    def _save(self, session: Session, instance: "_Instance", workflow: BpmnWorkflow, waiting: dict[str, str],
-              record: StepRecord, journal: Journal, final_state: str | None = None) -> InstanceView:
-        """Persist a step. `waiting` are the human tasks that were open before it and still are in the table."""
+    def _save(self, session: Session, instance: "_Instance", workflow: BpmnWorkflow, before: Snapshot,
+              record: StepRecord, journal: Journal, final_state: str | None = None,
+              actor: str = "engine") -> "_Saved":
+        """Persist a step; `before` is what the instance had waiting when the step began."""
         now = journal.at
         journal.element_runs(record.runs)
         changes: dict[str, Any] = {"error_task": None, "error_message": None, "ended_at": instance.ended_at}
@@ -243,56 +271,29 @@ class InstanceService:
         # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
         instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
-        ready = {str(t.id): t for t in _ready_tasks(workflow)}
-        gone = sorted(set(waiting) - set(ready))
-        self._store.cancel_tasks(session, gone)
-        for task_id in gone:
-            journal.add("engine", "task.cancelled", task_id=task_id, element_id=waiting[task_id])
-        new_rows = []
-        for task_id, task in ready.items():
-            if task_id not in waiting:
-                spec = task.task_spec
-                new_rows.append(dict(
-                    id=task_id, instance_id=instance.id, element_id=spec.bpmn_id or spec.name,
-                    name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane, candidate_group=spec.lane,
-                    assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
-                journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
-                            details={"lane": spec.lane})
-        self._store.add_tasks(session, new_rows)
+        written = self._projection.write(session, instance.id, before, workflow, record, journal, actor)
         journal.flush()
         self._cache.put(instance.id, instance.workflow_state, workflow)
-        if set(waiting) & set(ready):
-            open_tasks = self._store.open_tasks(session, instance.id)
-        else:
-            open_tasks = [TaskView.of(_Row(row)) for row in new_rows]
-        return InstanceView.of(instance, open_tasks)
+        return _Saved(InstanceView.of(instance, written.open_tasks), written.timers_fired)
 
 
-def _ready_tasks(workflow: BpmnWorkflow) -> list[Task]:
-    return workflow.get_tasks(state=TaskState.READY, manual=True)
+class _Saved(NamedTuple):
+    view: InstanceView
+    timers_fired: int
 
 
-def _ready_human_tasks(workflow: BpmnWorkflow) -> dict[str, str]:
-    """Open human tasks as task id -> element id."""
-    return {str(t.id): t.task_spec.bpmn_id or t.task_spec.name for t in _ready_tasks(workflow)}
+class _Instance(dict):
+    """The instance row being worked on (attribute access), with the revision this operation read."""
 
-
-class _Row(dict):
-    """Attribute access to a dict of column values."""
+    @classmethod
+    def of(cls, row) -> "_Instance":
+        return cls(row._mapping)
 
     def __getattr__(self, name: str) -> Any:
         try:
             return self[name]
         except KeyError:
             raise AttributeError(name) from None
-
-
-class _Instance(_Row):
-    """The instance row being worked on, with the revision this operation read."""
-
-    @classmethod
-    def of(cls, row) -> "_Instance":
-        return cls(row._mapping)
 
     def __setattr__(self, name: str, value: Any) -> None:
         self[name] = value

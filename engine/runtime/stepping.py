@@ -11,7 +11,9 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 from SpiffWorkflow.util.task import TaskState
 
+from ..clock import Clock
 from .history import prune, prune_after
+from .spiff_time import step_clock
 
 
 def json_safe(value: Any) -> Any:
@@ -63,8 +65,11 @@ def _describe(exc: Exception) -> tuple[str | None, str]:
     return element, message
 
 
-def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None]) -> StepRecord:
-    """Run `action(did_complete)` and then the engine, recording element runs; failures are recorded, not raised."""
+def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None], clock: Clock) -> StepRecord:
+    """Run `action(did_complete)` and then the engine on `clock`'s time, recording element runs.
+
+    Failures of scripts and expressions are recorded in the result, not raised.
+    """
     record = StepRecord()
 
     def did_complete(task: Task) -> None:
@@ -74,8 +79,9 @@ def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]
         prune_after(task)
 
     try:
-        action(did_complete)
-        workflow.do_engine_steps(did_complete_task=did_complete)
+        with step_clock(clock):
+            action(did_complete)
+            workflow.do_engine_steps(did_complete_task=did_complete)
     except (SpiffWorkflowException, WorkflowException) as exc:
         record.error_element, record.error_message = _describe(exc)
     prune(workflow)

@@ -1,0 +1,94 @@
+"""Keeping the human-task and timer tables in step with the workflow, by diffing before and after a step.
+
+The tables are written in the same transaction as the workflow state, so what was open before a
+step is exactly what the workflow had waiting; no query is needed to find it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.util.task import TaskState
+from sqlalchemy.orm import Session
+
+from ..timers.store import TimerStore
+from ..timers.waiting import WaitingTimer, waiting_timers
+from .instance_store import InstanceStore
+from .journal import Journal
+from .stepping import StepRecord
+from .views import TaskView
+
+
+@dataclass
+class Snapshot:
+    """What an instance had waiting: open human tasks (id -> element id) and timers."""
+
+    tasks: dict[str, str] = field(default_factory=dict)
+    timers: dict[tuple[str, datetime], WaitingTimer] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, workflow: BpmnWorkflow) -> "Snapshot":
+        tasks = {str(t.id): t.task_spec.bpmn_id or t.task_spec.name
+                 for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        return cls(tasks, waiting_timers(workflow))
+
+
+class Projection:
+    def __init__(self, instances: InstanceStore, timers: TimerStore):
+        self._instances = instances
+        self._timers = timers
+
+    def write(self, session: Session, instance_id: int, before: Snapshot, workflow: BpmnWorkflow,
+              record: StepRecord, journal: Journal, actor: str = "engine") -> "Written":
+        """Record the step's effect on tasks and timers (`actor` is who fired timers)."""
+        now = journal.at
+        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        gone = sorted(set(before.tasks) - set(ready))
+        self._instances.cancel_tasks(session, gone)
+        for task_id in gone:
+            journal.add("engine", "task.cancelled", task_id=task_id, element_id=before.tasks[task_id])
+        new_rows = []
+        for task_id, task in ready.items():
+            if task_id not in before.tasks:
+                spec = task.task_spec
+                new_rows.append(dict(
+                    id=task_id, instance_id=instance_id, element_id=spec.bpmn_id or spec.name,
+                    name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane, candidate_group=spec.lane,
+                    assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
+                journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
+                            details={"lane": spec.lane})
+        self._instances.add_tasks(session, new_rows)
+        fired = self._write_timers(session, instance_id, before, workflow, record, journal, actor)
+        if set(before.tasks) & set(ready):
+            return Written(self._instances.open_tasks(session, instance_id), fired)
+        return Written([TaskView(**{k: row[k] for k in TaskView.__dataclass_fields__}) for row in new_rows], fired)
+
+    def _write_timers(self, session: Session, instance_id: int, before: Snapshot, workflow: BpmnWorkflow,
+                      record: StepRecord, journal: Journal, actor: str) -> int:
+        after = waiting_timers(workflow)
+        ran = {run.task_id for run in record.runs}
+        still_waiting = {task_id for task_id, _ in after}
+        closed = []
+        for key in sorted(set(before.timers) - set(after), key=lambda k: (k[1], k[0])):
+            timer = before.timers[key]
+            fired = timer.task_id in ran or timer.task_id in still_waiting  # a cycle re-arms the same task
+            closed.append((timer, "fired" if fired else "cancelled"))
+            details = {"due_at": timer.due_at.isoformat()}
+            if fired:
+                details["late_ms"] = int((journal.at - timer.due_at).total_seconds() * 1000)
+            journal.add(actor, "timer.fired" if fired else "timer.cancelled", task_id=timer.task_id,
+                        element_id=timer.element_id, details=details)
+        self._timers.close(session, instance_id, closed, journal.at)
+        added = [after[key] for key in sorted(set(after) - set(before.timers), key=lambda k: (k[1], k[0]))]
+        self._timers.add(session, instance_id, added, journal.at)
+        for timer in added:
+            journal.add("engine", "timer.waiting", task_id=timer.task_id, element_id=timer.element_id,
+                        details={"due_at": timer.due_at.isoformat()})
+        return sum(state == "fired" for _, state in closed)
+
+
+@dataclass(frozen=True)
+class Written:
+    open_tasks: list[TaskView]
+    timers_fired: int

@@ -1,0 +1,95 @@
+"""The timers table: written with each step, claimed by workers with a lease, fired once.
+
+Claiming is one statement: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on
+PostgreSQL, so concurrent workers never pick the same row; on SQLite the write lock taken by
+`BEGIN IMMEDIATE` makes the same statement atomic. A claim whose lease ran out (its worker died)
+is claimable again. Firing marks the row only if this worker still holds it.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
+
+from ..errors import ConflictError
+from ..persistence.tables import ProcessInstance, Timer
+from .waiting import WaitingTimer
+
+TIMERS = Timer.__table__
+INSTANCES = ProcessInstance.__table__
+NOTIFY_CHANNEL = "sqflow_timers"
+
+_INSERT = insert(TIMERS)
+_CLOSE = (update(TIMERS).where(TIMERS.c.instance_id == bindparam("of_instance"),
+                               TIMERS.c.task_id == bindparam("of_task"), TIMERS.c.due_at == bindparam("due"),
+                               or_(TIMERS.c.state == "waiting", TIMERS.c.state == "claimed"))
+          .values(state=bindparam("new_state"), fired_at=bindparam("fired_at")))
+_MARK_FIRED = (update(TIMERS).where(TIMERS.c.id == bindparam("timer_id"), TIMERS.c.state == "claimed",
+                                    TIMERS.c.claimed_by == bindparam("worker"))
+               .values(state="fired", fired_at=bindparam("at")))
+
+
+class TimerStore:
+    def add(self, session: Session, instance_id: int, timers: list[WaitingTimer], now: datetime) -> None:
+        if not timers:
+            return
+        connection = session.connection()
+        connection.execute(_INSERT, [
+            {"instance_id": instance_id, "task_id": t.task_id, "element_id": t.element_id, "due_at": t.due_at,
+             "state": "waiting", "created_at": now, "claimed_by": None, "lease_until": None, "fired_at": None}
+            for t in timers])
+        if connection.dialect.name == "postgresql":
+            earliest = min(t.due_at for t in timers).isoformat()
+            connection.execute(text("SELECT pg_notify(:channel, :due)"), {"channel": NOTIFY_CHANNEL, "due": earliest})
+
+    def close(self, session: Session, instance_id: int, timers: list[tuple[WaitingTimer, str]],
+              now: datetime) -> None:
+        """Mark open timers `fired` or `cancelled` as the step decided."""
+        if timers:
+            session.connection().execute(_CLOSE, [
+                {"of_instance": instance_id, "of_task": t.task_id, "due": t.due_at, "new_state": state,
+                 "fired_at": now if state == "fired" else None} for t, state in timers])
+
+    def mark_fired(self, session: Session, timer_id: int, worker: str, at: datetime) -> None:
+        result = session.connection().execute(_MARK_FIRED, {"timer_id": timer_id, "worker": worker, "at": at})
+        if result.rowcount != 1:
+            raise ConflictError(f"timer #{timer_id} is no longer held by {worker} (lease lost or already handled)")
+
+    def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
+        """Claim up to `limit` due timers of active instances, oldest first."""
+        # Strictly before now: SpiffWorkflow fires a timer once its due time has passed.
+        due = or_(and_(TIMERS.c.state == "waiting", TIMERS.c.due_at < now),
+                  and_(TIMERS.c.state == "claimed", TIMERS.c.lease_until < now))
+        candidates = (select(TIMERS.c.id).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
+                      .where(due, INSTANCES.c.state == "active").order_by(TIMERS.c.due_at, TIMERS.c.id).limit(limit))
+        if session.connection().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(of=TIMERS, skip_locked=True)
+        rows = session.connection().execute(
+            update(TIMERS).where(TIMERS.c.id.in_(candidates.scalar_subquery()))
+            .values(state="claimed", claimed_by=worker, lease_until=now + lease)
+            .returning(TIMERS.c.id, TIMERS.c.instance_id, TIMERS.c.task_id, TIMERS.c.element_id, TIMERS.c.due_at))
+        return sorted(rows, key=lambda r: (r.due_at, r.id))
+
+    def drop_claim(self, session: Session, timer_id: int, worker: str) -> None:
+        """A claimed timer the workflow no longer waits for (it fired with another, or was cancelled)."""
+        session.connection().execute(
+            update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.state == "claimed", TIMERS.c.claimed_by == worker)
+            .values(state="cancelled"))
+
+    def release(self, session: Session, worker: str, timer_ids: list[int] | None = None) -> int:
+        """Hand back claims (on shutdown, or for instances that cannot fire now)."""
+        statement = update(TIMERS).where(TIMERS.c.state == "claimed", TIMERS.c.claimed_by == worker)
+        if timer_ids is not None:
+            statement = statement.where(TIMERS.c.id.in_(timer_ids))
+        return session.connection().execute(
+            statement.values(state="waiting", claimed_by=None, lease_until=None)).rowcount
+
+    def next_due(self, session: Session) -> datetime | None:
+        """When the earliest open timer of an active instance is due (or a lease runs out)."""
+        waiting = (select(func.min(TIMERS.c.due_at)).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
+                   .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active"))
+        leased = select(func.min(TIMERS.c.lease_until)).where(TIMERS.c.state == "claimed")
+        connection = session.connection()
+        moments = [m for m in (connection.execute(waiting).scalar(), connection.execute(leased).scalar()) if m]
+        return min(moments) if moments else None

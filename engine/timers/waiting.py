@@ -1,0 +1,48 @@
+"""Which BPMN timers of a workflow are pending (waiting, or due and not yet run), and when each is due."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, TimeDateEventDefinition,
+                                                               TimerEventDefinition)
+from SpiffWorkflow.util.task import TaskState
+
+
+@dataclass(frozen=True)
+class WaitingTimer:
+    task_id: str
+    element_id: str
+    due_at: datetime
+
+    @property
+    def key(self) -> tuple[str, datetime]:
+        return self.task_id, self.due_at
+
+
+def _due(definition: TimerEventDefinition, value) -> datetime | None:
+    if value is None:
+        return None
+    if isinstance(definition, CycleTimerEventDefinition):
+        if value.get("cycles", 0) == 0:
+            return None
+        moment = datetime.fromisoformat(value["next"])
+    elif isinstance(definition, TimeDateEventDefinition):
+        moment = TimerEventDefinition.parse_time_or_duration(value)
+    else:
+        moment = TimerEventDefinition.get_datetime(value)
+    return datetime.fromisoformat(moment.astimezone(timezone.utc).isoformat())  # a plain, exact UTC datetime
+
+
+def waiting_timers(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], WaitingTimer]:
+    timers = {}
+    for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
+        definition = getattr(task.task_spec, "event_definition", None)
+        if not isinstance(definition, TimerEventDefinition):
+            continue
+        due = _due(definition, task.internal_data.get("event_value"))
+        if due is not None:
+            timer = WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, due)
+            timers[timer.key] = timer
+    return timers

@@ -1,0 +1,144 @@
+"""The timer worker: claims due timers, fires each in its own transaction, sleeps until the next one.
+
+`run_due()` does one round of work at the clock's current time (tests move a ManualClock and call
+it). `serve()` runs it under an APScheduler 3 scheduler whose single job is always set to the next
+due time - no fixed polling - and is moved earlier when PostgreSQL announces an earlier timer
+(LISTEN/NOTIFY) or `wake()` is called in-process. A safety wake-up every `max_sleep` covers a lost
+notification. Several workers may share one database: claims never overlap, and a dead worker's
+claims are taken over when their lease runs out.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+from datetime import datetime, timedelta, timezone
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from ..engine import Engine
+from ..errors import ConflictError, SqflowError
+from .store import NOTIFY_CHANNEL, TimerStore
+
+log = logging.getLogger("sqflow.worker")
+JOB_ID = "fire-due-timers"
+
+
+class TimerWorker:
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, name: str | None = None,
+                 batch: int = 100, lease: timedelta = timedelta(seconds=60),
+                 max_sleep: timedelta = timedelta(seconds=30)):
+        self.engine = engine
+        self.sessions = sessions
+        self.name = name or f"{socket.gethostname()}:{os.getpid()}"
+        self.batch = batch
+        self.lease = lease
+        self.max_sleep = max_sleep
+        self.store = TimerStore()
+        self.fired = 0
+        self._scheduler = None
+        self._stop = threading.Event()
+
+    # --- one round --------------------------------------------------------------------------
+
+    def run_due(self) -> int:
+        """Fire every timer due by now, oldest first; returns how many fired."""
+        fired = 0
+        while not self._stop.is_set():
+            now = self.engine.clock.now()
+            with self.sessions.begin() as session:
+                claimed = self.store.claim(session, self.name, now, self.lease, self.batch)
+            if not claimed:
+                break
+            for timer in claimed:
+                if self._stop.is_set():
+                    break
+                fired += self._fire(timer)
+        self.fired += fired
+        return fired
+
+    def _fire(self, timer) -> int:
+        try:
+            with self.sessions.begin() as session:
+                return self.engine.instances.fire_timer(session, timer, worker=self.name)
+        except ConflictError as exc:
+            log.info("timer %s of instance %s not fired now: %s", timer.id, timer.instance_id, exc)
+        except SqflowError as exc:
+            log.error("timer %s of instance %s failed: %s", timer.id, timer.instance_id, exc)
+        with self.sessions.begin() as session:
+            self.store.release(session, self.name, [timer.id])
+        return 0
+
+    def next_due(self) -> datetime | None:
+        with self.sessions.begin() as session:
+            return self.store.next_due(session)
+
+    def release_claims(self) -> int:
+        with self.sessions.begin() as session:
+            return self.store.release(session, self.name)
+
+    # --- serving ----------------------------------------------------------------------------
+
+    def next_wake(self) -> datetime:
+        """When the scheduler job should run next: the next due time, at most `max_sleep` away."""
+        now = datetime.now(timezone.utc)
+        due = self.next_due()
+        latest = now + self.max_sleep
+        return latest if due is None else max(now, min(due + timedelta(milliseconds=1), latest))
+
+    def _tick(self) -> None:
+        try:
+            count = self.run_due()
+            if count:
+                log.info("fired %d timer(s)", count)
+        except Exception:  # a database outage must not kill the worker; it tries again at the next wake
+            log.exception("timer round failed")
+        if not self._stop.is_set():
+            self._schedule(self.next_wake())
+
+    def _schedule(self, when: datetime) -> None:
+        self._scheduler.add_job(self._tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
+                                max_instances=1, misfire_grace_time=None)
+
+    def wake(self, due: datetime | None = None) -> None:
+        """A timer was created (due at `due`): run earlier if it is earlier than the planned wake."""
+        if self._scheduler is None or self._stop.is_set():
+            return
+        job = self._scheduler.get_job(JOB_ID)
+        when = max(datetime.now(timezone.utc), due or datetime.now(timezone.utc))
+        if job is None or job.next_run_time is None or when < job.next_run_time:
+            self._schedule(when)
+
+    def start(self) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        self._scheduler = BackgroundScheduler(timezone=timezone.utc)
+        self._scheduler.start()
+        self._schedule(datetime.now(timezone.utc))  # catch up at once: timers that came due while down
+        if self.engine.settings.database_url.startswith("postgresql"):
+            threading.Thread(target=self._listen, name="sqflow-timer-listen", daemon=True).start()
+
+    def stop(self) -> None:
+        """Finish the timer in hand, hand back the other claims, stop."""
+        self._stop.set()
+        if self._scheduler is not None:
+            self._scheduler.shutdown(wait=True)
+        released = self.release_claims()
+        log.info("worker %s stopped; %d claim(s) handed back", self.name, released)
+
+    def _listen(self) -> None:
+        import psycopg
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.engine.settings.database_url).set(drivername="postgresql")
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as connection:
+                    connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    while not self._stop.is_set():
+                        for note in connection.notifies(timeout=1.0, stop_after=1):
+                            self.wake(datetime.fromisoformat(note.payload))
+            except Exception:
+                log.exception("LISTEN connection lost; reconnecting")
+                self._stop.wait(1.0)
