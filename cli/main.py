@@ -25,6 +25,7 @@ from .calendar import add_calendar_arguments, cmd_calendar
 from .demo import DEMO_DIR, cmd_demo
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
+from .worker import add_worker_arguments, cmd_worker
 
 
 class Context:
@@ -228,6 +229,7 @@ def build_parser() -> argparse.ArgumentParser:
     user(sub)
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
+    add_worker_arguments(command("worker", cmd_worker, "fire BPMN timers as they come due, until stopped"))
     return parser
 
 

@@ -25,6 +25,9 @@ class Settings:
     duty_hours: str = "08:30-16:30"
     max_diagram_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 256
+    timer_lease_seconds: int = 60
+    timer_batch: int = 100
+    worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
 
     def __post_init__(self) -> None:

@@ -26,15 +26,14 @@ JOB_ID = "fire-due-timers"
 
 
 class TimerWorker:
-    def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, name: str | None = None,
-                 batch: int = 100, lease: timedelta = timedelta(seconds=60),
-                 max_sleep: timedelta = timedelta(seconds=30)):
+    def __init__(self, engine: Engine, sessions: sessionmaker[Session], *, name: str | None = None):
+        settings = engine.settings
         self.engine = engine
         self.sessions = sessions
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
-        self.batch = batch
-        self.lease = lease
-        self.max_sleep = max_sleep
+        self.batch = settings.timer_batch
+        self.lease = timedelta(seconds=settings.timer_lease_seconds)
+        self.max_sleep = timedelta(seconds=settings.worker_max_sleep_seconds)
         self.store = TimerStore()
         self.fired = 0
         self._scheduler = None

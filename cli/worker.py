@@ -1,0 +1,34 @@
+"""`sqflow worker`: fire BPMN timers until stopped (SIGTERM/SIGINT finish the timer in hand)."""
+from __future__ import annotations
+
+import logging
+import signal
+import threading
+from typing import TYPE_CHECKING
+
+from engine.timers.worker import TimerWorker
+
+if TYPE_CHECKING:
+    from .main import Context
+
+
+def add_worker_arguments(sub) -> None:
+    sub.add_argument("--name", help="worker name in claims and the audit log (default host:pid)")
+
+
+def cmd_worker(ctx: "Context", args) -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    for noisy in ("spiff", "apscheduler", "alembic"):  # SpiffWorkflow logs every task state change at INFO
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+    worker = TimerWorker(ctx.engine, ctx.sessions, name=args.name)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())
+    worker.start()
+    due = worker.next_due()
+    print(f"worker {worker.name}: firing timers from {ctx.settings.database_url.split('@')[-1]}; "
+          f"next due {due.isoformat() if due else 'none'}", flush=True)
+    stop.wait()
+    worker.stop()
+    print(f"worker {worker.name}: stopped after firing {worker.fired} timer(s)", flush=True)
+    return 0

@@ -1,0 +1,108 @@
+"""Real `sqflow worker` processes sharing one PostgreSQL database: every due timer fires exactly once,
+also when a worker is killed with SIGKILL in the middle of its batch (its claims are taken over when
+their lease runs out). These are real-process tests: they poll the database with a deadline."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from engine.persistence.tables import AuditEntry, Timer
+from tests.conftest import Harness, _empty_postgres
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _worker(url: str, name: str, log_dir: Path, **settings: str) -> subprocess.Popen:
+    env = {**os.environ, "SQFLOW_DATABASE_URL": url, **{f"SQFLOW_{k.upper()}": v for k, v in settings.items()}}
+    log = open(log_dir / f"{name}.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], cwd=REPO, env=env,
+                            stdout=log, stderr=subprocess.STDOUT, text=True)
+
+
+def _stop(process: subprocess.Popen, sig: int = signal.SIGTERM) -> int:
+    process.send_signal(sig)
+    return process.wait(timeout=30)
+
+
+def _seed(url: str, instances: int) -> Harness:
+    """Instances whose two timers each are already due (started three hours ago)."""
+    harness = Harness(url, cache_size=0)
+    harness.clock.set(datetime.now(timezone.utc) - timedelta(hours=3))
+    harness.deploy("timer_boundary.bpmn")
+    for _ in range(instances):
+        harness.start("timer_boundary")
+    return harness
+
+
+def _counts(harness: Harness) -> tuple[int, int, int]:
+    with harness.sessions.begin() as session:
+        total = session.scalar(select(func.count()).select_from(Timer))
+        fired = session.scalar(select(func.count()).select_from(Timer).where(Timer.state == "fired"))
+        audit = session.scalar(select(func.count()).select_from(AuditEntry).where(AuditEntry.event == "timer.fired"))
+    return total, fired, audit
+
+
+def _wait_until(predicate, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(0.2)
+    return predicate()
+
+
+def _assert_each_fired_once(harness: Harness) -> None:
+    with harness.sessions.begin() as session:
+        per_timer = session.execute(
+            select(AuditEntry.task_id, func.count()).where(AuditEntry.event == "timer.fired")
+            .group_by(AuditEntry.task_id)).all()
+        states = dict(session.execute(select(Timer.state, func.count()).group_by(Timer.state)).all())
+    assert states == {"fired": sum(states.values())}
+    assert all(count == 1 for _, count in per_timer)
+    assert len(per_timer) == states["fired"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("workers", [2, 3])
+def test_several_workers_fire_thousands_of_due_timers_each_exactly_once(postgres_database, workers, tmp_path):
+    _empty_postgres(postgres_database)
+    harness = _seed(postgres_database, 600)
+    processes = [_worker(postgres_database, f"w{i}", tmp_path, timer_batch="50") for i in range(workers)]
+    try:
+        assert _wait_until(lambda: _counts(harness)[1] == 1200, 120), _counts(harness)
+    finally:
+        codes = [_stop(p) for p in processes]
+    assert codes == [0] * workers, [(tmp_path / f"w{i}.log").read_text()[-2000:] for i in range(workers)]
+    _assert_each_fired_once(harness)
+    with harness.sessions.begin() as session:
+        by_worker = dict(session.execute(select(AuditEntry.actor, func.count())
+                                         .where(AuditEntry.event == "timer.fired").group_by(AuditEntry.actor)).all())
+    assert sum(by_worker.values()) == 1200
+
+
+@pytest.mark.postgres
+def test_a_killed_workers_claims_are_taken_over_after_the_lease_and_fire_once(postgres_database, tmp_path):
+    _empty_postgres(postgres_database)
+    harness = _seed(postgres_database, 400)
+    doomed = _worker(postgres_database, "doomed", tmp_path, timer_batch="200", timer_lease_seconds="3")
+    assert _wait_until(lambda: _counts(harness)[1] >= 20, 60)
+    _stop(doomed, signal.SIGKILL)
+    with harness.sessions.begin() as session:
+        stranded = session.scalar(select(func.count()).select_from(Timer).where(
+            Timer.state == "claimed", Timer.claimed_by == "doomed"))
+    assert stranded > 0, "the kill should leave claimed timers behind"
+
+    heir = _worker(postgres_database, "heir", tmp_path, timer_lease_seconds="3")
+    try:
+        assert _wait_until(lambda: _counts(harness)[1] == 800, 120), _counts(harness)
+    finally:
+        assert _stop(heir) == 0
+    _assert_each_fired_once(harness)
