@@ -119,3 +119,45 @@ def test_the_worker_sleeps_until_the_next_due_timer(harness, worker):
     harness.deploy("timer_boundary.bpmn")
     harness.start("timer_boundary")
     assert worker.next_due() == harness.clock.now() + timedelta(hours=1)
+
+
+def test_an_event_based_gateway_takes_the_timer_branch_when_nothing_else_happens(harness, worker):
+    harness.deploy("timer_race.bpmn")
+    view = harness.start("timer_race")
+    assert view.open_tasks == [] and timers(harness, view.id) == [("which_first", "waiting")]
+    harness.clock.advance(timedelta(hours=24, seconds=1))
+    assert worker.run_due() == 1
+    with harness.sessions.begin() as session:
+        from engine.runtime import queries
+        assert [t.element_id for t in queries.list_tasks(session, instance_id=view.id)] == ["archive"]
+
+
+def test_the_scheduler_job_is_set_to_the_next_due_time_and_moved_earlier_on_wake(harness, worker):
+    """No polling: the one job runs at the next due time; a new earlier timer pulls it forward."""
+    from datetime import datetime, timezone
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from engine.timers.worker import JOB_ID
+
+    worker._scheduler = BackgroundScheduler(timezone=timezone.utc)
+    worker._scheduler.start(paused=True)
+    try:
+        later = datetime.now(timezone.utc) + timedelta(minutes=20)
+        worker._schedule(later)
+        sooner = datetime.now(timezone.utc) + timedelta(minutes=5)
+        worker.wake(sooner)
+        assert worker._scheduler.get_job(JOB_ID).next_run_time == sooner
+        worker.wake(sooner + timedelta(minutes=1))  # not earlier: the plan stays
+        assert worker._scheduler.get_job(JOB_ID).next_run_time == sooner
+    finally:
+        worker._scheduler.shutdown(wait=False)
+
+
+def test_the_next_wake_is_the_next_due_timer_but_never_further_than_the_safety_interval(harness, worker):
+    from datetime import datetime, timezone
+    harness.clock.set(datetime.now(timezone.utc))
+    harness.deploy("timer_boundary.bpmn")
+    assert worker.next_wake() - datetime.now(timezone.utc) <= worker.max_sleep  # nothing waiting
+    harness.clock.set(datetime.now(timezone.utc) - timedelta(minutes=59, seconds=50))
+    harness.start("timer_boundary")  # its warning is due in about 10 s of real time
+    wait = (worker.next_wake() - datetime.now(timezone.utc)).total_seconds()
+    assert 5 < wait < 11

@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, TimeDateEventDefinition,
                                                                TimerEventDefinition)
 from SpiffWorkflow.util.task import TaskState
@@ -35,11 +36,20 @@ def _due(definition: TimerEventDefinition, value) -> datetime | None:
     return datetime.fromisoformat(moment.astimezone(timezone.utc).isoformat())  # a plain, exact UTC datetime
 
 
+def _timer_of(definition) -> TimerEventDefinition | None:
+    """The timer a task waits for; an event-based gateway waits for its branches' events together."""
+    if isinstance(definition, TimerEventDefinition):
+        return definition
+    if isinstance(definition, MultipleEventDefinition):
+        return next((d for d in definition.event_definitions if isinstance(d, TimerEventDefinition)), None)
+    return None
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], WaitingTimer]:
     timers = {}
     for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
-        definition = getattr(task.task_spec, "event_definition", None)
-        if not isinstance(definition, TimerEventDefinition):
+        definition = _timer_of(getattr(task.task_spec, "event_definition", None))
+        if definition is None:
             continue
         due = _due(definition, task.internal_data.get("event_value"))
         if due is not None:
