@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import Row, and_, bindparam, func, insert, or_, select, text, update
+from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
@@ -87,9 +87,10 @@ class TimerStore:
 
     def next_due(self, session: Session) -> datetime | None:
         """When the earliest open timer of an active instance is due (or a lease runs out)."""
-        waiting = (select(func.min(TIMERS.c.due_at)).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
-                   .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active"))
-        leased = select(func.min(TIMERS.c.lease_until)).where(TIMERS.c.state == "claimed")
+        waiting = (select(TIMERS.c.due_at).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
+                   .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active")
+                   .order_by(TIMERS.c.due_at).limit(1))  # walks the (state, due_at) index, no scan
+        leased = select(TIMERS.c.lease_until).where(TIMERS.c.state == "claimed").order_by(TIMERS.c.lease_until).limit(1)
         connection = session.connection()
         moments = [m for m in (connection.execute(waiting).scalar(), connection.execute(leased).scalar()) if m]
         return min(moments) if moments else None

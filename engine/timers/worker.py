@@ -38,6 +38,7 @@ class TimerWorker:
         self.fired = 0
         self._scheduler = None
         self._stop = threading.Event()
+        self._planning = threading.Lock()  # stopping and re-planning the job never interleave
 
     # --- one round --------------------------------------------------------------------------
 
@@ -93,12 +94,14 @@ class TimerWorker:
                 log.info("fired %d timer(s)", count)
         except Exception:  # a database outage must not kill the worker; it tries again at the next wake
             log.exception("timer round failed")
-        if not self._stop.is_set():
-            self._schedule(self.next_wake())
+        self._schedule(self.next_wake())
 
     def _schedule(self, when: datetime) -> None:
-        self._scheduler.add_job(self._tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
-                                max_instances=1, misfire_grace_time=None)
+        with self._planning:
+            if self._stop.is_set():
+                return
+            self._scheduler.add_job(self._tick, "date", run_date=when, id=JOB_ID, replace_existing=True,
+                                    max_instances=1, misfire_grace_time=None)
 
     def wake(self, due: datetime | None = None) -> None:
         """A timer was created (due at `due`): run earlier if it is earlier than the planned wake."""
@@ -120,7 +123,8 @@ class TimerWorker:
 
     def stop(self) -> None:
         """Finish the timer in hand, hand back the other claims, stop."""
-        self._stop.set()
+        with self._planning:
+            self._stop.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
         released = self.release_claims()

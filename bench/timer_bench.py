@@ -1,0 +1,163 @@
+"""`sqflow bench timers`: timer workers on PostgreSQL with 100,000 pending timers in the database.
+
+* lateness: real instances whose timers come due over a few seconds while `sqflow worker`
+  processes run; lateness = when the worker fired it - when it was due (p50, p99, max);
+* throughput: a backlog of timers coming due at one moment, fired by one worker, then by two;
+* memory: the peak resident size of each worker process.
+
+The 100,000 pending timers are due in a year: they sit in the same table and index the workers
+claim from, which is what they are there to weigh on.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from sqlalchemy import create_engine, func, insert, select, text
+from sqlalchemy.engine import make_url
+
+from engine import Engine, ManualClock, Settings, SourceFile, connect
+from engine.persistence.tables import ProcessInstance, Timer
+
+DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
+REPO = Path(__file__).resolve().parents[1]
+
+
+class _Bench:
+    def __init__(self, url: str, echo):
+        self.url, self.echo = url, echo
+        self.clock = ManualClock(datetime.now(timezone.utc))
+        self.settings = Settings(database_url=url, workflow_cache_size=0)
+        self.engine = Engine(self.settings, self.clock)
+        self.sessions = connect(self.settings)
+        with self.sessions.begin() as session:
+            outcome = self.engine.definitions.deploy(
+                session, [SourceFile(DIAGRAM.name, DIAGRAM.read_bytes())], "bench")[0]
+        self.definition_id = outcome.definition_id
+
+    def pending(self, count: int) -> None:
+        """`count` instances each waiting on a timer due in a year (synthetic rows, never loaded)."""
+        now = datetime.now(timezone.utc)
+        far = now + timedelta(days=365)
+        instances = ProcessInstance.__table__
+        with self.sessions.begin() as session:
+            connection = session.connection()
+            for first in range(0, count, 5000):
+                size = min(5000, count - first)
+                ids = connection.execute(insert(instances).returning(instances.c.id), [dict(
+                    definition_id=self.definition_id, process_id="sign_for_deadline", version=1, business_key=None,
+                    state="active", started_by="bench", started_at=now, ended_at=None, updated_at=now, revision=1,
+                    serializer_version="synthetic", workflow_state="{}", called_definitions={}, error_task=None,
+                    error_message=None) for _ in range(size)]).scalars().all()
+                connection.execute(insert(Timer.__table__), [dict(
+                    instance_id=i, task_id=str(uuid.uuid4()), element_id="sign_warning",
+                    due_at=far + timedelta(seconds=n), state="waiting", created_at=now, claimed_by=None,
+                    lease_until=None, fired_at=None) for n, i in enumerate(ids)])
+
+    def real(self, dues: list[datetime]) -> None:
+        """Real instances whose warning timer is due at each of `dues`."""
+        for due in dues:
+            self.clock.set(due - timedelta(hours=1))
+            with self.sessions.begin() as session:
+                self.engine.instances.start(session, "sign_for_deadline", started_by="bench")
+
+    def fired_due_between(self, start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+        with self.sessions.begin() as session:
+            return session.execute(select(Timer.due_at, Timer.fired_at).where(
+                Timer.state == "fired", Timer.due_at >= start, Timer.due_at <= end)).all()
+
+    def open_due(self) -> int:
+        with self.sessions.begin() as session:
+            return session.scalar(select(func.count()).select_from(Timer).where(
+                Timer.state.in_(("waiting", "claimed")), Timer.due_at < datetime.now(timezone.utc)))
+
+
+def _worker(url: str, name: str, log_dir: Path) -> subprocess.Popen:
+    log = open(log_dir / f"{name}.log", "w")
+    return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], cwd=REPO,
+                            env={**os.environ, "SQFLOW_DATABASE_URL": url}, stdout=log, stderr=subprocess.STDOUT)
+
+
+def _peak_rss_mb(process: subprocess.Popen) -> float:
+    for line in Path(f"/proc/{process.pid}/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def _stop(processes: list[subprocess.Popen]) -> list[float]:
+    peaks = [_peak_rss_mb(p) for p in processes]
+    for p in processes:
+        p.send_signal(signal.SIGTERM)
+    for p in processes:
+        p.wait(timeout=60)
+    return peaks
+
+
+def _wait(predicate, seconds: float) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise RuntimeError("benchmark timed out waiting for timers to fire")
+        time.sleep(0.02)
+
+
+def _percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))]
+
+
+def run(postgres_admin_url: str, tmp: Path, pending: int = 100_000, backlog: int = 1000,
+        arrivals: int = 1000, echo=print) -> dict:
+    name = f"sqflow_bench_timers_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
+    figures: dict = {"pending": pending}
+    try:
+        bench = _Bench(url, echo)
+        began = time.monotonic()
+        bench.pending(pending)
+        echo(f"{pending:,} pending timers written in {time.monotonic() - began:.1f} s")
+
+        for workers in (1, 2):
+            processes = [_worker(url, f"backlog{workers}-{i}", tmp) for i in range(workers)]
+            at_once = datetime.now(timezone.utc) + timedelta(seconds=5 + backlog * 0.015)
+            bench.real([at_once] * backlog)  # the workers sleep meanwhile: nothing is due yet
+            _wait(lambda: datetime.now(timezone.utc) >= at_once, 600)
+            began = time.monotonic()
+            _wait(lambda: bench.open_due() == 0, 600)
+            rate = backlog / (time.monotonic() - began)
+            peaks = _stop(processes)
+            figures[f"fired_per_s_{workers}_worker"] = rate
+            figures[f"peak_rss_mb_{workers}_worker"] = max(peaks)
+            echo(f"{backlog} timers due at the same moment, {workers} worker(s): {rate:6.0f} timers/s, "
+                 "worker peak memory " + ", ".join(f"{p:.0f} MB" for p in peaks))
+
+        processes = [_worker(url, f"live-{i}", tmp) for i in range(2)]
+        time.sleep(3)  # let the workers start and go to sleep until the next due timer
+        since = datetime.now(timezone.utc)
+        first_due = since + timedelta(seconds=20)
+        spacing = timedelta(seconds=10) / arrivals
+        bench.real([first_due + i * spacing for i in range(arrivals)])
+        window = (first_due, first_due + arrivals * spacing)
+        _wait(lambda: len(bench.fired_due_between(*window)) == arrivals, 120)
+        _stop(processes)
+        lateness = [(fired - due).total_seconds() * 1000 for due, fired in bench.fired_due_between(*window)]
+        figures.update(lateness_p50_ms=statistics.median(lateness), lateness_p99_ms=_percentile(lateness, 0.99),
+                       lateness_max_ms=max(lateness))
+        echo(f"{arrivals} timers coming due over 10 s, 2 workers: lateness p50 {figures['lateness_p50_ms']:.0f} ms, "
+             f"p99 {figures['lateness_p99_ms']:.0f} ms, max {figures['lateness_max_ms']:.0f} ms")
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+    return figures
