@@ -25,6 +25,8 @@ from .runtime.instances import InstanceService
 from .runtime.spiff_time import install as install_step_clock
 from .scripting import make_script_engine
 from .settings import Settings
+from .sla.policies import PolicyBook
+from .sla.tracker import SlaTracker
 
 
 class Engine:
@@ -40,8 +42,10 @@ class Engine:
         self.script_engine = make_script_engine(
             {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})})
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
+        self.sla_policies = PolicyBook()
+        self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
-                                         settings.workflow_cache_size)
+                                         self.slas, settings.workflow_cache_size)
 
 
     def refresh_calendar(self, session: Session) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import (JSON, BigInteger, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
+from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
                         UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
@@ -177,3 +177,51 @@ class Timer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+
+
+class SlaPolicySet(Base):
+    """The SLA policies of one process, as an operator last loaded them (JSON, see engine/sla/policy.py)."""
+
+    __tablename__ = "sla_policy_sets"
+
+    process_id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    policies: Mapped[list[Any]]
+    source: Mapped[str] = mapped_column(String(500))
+    loaded_at: Mapped[datetime]
+    loaded_by: Mapped[str] = mapped_column(String(200))
+
+
+class RunningSla(Base):
+    """One deadline being tracked for an instance (or one of its tasks), from start to met or missed."""
+
+    __tablename__ = "slas"
+    __table_args__ = (
+        Index("ix_slas_check", "state", "next_check_at"),
+        Index("ix_slas_instance", "instance_id", "state"),
+        Index("ix_slas_department_ended", "department", "ended_at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    instance_id: Mapped[int] = mapped_column(BigId, ForeignKey("process_instances.id"))
+    policy_id: Mapped[str] = mapped_column(String(200))
+    name: Mapped[str] = mapped_column(String(500))
+    ends: Mapped[str] = mapped_column(String(200))
+    task_id: Mapped[str | None] = mapped_column(String(36))
+    department: Mapped[str | None] = mapped_column(String(200))
+    target_amount: Mapped[float]
+    target_unit: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    provisional: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(20))
+    warnings: Mapped[list[Any]]
+    warned: Mapped[list[Any]]
+    paused_at: Mapped[datetime | None]
+    paused_seconds: Mapped[int] = mapped_column(Integer)
+    breached_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    escalate_to: Mapped[str | None] = mapped_column(String(200))
+    signal: Mapped[str | None] = mapped_column(String(200))
+    next_check_at: Mapped[datetime | None]
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]

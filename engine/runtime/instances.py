@@ -12,7 +12,8 @@ from typing import Any, Callable, NamedTuple
 from uuid import UUID
 
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
@@ -21,13 +22,14 @@ from ..clock import Clock
 from ..definitions.repository import DefinitionRepository
 from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
 from .codec import STATE_FORMAT, StateCodec
+from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
 from .instance_store import InstanceStore
-from .projection import Projection, Snapshot
+from .projection import Projection, Snapshot, StepInstance
 from .journal import Journal
 from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
-from .views import InstanceView, TaskView
+from .views import Fields, InstanceView, TaskView
 
 FINAL_STATES = ("completed", "terminated")
 
@@ -67,7 +69,7 @@ class _WorkflowCache:
 
 class InstanceService:
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
-                 script_engine: PythonScriptEngine, cache_size: int = 256):
+                 script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
@@ -75,7 +77,8 @@ class InstanceService:
         self._cache = _WorkflowCache(cache_size)
         self._store = InstanceStore()
         self._timers = TimerStore()
-        self._projection = Projection(self._store, self._timers)
+        self.slas = slas
+        self._projection = Projection(self._store, self._timers, slas)
 
     # --- operations -------------------------------------------------------------------------
 
@@ -103,7 +106,7 @@ class InstanceService:
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data)})
         record = run_guarded(workflow, lambda did_complete: None, self._clock)
-        return self._save(session, instance, workflow, Snapshot(), record, journal).view
+        return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None) -> InstanceView:
         data = _require_object(data)
@@ -198,6 +201,36 @@ class InstanceService:
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
                           actor=worker).timers_fired
 
+    def send_signal(self, session: Session, instance_id: int, name: str, *, by: str) -> InstanceView | None:
+        """Throw a BPMN signal into an active instance (e.g. an SLA escalation); None when it is not active."""
+        instance = _Instance.of(self._store.instance(session, instance_id))
+        if instance.state != "active":
+            return None
+        workflow = self._load(session, instance)
+        before = Snapshot.of(workflow)
+        journal = Journal(session, instance.id, self._clock.now())
+        journal.add(by, "signal.received", details={"signal": name})
+        record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
+                             self._clock)
+        return self._save(session, instance, workflow, before, record, journal).view
+
+    def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:
+        """Stop the clocks of an instance's running SLAs (e.g. while waiting for the customer)."""
+        self._store.instance(session, instance_id)
+        journal = Journal(session, instance_id, self._clock.now())
+        count = self.slas.pause(session, instance_id, journal.add(by, "sla.pause", details={"reason": reason}),
+                                reason)
+        journal.flush()
+        return count
+
+    def resume_slas(self, session: Session, instance_id: int, *, by: str) -> int:
+        """Restart paused SLA clocks; their due times move later by the time paused."""
+        self._store.instance(session, instance_id)
+        journal = Journal(session, instance_id, self._clock.now())
+        count = self.slas.resume(session, instance_id, journal.add(by, "sla.resume"))
+        journal.flush()
+        return count
+
     # --- reading ----------------------------------------------------------------------------
 
     def task(self, session: Session, task_ref: str) -> TaskView:
@@ -251,7 +284,7 @@ class InstanceService:
 
     def _save(self, session: Session, instance: "_Instance", workflow: BpmnWorkflow, before: Snapshot,
               record: StepRecord, journal: Journal, final_state: str | None = None,
-              actor: str = "engine") -> "_Saved":
+              actor: str = "engine", starting: bool = False) -> "_Saved":
         """Persist a step; `before` is what the instance had waiting when the step began."""
         now = journal.at
         journal.element_runs(record.runs)
@@ -271,7 +304,10 @@ class InstanceService:
         # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
         instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
-        written = self._projection.write(session, instance.id, before, workflow, record, journal, actor)
+        step = StepInstance(instance.id, instance.process_id, (workflow.last_task or workflow.task_tree).data,
+                            starting=starting,
+                            final=changes["state"] in FINAL_STATES)
+        written = self._projection.write(session, step, before, workflow, record, journal, actor)
         journal.flush()
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return _Saved(InstanceView.of(instance, written.open_tasks), written.timers_fired)
@@ -282,18 +318,9 @@ class _Saved(NamedTuple):
     timers_fired: int
 
 
-class _Instance(dict):
-    """The instance row being worked on (attribute access), with the revision this operation read."""
+class _Instance(Fields):
+    """The instance row being worked on, with the revision this operation read."""
 
     @classmethod
     def of(cls, row) -> "_Instance":
         return cls(row._mapping)
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError:
-            raise AttributeError(name) from None
-
-    def __setattr__(self, name: str, value: Any) -> None:
-        self[name] = value

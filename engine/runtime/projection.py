@@ -12,6 +12,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
+from ..sla.tracker import SlaTracker, StepFacts
 from ..timers.store import TimerStore
 from ..timers.waiting import WaitingTimer, waiting_timers
 from .instance_store import InstanceStore
@@ -35,13 +36,15 @@ class Snapshot:
 
 
 class Projection:
-    def __init__(self, instances: InstanceStore, timers: TimerStore):
+    def __init__(self, instances: InstanceStore, timers: TimerStore, slas: SlaTracker):
         self._instances = instances
         self._timers = timers
+        self._slas = slas
 
-    def write(self, session: Session, instance_id: int, before: Snapshot, workflow: BpmnWorkflow,
+    def write(self, session: Session, instance: "StepInstance", before: Snapshot, workflow: BpmnWorkflow,
               record: StepRecord, journal: Journal, actor: str = "engine") -> "Written":
-        """Record the step's effect on tasks and timers (`actor` is who fired timers)."""
+        """Record the step's effect on tasks, timers and SLAs (`actor` is who fired timers)."""
+        instance_id = instance.id
         now = journal.at
         ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
         gone = sorted(set(before.tasks) - set(ready))
@@ -58,6 +61,10 @@ class Projection:
                     assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
                 journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
                             details={"lane": spec.lane})
+        self._slas.on_step(session, instance_id, StepFacts(
+            process_id=instance.process_id, data=instance.data, created=new_rows,
+            completed_elements={run.element_id for run in record.runs}, cancelled_tasks=set(gone),
+            starting=instance.starting, final=instance.final), journal)
         self._instances.add_tasks(session, new_rows)
         fired = self._write_timers(session, instance_id, before, workflow, record, journal, actor)
         if set(before.tasks) & set(ready):
@@ -86,6 +93,15 @@ class Projection:
             journal.add("engine", "timer.waiting", task_id=timer.task_id, element_id=timer.element_id,
                         details={"due_at": timer.due_at.isoformat()})
         return sum(state == "fired" for _, state in closed)
+
+
+@dataclass(frozen=True)
+class StepInstance:
+    id: int
+    process_id: str
+    data: dict
+    starting: bool
+    final: bool
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,19 @@ class InstanceView:
                    row.started_at, row.ended_at, row.error_task, row.error_message, open_tasks or [], data, history)
 
 
+class Fields(dict):
+    """A row's column values with attribute access (`row.due_at`), changeable as a dict."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        self[name] = value
+
+
 def to_json(view: Any) -> Any:
     """Plain JSON-ready dicts of views (datetimes as ISO 8601)."""
     if isinstance(view, list):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..engine import Engine
 from ..errors import ConflictError, SqflowError
+from ..runtime.journal import Journal
 from .store import NOTIFY_CHANNEL, TimerStore
 
 log = logging.getLogger("sqflow.worker")
@@ -43,7 +44,30 @@ class TimerWorker:
     # --- one round --------------------------------------------------------------------------
 
     def run_due(self) -> int:
-        """Fire every timer due by now, oldest first; returns how many fired."""
+        """Fire every timer due by now, oldest first, then check SLAs; returns how many timers fired."""
+        fired = self._run_timers()
+        self._run_sla_checks()
+        return fired
+
+    def _run_sla_checks(self) -> None:
+        while not self._stop.is_set():
+            now = self.engine.clock.now()
+            with self.sessions.begin() as session:
+                claimed = self.engine.slas.claim(session, self.name, now, self.lease, self.batch)
+            if not claimed:
+                return
+            for row in claimed:
+                try:
+                    with self.sessions.begin() as session:
+                        journal = Journal(session, row.instance_id, self.engine.clock.now())
+                        signal = self.engine.slas.check(session, row, self.name, journal)
+                        journal.flush()
+                        if signal:
+                            self.engine.instances.send_signal(session, row.instance_id, signal, by=self.name)
+                except SqflowError as exc:
+                    log.info("SLA %s of instance %s not checked now: %s", row.id, row.instance_id, exc)
+
+    def _run_timers(self) -> int:
         fired = 0
         while not self._stop.is_set():
             now = self.engine.clock.now()
@@ -71,8 +95,10 @@ class TimerWorker:
         return 0
 
     def next_due(self) -> datetime | None:
+        """The next moment there is work: a timer due, a lease running out, or an SLA to check."""
         with self.sessions.begin() as session:
-            return self.store.next_due(session)
+            moments = [m for m in (self.store.next_due(session), self.engine.slas.next_check(session)) if m]
+        return min(moments) if moments else None
 
     def release_claims(self) -> int:
         with self.sessions.begin() as session:

@@ -1,0 +1,53 @@
+"""Storing and looking up the SLA policies of each process (the operator's last load wins)."""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from threading import Lock
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..persistence.tables import SlaPolicySet
+from .policy import SlaPolicy, policy_from_dict, policy_to_dict
+
+REFRESH_SECONDS = 5.0
+
+
+def save_policies(session: Session, process_id: str, policies: list[SlaPolicy], source: str, by: str,
+                  at: datetime) -> bool:
+    """Store a process's policies, replacing the earlier ones; True when it replaced some."""
+    row = session.get(SlaPolicySet, process_id)
+    replaced = row is not None
+    if row is None:
+        row = SlaPolicySet(process_id=process_id)
+        session.add(row)
+    row.policies = [policy_to_dict(p) for p in policies]
+    row.source, row.loaded_at, row.loaded_by = source, at, by
+    session.flush()
+    return replaced
+
+
+class PolicyBook:
+    """The policies of each process, read from the database at most every few seconds per process."""
+
+    def __init__(self) -> None:
+        self._cache: dict[str, tuple[float, tuple[SlaPolicy, ...]]] = {}
+        self._lock = Lock()
+
+    def for_process(self, session: Session, process_id: str) -> tuple[SlaPolicy, ...]:
+        cached = self._cache.get(process_id)
+        if cached is not None and time.monotonic() - cached[0] < REFRESH_SECONDS:
+            return cached[1]
+        row = session.scalars(select(SlaPolicySet).where(SlaPolicySet.process_id == process_id)).first()
+        policies = tuple(policy_from_dict(process_id, item) for item in row.policies) if row else ()
+        with self._lock:
+            self._cache[process_id] = (time.monotonic(), policies)
+        return policies
+
+    def forget(self, process_id: str | None = None) -> None:
+        with self._lock:
+            if process_id is None:
+                self._cache.clear()
+            else:
+                self._cache.pop(process_id, None)

@@ -1,0 +1,147 @@
+"""SLA policies are data: which deadline applies to a task or a stretch of a process, chosen by the
+case's attributes (first matching rule wins), counted in plain hours, working days or duty hours.
+
+A policy file (JSON) for one process::
+
+    {"process_id": "complaint",
+     "policies": [
+       {"id": "sign_for", "name": "签收 within 2 h", "starts": "sign_for", "ends": "sign_for",
+        "rules": [{"target": {"amount": 2, "unit": "hours"}}],
+        "warnings": [0.5, 0.75], "escalate_to": "team_lead", "signal": "sign_for_overdue"},
+       {"id": "reply", "starts": "reply", "ends": "reply",
+        "rules": [{"when": {"key_customer": true}, "target": {"amount": 8, "unit": "hours"}},
+                  {"when": {"urgency": "特急"}, "target": {"amount": 10, "unit": "hours"}},
+                  {"target": {"amount": 24, "unit": "hours"}}]}]}
+
+`starts` / `ends` name the element whose task creation starts the clock and whose completion
+stops it; "process" means the instance's start or end. A `when` matches when every key equals the
+case's value (a list means any of its values).
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Literal
+
+from ..calendar.working_days import DutyHours, WorkingDayCalendar
+from ..errors import InvalidInputError
+
+Unit = Literal["hours", "workdays", "duty_hours"]
+UNITS = ("hours", "workdays", "duty_hours")
+PROCESS = "process"
+
+
+@dataclass(frozen=True)
+class Target:
+    amount: float
+    unit: Unit
+
+    def __str__(self) -> str:
+        amount = int(self.amount) if float(self.amount).is_integer() else self.amount
+        return f"{amount} {self.unit.replace('_', ' ')}"
+
+
+@dataclass(frozen=True)
+class Rule:
+    when: dict[str, Any]
+    target: Target
+    escalate_to: str | None = None  # overrides the policy's, e.g. key customers (R-SLA-08)
+
+    def matches(self, attributes: dict[str, Any]) -> bool:
+        for key, expected in self.when.items():
+            actual = attributes.get(key)
+            if isinstance(expected, list) and actual not in expected:
+                return False
+            if not isinstance(expected, list) and actual != expected:
+                return False
+        return True
+
+
+@dataclass(frozen=True)
+class SlaPolicy:
+    id: str
+    process_id: str
+    name: str
+    starts: str
+    ends: str
+    rules: tuple[Rule, ...]
+    warnings: tuple[float, ...] = (0.5, 0.75)
+    escalate_to: str | None = None
+    signal: str | None = None
+
+    def rule_for(self, attributes: dict[str, Any]) -> Rule | None:
+        return next((rule for rule in self.rules if rule.matches(attributes)), None)
+
+
+@dataclass(frozen=True)
+class Due:
+    at: datetime
+    provisional: bool
+
+
+def due_time(target: Target, start: datetime, calendar: WorkingDayCalendar, duty: DutyHours) -> Due:
+    if target.unit == "workdays":
+        deadline = calendar.add_workdays(start, int(target.amount))
+        return Due(deadline.at, deadline.provisional)
+    if target.unit == "duty_hours":
+        return Due(duty.add(start, target.amount), False)
+    return Due(start + timedelta(hours=target.amount), False)
+
+
+def parse_policies(name: str, content: bytes) -> tuple[str, list[SlaPolicy]]:
+    """The process id and its policies from a policy file; InvalidInputError names what is wrong."""
+    try:
+        document = json.loads(content.decode("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise InvalidInputError(f"{name}: not a JSON document ({exc})") from None
+    if not isinstance(document, dict) or not isinstance(document.get("process_id"), str):
+        raise InvalidInputError(f"{name}: needs \"process_id\" and a list of \"policies\"")
+    process_id, items = document["process_id"], document.get("policies")
+    if not isinstance(items, list) or not items:
+        raise InvalidInputError(f"{name}: \"policies\" must be a non-empty list")
+    policies, seen = [], set()
+    for index, item in enumerate(items):
+        where = f"{name}: policy {index + 1}"
+        try:
+            policy = policy_from_dict(process_id, item)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise InvalidInputError(f"{where}: {exc}") from None
+        if policy.id in seen:
+            raise InvalidInputError(f"{where}: id {policy.id!r} is used twice")
+        seen.add(policy.id)
+        policies.append(policy)
+    return process_id, policies
+
+
+def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
+    if not isinstance(item, dict):
+        raise TypeError("must be an object")
+    rules = []
+    for rule in item["rules"]:
+        target = rule["target"]
+        if target.get("unit") not in UNITS:
+            raise ValueError(f"target unit must be one of {', '.join(UNITS)}")
+        amount = float(target["amount"])
+        if amount <= 0:
+            raise ValueError("target amount must be positive")
+        when = rule.get("when", {})
+        if not isinstance(when, dict):
+            raise TypeError("\"when\" must be an object")
+        rules.append(Rule(when, Target(amount, target["unit"]), rule.get("escalate_to")))
+    if not rules:
+        raise ValueError("needs at least one rule")
+    warnings = tuple(sorted(float(w) for w in item.get("warnings", (0.5, 0.75))))
+    if any(not 0 < w < 1 for w in warnings):
+        raise ValueError("warnings are shares of the allowed time, between 0 and 1")
+    starts = str(item.get("starts", PROCESS))
+    return SlaPolicy(id=str(item["id"]), process_id=process_id, name=str(item.get("name") or item["id"]),
+                     starts=starts, ends=str(item.get("ends", starts)), rules=tuple(rules), warnings=warnings,
+                     escalate_to=item.get("escalate_to"), signal=item.get("signal"))
+
+
+def policy_to_dict(policy: SlaPolicy) -> dict:
+    return {"id": policy.id, "name": policy.name, "starts": policy.starts, "ends": policy.ends,
+            "rules": [{"when": r.when, "target": {"amount": r.target.amount, "unit": r.target.unit},
+                       "escalate_to": r.escalate_to} for r in policy.rules],
+            "warnings": list(policy.warnings), "escalate_to": policy.escalate_to, "signal": policy.signal}

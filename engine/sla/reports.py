@@ -1,0 +1,100 @@
+"""What managers ask of SLAs: which are open and how they stand, and each department's month (R-SLA-05)."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..errors import InvalidInputError
+from ..persistence.tables import RunningSla
+
+STANDINGS = ("on_track", "warning", "breached", "paused")
+
+
+@dataclass(frozen=True)
+class OpenSla:
+    id: int
+    instance_id: int
+    policy_id: str
+    name: str
+    task_id: str | None
+    department: str | None
+    started_at: datetime
+    due_at: datetime
+    provisional: bool
+    standing: str
+    seconds_left: int
+
+
+def standing(row: RunningSla, now: datetime) -> str:
+    if row.state == "paused":
+        return "paused"
+    if row.breached_at is not None or now > row.due_at:
+        return "breached"
+    allowed = (row.due_at - row.started_at).total_seconds() - row.paused_seconds
+    used = (now - row.started_at).total_seconds() - row.paused_seconds
+    first_warning = min(row.warnings) if row.warnings else 1.0
+    return "warning" if allowed > 0 and used >= first_warning * allowed else "on_track"
+
+
+def open_slas(session: Session, now: datetime, *, standing_is: str | None = None,
+              department: str | None = None, instance_id: int | None = None) -> list[OpenSla]:
+    """Running and paused SLAs, most urgent first, with how each stands and the time left."""
+    if standing_is is not None and standing_is not in STANDINGS:
+        raise InvalidInputError(f"standing must be one of {', '.join(STANDINGS)}")
+    query = select(RunningSla).where(RunningSla.state.in_(("running", "paused"))).order_by(RunningSla.due_at)
+    if department is not None:
+        query = query.where(RunningSla.department == department)
+    if instance_id is not None:
+        query = query.where(RunningSla.instance_id == instance_id)
+    views = []
+    for row in session.scalars(query):
+        current = standing(row, now)
+        if standing_is is None or current == standing_is:
+            left = (row.due_at - (row.paused_at or now)).total_seconds()
+            views.append(OpenSla(row.id, row.instance_id, row.policy_id, row.name, row.task_id, row.department,
+                                 row.started_at, row.due_at, row.provisional, current, int(left)))
+    return views
+
+
+@dataclass(frozen=True)
+class DepartmentMonth:
+    department: str
+    month: str
+    ended: int
+    on_time: int
+    on_time_rate: float
+    average_hours: float
+    over_limit: bool
+
+
+def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
+    try:
+        first = date.fromisoformat(f"{month}-01")
+    except ValueError:
+        raise InvalidInputError(f"month must look like 2026-03, not {month!r}") from None
+    following = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return datetime.combine(first, time(0), zone), datetime.combine(following, time(0), zone)
+
+
+def department_month(session: Session, month: str, zone: ZoneInfo, limit_hours: float = 17.0
+                     ) -> list[DepartmentMonth]:
+    """Per department, the work-order SLAs that ended in `month` (local time): on-time rate (及时率)
+    and average handling time, flagged when over `limit_hours` (R-SLA-05, default 17 h)."""
+    start, end = month_bounds(month, zone)
+    rows = session.scalars(select(RunningSla).where(
+        RunningSla.state.in_(("met", "missed")), RunningSla.department.is_not(None),
+        RunningSla.ended_at >= start, RunningSla.ended_at < end))
+    totals: dict[str, list] = {}
+    for row in rows:
+        hours = ((row.ended_at - row.started_at).total_seconds() - row.paused_seconds) / 3600
+        entry = totals.setdefault(row.department, [0, 0, 0.0])
+        entry[0] += 1
+        entry[1] += row.state == "met"
+        entry[2] += hours
+    return [DepartmentMonth(department, month, ended, on_time, on_time / ended, hours / ended,
+                            hours / ended > limit_hours)
+            for department, (ended, on_time, hours) in sorted(totals.items())]

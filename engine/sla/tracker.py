@@ -1,0 +1,213 @@
+"""Running SLAs: started and stopped with the steps of an instance, warned and breached by the worker.
+
+The share of allowed time used is measured without paused time: a pause moves the due time later
+by its length when it ends. Warnings (default 50 % and 75 %) and the breach are audit events; a
+breach also names the escalation target (R-SLA-09) and may send a signal into the diagram.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..calendar.working_days import DutyHours, WorkingDayCalendar
+from ..errors import ConflictError
+from ..persistence.tables import RunningSla
+from ..persistence.tables import HumanTask
+from ..runtime.journal import Journal
+from ..runtime.views import Fields
+from .policies import PolicyBook
+from .policy import PROCESS, SlaPolicy, Target, due_time
+
+SLAS = RunningSla.__table__
+TASKS = HumanTask.__table__
+OPEN = ("running", "paused")
+
+
+@dataclass
+class StepFacts:
+    """What a step did, as the SLA tracker needs it."""
+
+    process_id: str
+    data: dict[str, Any]
+    created: list[dict[str, Any]]  # new human-task rows (id, element_id, candidate_group); due_at is filled in
+    completed_elements: set[str]
+    cancelled_tasks: set[str]
+    starting: bool
+    final: bool
+
+
+def _allowed(row) -> timedelta:
+    return (row.due_at - row.started_at) - timedelta(seconds=row.paused_seconds)
+
+
+def _next_check(row, warnings: list[float], warned: list[float], breached: bool) -> datetime | None:
+    if breached:
+        return None
+    base = row.started_at + timedelta(seconds=row.paused_seconds)
+    moments = [base + _allowed(row) * w for w in warnings if w not in warned] + [row.due_at]
+    return min(moments)
+
+
+class SlaTracker:
+    def __init__(self, book: PolicyBook, calendar: WorkingDayCalendar, duty: DutyHours):
+        self.book = book
+        self.calendar = calendar
+        self.duty = duty
+
+    # --- with each step ---------------------------------------------------------------------
+
+    def on_step(self, session: Session, instance_id: int, facts: StepFacts, journal: Journal) -> None:
+        policies = self.book.for_process(session, facts.process_id)
+        if not policies:
+            return
+        now = journal.at
+        connection = session.connection()
+        if not facts.starting:
+            running = connection.execute(select(SLAS).where(SLAS.c.instance_id == instance_id,
+                                                            SLAS.c.state.in_(OPEN))).all()
+            for row in running:
+                if row.ends in facts.completed_elements or (facts.final and row.ends == PROCESS):
+                    self._end(connection, row, "met" if now <= row.due_at else "missed", journal)
+                elif row.task_id in facts.cancelled_tasks or facts.final:
+                    self._end(connection, row, "missed" if row.breached_at else "cancelled", journal)
+        if facts.final:
+            return
+        if facts.starting:
+            for policy in policies:
+                if policy.starts == PROCESS:
+                    self._start(connection, instance_id, policy, facts.data, None, None, journal)
+        for task in facts.created:
+            for policy in policies:
+                if policy.starts == task["element_id"]:
+                    task_id = task["id"] if policy.ends == policy.starts else None
+                    due = self._start(connection, instance_id, policy, facts.data, task_id,
+                                      task["candidate_group"], journal)
+                    if task_id and due is not None:
+                        task["due_at"] = due
+
+    def _start(self, connection, instance_id: int, policy: SlaPolicy, data: dict, task_id: str | None,
+               department: str | None, journal: Journal) -> datetime | None:
+        rule = policy.rule_for(data)
+        if rule is None:
+            return None
+        target = rule.target
+        now = journal.at
+        due = due_time(target, now, self.calendar, self.duty)
+        first_check = min([now + (due.at - now) * w for w in policy.warnings] + [due.at])
+        connection.execute(insert(SLAS).values(
+            instance_id=instance_id, policy_id=policy.id, name=policy.name, ends=policy.ends, task_id=task_id,
+            department=department, target_amount=target.amount, target_unit=target.unit, started_at=now,
+            due_at=due.at, provisional=due.provisional, state="running", warnings=list(policy.warnings), warned=[],
+            paused_at=None, paused_seconds=0, breached_at=None, ended_at=None, escalate_to=rule.escalate_to or policy.escalate_to,
+            signal=policy.signal, next_check_at=first_check, claimed_by=None, lease_until=None))
+        journal.add("engine", "sla.started", task_id=task_id, element_id=policy.starts, details={
+            "policy": policy.id, "target": str(target), "due_at": due.at.isoformat(), "provisional": due.provisional})
+        return due.at
+
+    @staticmethod
+    def _end(connection, row, state: str, journal: Journal) -> None:
+        connection.execute(update(SLAS).where(SLAS.c.id == row.id).values(
+            state=state, ended_at=journal.at, next_check_at=None, claimed_by=None, lease_until=None))
+        journal.add("engine", f"sla.{state}", task_id=row.task_id, element_id=row.ends,
+                    details={"policy": row.policy_id, "due_at": row.due_at.isoformat()})
+
+    # --- pausing ----------------------------------------------------------------------------
+
+    def pause(self, session: Session, instance_id: int, journal: Journal, reason: str | None) -> int:
+        rows = session.connection().execute(
+            update(SLAS).where(SLAS.c.instance_id == instance_id, SLAS.c.state == "running")
+            .values(state="paused", paused_at=journal.at, next_check_at=None, claimed_by=None, lease_until=None)
+            .returning(SLAS.c.policy_id)).all()
+        for row in rows:
+            journal.add("engine", "sla.paused", details={"policy": row.policy_id, "reason": reason})
+        return len(rows)
+
+    def resume(self, session: Session, instance_id: int, journal: Journal) -> int:
+        connection = session.connection()
+        rows = connection.execute(select(SLAS).where(SLAS.c.instance_id == instance_id, SLAS.c.state == "paused")).all()
+        for row in rows:
+            pause = journal.at - row.paused_at
+            moved = Fields(row._mapping, paused_seconds=row.paused_seconds + int(pause.total_seconds()),
+                           due_at=row.due_at + timedelta(seconds=int(pause.total_seconds())))
+            connection.execute(update(SLAS).where(SLAS.c.id == row.id).values(
+                state="running", paused_at=None, paused_seconds=moved.paused_seconds, due_at=moved.due_at,
+                next_check_at=_next_check(moved, row.warnings, row.warned, row.breached_at is not None)))
+            self._move_task_due(connection, row.task_id, moved.due_at)
+            journal.add("engine", "sla.resumed", details={
+                "policy": row.policy_id, "paused_s": int(pause.total_seconds()), "due_at": moved.due_at.isoformat()})
+        return len(rows)
+
+    @staticmethod
+    def _move_task_due(connection, task_id: str | None, due: datetime) -> None:
+        if task_id:
+            connection.execute(update(TASKS).where(TASKS.c.id == task_id).values(due_at=due))
+
+    def next_check(self, session: Session) -> datetime | None:
+        query = (select(SLAS.c.next_check_at).where(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None))
+                 .order_by(SLAS.c.next_check_at).limit(1))
+        return session.connection().execute(query).scalar()
+
+    # --- the worker's part ------------------------------------------------------------------
+
+    def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
+        due = or_(and_(SLAS.c.claimed_by.is_(None), SLAS.c.next_check_at < now),
+                  and_(SLAS.c.claimed_by.is_not(None), SLAS.c.lease_until < now))
+        candidates = (select(SLAS.c.id).where(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None), due)
+                      .order_by(SLAS.c.next_check_at).limit(limit))
+        if session.connection().dialect.name == "postgresql":
+            candidates = candidates.with_for_update(skip_locked=True)
+        return session.connection().execute(
+            update(SLAS).where(SLAS.c.id.in_(candidates.scalar_subquery()))
+            .values(claimed_by=worker, lease_until=now + lease).returning(*SLAS.c)).all()
+
+    def check(self, session: Session, row, worker: str, journal: Journal) -> str | None:
+        """Record the warnings and breach now due; returns the signal to send into the instance, if any."""
+        now = journal.at
+        allowed = _allowed(row).total_seconds()
+        used = (now - row.started_at).total_seconds() - row.paused_seconds
+        warned = list(row.warned)
+        for threshold in row.warnings:
+            if threshold not in warned and used >= threshold * allowed:
+                warned.append(threshold)
+                journal.add("engine", "sla.warning", task_id=row.task_id, element_id=row.ends, details={
+                    "policy": row.policy_id, "threshold": threshold, "due_at": row.due_at.isoformat()})
+        breached = row.breached_at is not None or now > row.due_at
+        signal = None
+        if breached and row.breached_at is None:
+            journal.add("engine", "sla.breached", task_id=row.task_id, element_id=row.ends, details={
+                "policy": row.policy_id, "due_at": row.due_at.isoformat(),
+                "late_ms": int((now - row.due_at).total_seconds() * 1000)})
+            if row.escalate_to:
+                journal.add("engine", "sla.escalated", task_id=row.task_id, element_id=row.ends,
+                            details={"policy": row.policy_id, "to": row.escalate_to})
+            signal = row.signal
+        result = session.connection().execute(
+            update(SLAS).where(SLAS.c.id == row.id, SLAS.c.state == "running", SLAS.c.claimed_by == worker)
+            .values(warned=warned, breached_at=row.breached_at or (now if breached else None),
+                    next_check_at=_next_check(row, row.warnings, warned, breached), claimed_by=None,
+                    lease_until=None))
+        if result.rowcount != 1:
+            raise ConflictError(f"SLA #{row.id} changed while being checked")
+        return signal
+
+    def recompute_provisional(self, session: Session, journal_for) -> int:
+        """Deadlines counted provisionally (unknown year) counted again now that years are loaded."""
+        connection = session.connection()
+        rows = connection.execute(select(SLAS).where(SLAS.c.provisional.is_(True), SLAS.c.state.in_(OPEN))).all()
+        for row in rows:
+            due = due_time(Target(row.target_amount, row.target_unit), row.started_at, self.calendar, self.duty)
+            moved = Fields(row._mapping, due_at=due.at + timedelta(seconds=row.paused_seconds))
+            connection.execute(update(SLAS).where(SLAS.c.id == row.id).values(
+                due_at=moved.due_at, provisional=due.provisional,
+                next_check_at=None if row.state == "paused" else _next_check(
+                    moved, row.warnings, row.warned, row.breached_at is not None)))
+            self._move_task_due(connection, row.task_id, moved.due_at)
+            journal_for(row.instance_id).add("engine", "sla.recomputed", task_id=row.task_id, element_id=row.ends,
+                                             details={"policy": row.policy_id, "was": row.due_at.isoformat(),
+                                                      "due_at": moved.due_at.isoformat(),
+                                                      "provisional": due.provisional}).flush()
+        return len(rows)
