@@ -38,14 +38,18 @@ def _load(ctx: "Context", args) -> int:
     schedule, source = read_schedule(path.name, content)
     with ctx.sessions.begin() as session:
         replaced = save_schedule(session, schedule, source, args.user, ctx.engine.clock.now())
+        ctx.engine.refresh_calendar(session)
+        recomputed = ctx.engine.slas.recompute_provisional(session, ctx.engine.clock.now())
     verb = "replaced" if replaced else "loaded"
     summary = {"year": schedule.year, "holidays": len(schedule.holidays), "workdays": len(schedule.workdays),
-               "source": source, "replaced": replaced}
+               "source": source, "replaced": replaced, "provisional_deadlines_recomputed": recomputed}
     if ctx.out.as_json:
         ctx.out.json(summary)
     else:
         print(f"{verb} {schedule.year}: {len(schedule.holidays)} days off, "
               f"{len(schedule.workdays)} adjusted working days ({source})")
+        if recomputed:
+            print(f"recomputed {recomputed} provisional deadline(s)")
     return 0
 
 

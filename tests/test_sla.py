@@ -162,7 +162,6 @@ def test_R_SLA_05_department_month_on_time_rate_and_average_against_17_hours(com
 
 def test_R_SLA_01_provisional_deadlines_are_flagged_and_recomputed_when_the_year_is_loaded(complaint):
     from engine.calendar.schedules import read_schedule, save_schedule
-    from engine.runtime.journal import Journal
     complaint.engine.calendar.unknown_year_policy = "provisional"
     complaint.clock.set(at("2026-12-28T10:00"))
     view = complaint.start("complaint", NORMAL)
@@ -172,8 +171,26 @@ def test_R_SLA_01_provisional_deadlines_are_flagged_and_recomputed_when_the_year
     with complaint.sessions.begin() as session:
         save_schedule(session, schedule, "test", "ops", complaint.clock.now())
         complaint.engine.refresh_calendar(session)
-        assert complaint.engine.slas.recompute_provisional(
-            session, lambda i: Journal(session, i, complaint.clock.now())) == 1
+        assert complaint.engine.slas.recompute_provisional(session, complaint.clock.now()) == 1
     again = sla(complaint, view.id, "answer")
     assert not again.provisional and again.due_at == at("2027-01-21T00:00")  # 1 and 4 Jan off
     assert ("sla.recomputed", "answer", None) in audit(complaint, view.id)
+
+
+def test_sla_policies_are_loaded_listed_and_refused_from_the_command_line(tmp_path, monkeypatch, capsys):
+    from cli.main import main
+    from tests.conftest import DIAGRAMS
+    monkeypatch.setenv("SQFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'sla.db'}")
+    assert main(["sla", "load", str(DEFAULTS)]) == 0
+    assert "loaded 4 SLA policies for complaint" in capsys.readouterr().out
+    assert main(["deploy", str(DIAGRAMS / "complaint_sla.bpmn")]) == 0
+    assert main(["start", "complaint", "--as", "zhang", "--data", '{"urgency": "特急"}']) == 0
+    capsys.readouterr()
+    assert main(["sla", "list", "--json"]) == 0
+    import json
+    listed = json.loads(capsys.readouterr().out)
+    assert sorted((r["policy_id"], r["standing"]) for r in listed) == [("answer", "on_track"), ("sign_for", "on_track")]
+    bad = tmp_path / "bad.json"
+    bad.write_text('{"process_id": "x", "policies": [{"id": "a", "rules": [{"target": {"amount": 2, "unit": "days"}}]}]}')
+    assert main(["sla", "load", str(bad)]) == 2
+    assert "target unit must be one of hours, workdays, duty_hours" in capsys.readouterr().err

@@ -194,7 +194,7 @@ class SlaTracker:
             raise ConflictError(f"SLA #{row.id} changed while being checked")
         return signal
 
-    def recompute_provisional(self, session: Session, journal_for) -> int:
+    def recompute_provisional(self, session: Session, at: datetime) -> int:
         """Deadlines counted provisionally (unknown year) counted again now that years are loaded."""
         connection = session.connection()
         rows = connection.execute(select(SLAS).where(SLAS.c.provisional.is_(True), SLAS.c.state.in_(OPEN))).all()
@@ -206,7 +206,7 @@ class SlaTracker:
                 next_check_at=None if row.state == "paused" else _next_check(
                     moved, row.warnings, row.warned, row.breached_at is not None)))
             self._move_task_due(connection, row.task_id, moved.due_at)
-            journal_for(row.instance_id).add("engine", "sla.recomputed", task_id=row.task_id, element_id=row.ends,
+            Journal(session, row.instance_id, at).add("engine", "sla.recomputed", task_id=row.task_id, element_id=row.ends,
                                              details={"policy": row.policy_id, "was": row.due_at.isoformat(),
                                                       "due_at": moved.due_at.isoformat(),
                                                       "provisional": due.provisional}).flush()

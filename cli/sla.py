@@ -1,0 +1,102 @@
+"""`sqflow sla ...`: load policies, see open deadlines, the monthly department report, pause and resume."""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from engine.errors import InvalidInputError
+from engine.sla.policies import save_policies
+from engine.sla.policy import parse_policies
+from engine.sla.reports import STANDINGS, department_month, open_slas
+from engine.runtime.views import to_json
+
+from .inputs import default_user, instance_number
+
+if TYPE_CHECKING:
+    from .main import Context
+
+
+def add_sla_arguments(sub) -> None:
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    load = actions.add_parser("load", help="load a process's SLA policies from a JSON file (replaces the earlier ones)")
+    load.add_argument("file", metavar="FILE")
+    load.add_argument("--as", dest="user", default=default_user(), metavar="USER")
+    listing = actions.add_parser("list", help="open deadlines, most urgent first")
+    listing.add_argument("--standing", choices=STANDINGS)
+    listing.add_argument("--department")
+    listing.add_argument("--instance", type=instance_number)
+    report = actions.add_parser("report", help="a month per department: on-time rate, average handling time")
+    report.add_argument("month", metavar="YYYY-MM")
+    report.add_argument("--limit-hours", type=float, default=17.0, help="average handling time limit (R-SLA-05)")
+    for name, help in (("pause", "stop the SLA clocks of an instance (e.g. waiting for the customer)"),
+                       ("resume", "restart them; their due times move by the time paused")):
+        action = actions.add_parser(name, help=help)
+        action.add_argument("instance", type=instance_number, metavar="INSTANCE")
+        action.add_argument("--as", dest="user", default=default_user(), metavar="USER")
+        if name == "pause":
+            action.add_argument("--reason")
+
+
+def cmd_sla(ctx: "Context", args) -> int:
+    return {"load": _load, "list": _list, "report": _report, "pause": _pause, "resume": _pause}[args.action](ctx, args)
+
+
+def _load(ctx: "Context", args) -> int:
+    path = Path(args.file)
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    process_id, policies = parse_policies(path.name, content)
+    with ctx.sessions.begin() as session:
+        replaced = save_policies(session, process_id, policies, path.name, args.user, ctx.engine.clock.now())
+    ctx.engine.sla_policies.forget(process_id)
+    if ctx.out.as_json:
+        ctx.out.json({"process_id": process_id, "policies": [p.id for p in policies], "replaced": replaced})
+    else:
+        print(f"{'replaced' if replaced else 'loaded'} {len(policies)} SLA policies for {process_id}: "
+              + ", ".join(p.id for p in policies) + " (new deadlines use them; running ones keep theirs)")
+    return 0
+
+
+def _list(ctx: "Context", args) -> int:
+    with ctx.sessions.begin() as session:
+        rows = open_slas(session, ctx.engine.clock.now(), standing_is=args.standing, department=args.department,
+                         instance_id=args.instance)
+    if ctx.out.as_json:
+        ctx.out.json(to_json(rows))
+        return 0
+    ctx.out.table(["INSTANCE", "SLA", "DEPARTMENT", "DUE", "STANDING", "LEFT"], [
+        [f"#{r.instance_id}", r.policy_id, r.department or "-",
+         ctx.out.time(r.due_at) + (" (provisional)" if r.provisional else ""), r.standing, _left(r.seconds_left)]
+        for r in rows], "(no open deadlines)")
+    return 0
+
+
+def _left(seconds: int) -> str:
+    sign, seconds = ("-" if seconds < 0 else ""), abs(seconds)
+    hours, minutes = divmod(seconds // 60, 60)
+    return f"{sign}{hours}h{minutes:02d}"
+
+
+def _report(ctx: "Context", args) -> int:
+    with ctx.sessions.begin() as session:
+        rows = department_month(session, args.month, ctx.settings.zone(), args.limit_hours)
+    if ctx.out.as_json:
+        ctx.out.json(to_json(rows))
+        return 0
+    ctx.out.table(["DEPARTMENT", "ENDED", "ON TIME", "及时率", "AVG HOURS", f"OVER {args.limit_hours:g} H"], [
+        [r.department, r.ended, r.on_time, f"{r.on_time_rate:.0%}", f"{r.average_hours:.1f}",
+         "yes" if r.over_limit else "no"] for r in rows], f"(no work orders ended in {args.month})")
+    return 0
+
+
+def _pause(ctx: "Context", args) -> int:
+    service = ctx.engine.instances
+    with ctx.sessions.begin() as session:
+        if args.action == "pause":
+            count = service.pause_slas(session, args.instance, by=args.user, reason=args.reason)
+        else:
+            count = service.resume_slas(session, args.instance, by=args.user)
+    print(f"{args.action}d {count} SLA clock(s) of instance #{args.instance}")
+    return 0
