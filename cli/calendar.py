@@ -11,12 +11,15 @@ from engine.errors import InvalidInputError
 
 from .inputs import default_user
 
+from .inputs import JsonFlagParser
+
 if TYPE_CHECKING:
     from .main import Context
 
 
 def add_calendar_arguments(sub) -> None:
-    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                 parser_class=lambda **kw: JsonFlagParser(**kw))
     load = actions.add_parser("load", help="load a year's official schedule from a JSON file",
                               description=f"File format: {FILE_FORMAT}")
     load.add_argument("file", metavar="FILE")

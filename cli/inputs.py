@@ -74,3 +74,12 @@ def source_files(paths: list[str], base: Path | None = None) -> list[SourceFile]
             raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
         files.append(SourceFile(str(path.relative_to(base) if base else path), content))
     return files
+
+
+class JsonFlagParser(argparse.ArgumentParser):
+    """A nested sub-command parser that also takes `--json` (e.g. `sqflow sla list --json`)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                          help="print machine-readable JSON instead of text")

@@ -12,12 +12,15 @@ from engine.runtime.views import to_json
 
 from .inputs import default_user, instance_number
 
+from .inputs import JsonFlagParser
+
 if TYPE_CHECKING:
     from .main import Context
 
 
 def add_sla_arguments(sub) -> None:
-    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION")
+    actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION",
+                                 parser_class=lambda **kw: JsonFlagParser(**kw))
     load = actions.add_parser("load", help="load a process's SLA policies from a JSON file (replaces the earlier ones)")
     load.add_argument("file", metavar="FILE")
     load.add_argument("--as", dest="user", default=default_user(), metavar="USER")
