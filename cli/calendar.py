@@ -9,9 +9,8 @@ from engine.calendar.schedules import FILE_FORMAT, loaded_year, read_schedule, s
 from engine.calendar.working_days import CalendarYearUnknown
 from engine.errors import InvalidInputError
 
-from .inputs import default_user
+from .inputs import JsonFlagParser, default_user
 
-from .inputs import JsonFlagParser
 
 if TYPE_CHECKING:
     from .main import Context
@@ -19,7 +18,7 @@ if TYPE_CHECKING:
 
 def add_calendar_arguments(sub) -> None:
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION",
-                                 parser_class=lambda **kw: JsonFlagParser(**kw))
+                                 parser_class=JsonFlagParser)
     load = actions.add_parser("load", help="load a year's official schedule from a JSON file",
                               description=f"File format: {FILE_FORMAT}")
     load.add_argument("file", metavar="FILE")

@@ -10,9 +10,8 @@ from engine.sla.policy import parse_policies
 from engine.sla.reports import STANDINGS, department_month, open_slas
 from engine.runtime.views import to_json
 
-from .inputs import default_user, instance_number
+from .inputs import JsonFlagParser, default_user, instance_number
 
-from .inputs import JsonFlagParser
 
 if TYPE_CHECKING:
     from .main import Context
@@ -20,7 +19,7 @@ if TYPE_CHECKING:
 
 def add_sla_arguments(sub) -> None:
     actions = sub.add_subparsers(dest="action", required=True, metavar="ACTION",
-                                 parser_class=lambda **kw: JsonFlagParser(**kw))
+                                 parser_class=JsonFlagParser)
     load = actions.add_parser("load", help="load a process's SLA policies from a JSON file (replaces the earlier ones)")
     load.add_argument("file", metavar="FILE")
     load.add_argument("--as", dest="user", default=default_user(), metavar="USER")
