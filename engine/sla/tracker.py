@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Row, and_, insert, or_, select, update
+from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..calendar.working_days import DutyHours, WorkingDayCalendar
@@ -19,6 +19,7 @@ from ..persistence.tables import RunningSla
 from ..persistence.tables import HumanTask
 from ..runtime.journal import Journal
 from ..runtime.views import Fields
+from ..timers.leases import claim
 from .policies import PolicyBook
 from .policy import PROCESS, SlaPolicy, Target, due_time
 
@@ -154,15 +155,9 @@ class SlaTracker:
     # --- the worker's part ------------------------------------------------------------------
 
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
-        due = or_(and_(SLAS.c.claimed_by.is_(None), SLAS.c.next_check_at < now),
-                  and_(SLAS.c.claimed_by.is_not(None), SLAS.c.lease_until < now))
-        candidates = (select(SLAS.c.id).where(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None), due)
-                      .order_by(SLAS.c.next_check_at).limit(limit))
-        if session.connection().dialect.name == "postgresql":
-            candidates = candidates.with_for_update(skip_locked=True)
-        return session.connection().execute(
-            update(SLAS).where(SLAS.c.id.in_(candidates.scalar_subquery()))
-            .values(claimed_by=worker, lease_until=now + lease).returning(*SLAS.c)).all()
+        return claim(session, SLAS, open_=and_(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None)),
+                     due=SLAS.c.next_check_at < now, order_by=[SLAS.c.next_check_at, SLAS.c.id], worker=worker,
+                     now=now, lease=lease, limit=limit)
 
     def check(self, session: Session, row, worker: str, journal: Journal) -> str | None:
         """Record the warnings and breach now due; returns the signal to send into the instance, if any."""

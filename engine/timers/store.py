@@ -1,9 +1,7 @@
 """The timers table: written with each step, claimed by workers with a lease, fired once.
 
-Claiming is one statement: `UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED)` on
-PostgreSQL, so concurrent workers never pick the same row; on SQLite the write lock taken by
-`BEGIN IMMEDIATE` makes the same statement atomic. A claim whose lease ran out (its worker died)
-is claimable again. Firing marks the row only if this worker still holds it.
+Claims go through `leases.claim` (SKIP LOCKED on PostgreSQL, a lease another worker takes over
+when it runs out). Firing marks the row only if this worker still holds it.
 """
 from __future__ import annotations
 
@@ -14,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
 from ..persistence.tables import ProcessInstance, Timer
+from .leases import claim
 from .waiting import WaitingTimer
 
 TIMERS = Timer.__table__
@@ -59,17 +58,11 @@ class TimerStore:
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
         """Claim up to `limit` due timers of active instances, oldest first."""
         # Strictly before now: SpiffWorkflow fires a timer once its due time has passed.
-        due = or_(and_(TIMERS.c.state == "waiting", TIMERS.c.due_at < now),
-                  and_(TIMERS.c.state == "claimed", TIMERS.c.lease_until < now))
-        candidates = (select(TIMERS.c.id).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
-                      .where(due, INSTANCES.c.state == "active").order_by(TIMERS.c.due_at, TIMERS.c.id).limit(limit))
-        if session.connection().dialect.name == "postgresql":
-            candidates = candidates.with_for_update(of=TIMERS, skip_locked=True)
-        rows = session.connection().execute(
-            update(TIMERS).where(TIMERS.c.id.in_(candidates.scalar_subquery()))
-            .values(state="claimed", claimed_by=worker, lease_until=now + lease)
-            .returning(TIMERS.c.id, TIMERS.c.instance_id, TIMERS.c.task_id, TIMERS.c.element_id, TIMERS.c.due_at))
-        return sorted(rows, key=lambda r: (r.due_at, r.id))
+        return claim(session, TIMERS, open_=and_(TIMERS.c.state.in_(("waiting", "claimed")),
+                                                 INSTANCES.c.state == "active"),
+                     due=TIMERS.c.due_at < now, order_by=[TIMERS.c.due_at, TIMERS.c.id], worker=worker, now=now,
+                     lease=lease, limit=limit, join=(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id),
+                     extra={"state": "claimed"})
 
     def drop_claim(self, session: Session, timer_id: int, worker: str) -> None:
         """A claimed timer the workflow no longer waits for (it fired with another, or was cancelled)."""
