@@ -27,6 +27,7 @@ from .scripting import make_script_engine
 from .settings import Settings
 from .sla.policies import PolicyBook
 from .sla.tracker import SlaTracker
+from .timers.start_schedules import StartSchedules
 
 
 class Engine:
@@ -46,6 +47,8 @@ class Engine:
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size)
+        self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
+        self.definitions.after_deploy(self.start_schedules.on_deploy)
 
 
     def refresh_calendar(self, session: Session) -> None:

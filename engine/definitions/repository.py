@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from threading import Lock
+from typing import Any, Callable
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -42,6 +43,11 @@ class DefinitionRepository:
         self._max_bytes = max_diagram_bytes
         self._specs: dict[int, LoadedSpecs] = {}
         self._lock = Lock()
+        self._after_deploy: list[Callable[[Session, int, str, BpmnProcessSpec, str], Any]] = []
+
+    def after_deploy(self, hook: Callable[[Session, int, str, BpmnProcessSpec, str], Any]) -> None:
+        """Call `hook(session, definition_id, process_id, spec, file_name)` for each new version."""
+        self._after_deploy.append(hook)
 
     def validate(self, files: list[SourceFile]) -> list[ParsedProcess]:
         return parse_files(files, self._max_bytes)
@@ -83,6 +89,8 @@ class DefinitionRepository:
             except IntegrityError:
                 raise ConflictError(
                     f"{process.process_id} was deployed by someone else at the same moment; deploy again") from None
+            for hook in self._after_deploy:
+                hook(session, definition.id, process.process_id, process.spec, process.files[0].name)
             outcomes.append(DeployOutcome(process.process_id, definition.version, definition.id, True))
         return outcomes
 

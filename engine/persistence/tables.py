@@ -225,3 +225,24 @@ class RunningSla(Base):
     next_check_at: Mapped[datetime | None]
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
+
+
+class StartTimer(Base):
+    """The schedule of a process whose start event has a timer: when the worker next starts an instance."""
+
+    __tablename__ = "start_timers"
+    __table_args__ = (Index("ix_start_timers_due", "state", "due_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    process_id: Mapped[str] = mapped_column(String(200))
+    definition_id: Mapped[int] = mapped_column(ForeignKey("process_definitions.id"))
+    element_id: Mapped[str] = mapped_column(String(200))
+    expression: Mapped[str] = mapped_column(Text)
+    due_at: Mapped[datetime]
+    cycles_left: Mapped[int]
+    interval_seconds: Mapped[float | None]
+    state: Mapped[str] = mapped_column(String(20))
+    created_at: Mapped[datetime]
+    started_count: Mapped[int] = mapped_column(Integer)
+    claimed_by: Mapped[str | None] = mapped_column(String(200))
+    lease_until: Mapped[datetime | None]

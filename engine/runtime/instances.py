@@ -23,6 +23,7 @@ from ..definitions.repository import DefinitionRepository
 from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
 from .codec import STATE_FORMAT, StateCodec
 from ..sla.tracker import SlaTracker
+from ..timers.start_schedules import pass_start_timer
 from ..timers.store import TimerStore
 from .instance_store import InstanceStore
 from .projection import Projection, Snapshot, StepInstance
@@ -90,11 +91,26 @@ class InstanceService:
             clash = self._store.open_instance_with_key(session, process_id, business_key, FINAL_STATES)
             if clash is not None:
                 raise ConflictError(f"instance #{clash} of {process_id} with key {business_key!r} is still open")
+        return self._start(session, definition, started_by, data, business_key, {})
+
+    def start_on_schedule(self, session: Session, plan, *, worker: str) -> InstanceView:
+        """Start the instance a timer start event planned (see timers.start_schedules)."""
+        now = self._clock.now()
+        return self._start(session, self._definitions.get(session, plan.definition_id), f"timer:{plan.element_id}",
+                           {}, None, {"schedule": plan.id, "worker": worker,
+                                      "late_ms": int((now - plan.due_at).total_seconds() * 1000)},
+                           prepare=lambda workflow: pass_start_timer(workflow, plan.element_id, now))
+
+    def _start(self, session: Session, definition, started_by: str, data: dict, business_key: str | None,
+               details: dict, prepare: Callable[[BpmnWorkflow], None] | None = None) -> InstanceView:
+        process_id = definition.process_id
         called = self._definitions.resolve_calls(session, definition)
         workflow = BpmnWorkflow(self._definitions.specs(definition).spec,
                                 self._definitions.subprocess_specs(session, definition, called),
                                 script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
+        if prepare is not None:
+            prepare(workflow)
         now = self._clock.now()
         values = dict(definition_id=definition.id, process_id=process_id, version=definition.version,
                       business_key=business_key, state="active", started_by=started_by, started_at=now,
@@ -104,7 +120,7 @@ class InstanceService:
         journal = Journal(session, instance.id, now)
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
-            "data": json_safe(data)})
+            "data": json_safe(data), **details})
         record = run_guarded(workflow, lambda did_complete: None, self._clock)
         return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 

@@ -46,8 +46,24 @@ class TimerWorker:
     def run_due(self) -> int:
         """Fire every timer due by now, oldest first, then check SLAs; returns how many timers fired."""
         fired = self._run_timers()
+        self._run_start_plans()
         self._run_sla_checks()
         return fired
+
+    def _run_start_plans(self) -> None:
+        plans = self.engine.start_schedules
+        while not self._stop.is_set():
+            with self.sessions.begin() as session:
+                claimed = plans.claim(session, self.name, self.engine.clock.now(), self.lease, self.batch)
+            if not claimed:
+                return
+            for plan in claimed:
+                try:
+                    with self.sessions.begin() as session:
+                        self.engine.instances.start_on_schedule(session, plan, worker=self.name)
+                        plans.advance(session, plan, self.name)
+                except SqflowError as exc:
+                    log.error("scheduled start of %s (plan %s) failed: %s", plan.process_id, plan.id, exc)
 
     def _run_sla_checks(self) -> None:
         while not self._stop.is_set():
@@ -97,7 +113,8 @@ class TimerWorker:
     def next_due(self) -> datetime | None:
         """The next moment there is work: a timer due, a lease running out, or an SLA to check."""
         with self.sessions.begin() as session:
-            moments = [m for m in (self.store.next_due(session), self.engine.slas.next_check(session)) if m]
+            moments = [m for m in (self.store.next_due(session), self.engine.slas.next_check(session),
+                                   self.engine.start_schedules.next_due(session)) if m]
         return min(moments) if moments else None
 
     def release_claims(self) -> int:
