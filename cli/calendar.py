@@ -9,7 +9,7 @@ from engine.calendar.schedules import FILE_FORMAT, loaded_year, read_schedule, s
 from engine.calendar.working_days import CalendarYearUnknown
 from engine.errors import InvalidInputError
 
-from .inputs import JsonFlagParser, default_user
+from .inputs import JsonFlagParser, default_user, read_file
 
 
 if TYPE_CHECKING:
@@ -33,10 +33,7 @@ def cmd_calendar(ctx: "Context", args) -> int:
 
 def _load(ctx: "Context", args) -> int:
     path = Path(args.file)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    content = read_file(path)
     schedule, source = read_schedule(path.name, content)
     with ctx.sessions.begin() as session:
         replaced = save_schedule(session, schedule, source, args.user, ctx.engine.clock.now())

@@ -68,12 +68,16 @@ def source_files(paths: list[str], base: Path | None = None) -> list[SourceFile]
         if path.resolve() in seen:
             continue
         seen.add(path.resolve())
-        try:
-            content = path.read_bytes()
-        except OSError as exc:
-            raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
-        files.append(SourceFile(str(path.relative_to(base) if base else path), content))
+        files.append(SourceFile(str(path.relative_to(base) if base else path), read_file(path)))
     return files
+
+
+def read_file(path: Path) -> bytes:
+    """A file's bytes, or one line saying why it cannot be read."""
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        raise InvalidInputError(f"cannot read {path}: {exc.strerror or exc}") from None
 
 
 class JsonFlagParser(argparse.ArgumentParser):

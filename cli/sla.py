@@ -4,13 +4,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.errors import InvalidInputError
 from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.sla.reports import STANDINGS, department_month, open_slas
 from engine.runtime.views import to_json
 
-from .inputs import JsonFlagParser, default_user, instance_number
+from .inputs import JsonFlagParser, default_user, read_file, instance_number
 
 
 if TYPE_CHECKING:
@@ -45,10 +44,7 @@ def cmd_sla(ctx: "Context", args) -> int:
 
 def _load(ctx: "Context", args) -> int:
     path = Path(args.file)
-    try:
-        content = path.read_bytes()
-    except OSError as exc:
-        raise InvalidInputError(f"cannot read {path}: {exc.strerror}") from None
+    content = read_file(path)
     process_id, policies = parse_policies(path.name, content)
     with ctx.sessions.begin() as session:
         replaced = save_policies(session, process_id, policies, path.name, args.user, ctx.engine.clock.now())
