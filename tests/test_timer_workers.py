@@ -106,3 +106,21 @@ def test_a_killed_workers_claims_are_taken_over_after_the_lease_and_fire_once(po
     finally:
         assert _stop(heir) == 0
     _assert_each_fired_once(harness)
+
+
+def test_on_sqlite_a_running_worker_notices_a_timer_another_process_creates(tmp_path):
+    """No NOTIFY on SQLite: the worker watches the file's data_version and re-plans within a second."""
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    harness = Harness(url, cache_size=0)
+    harness.deploy("timer_boundary.bpmn")
+    worker = _worker(url, "solo", tmp_path, worker_max_sleep_seconds="600")
+    try:
+        time.sleep(2)  # the worker starts, finds nothing due and sleeps (for up to 10 minutes)
+        harness.clock.set(datetime.now(timezone.utc) - timedelta(minutes=59, seconds=57))
+        harness.start("timer_boundary")  # its 1-hour warning is due in about 3 seconds
+        assert _wait_until(lambda: _counts(harness)[1] == 1, 15), _counts(harness)
+    finally:
+        assert _stop(worker) == 0
+    with harness.sessions.begin() as session:
+        late = session.scalars(select(AuditEntry).where(AuditEntry.event == "timer.fired")).one().details["late_ms"]
+    assert late < 1500

@@ -161,8 +161,8 @@ class TimerWorker:
         self._scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._scheduler.start()
         self._schedule(datetime.now(timezone.utc))  # catch up at once: timers that came due while down
-        if self.engine.settings.database_url.startswith("postgresql"):
-            threading.Thread(target=self._listen, name="sqflow-timer-listen", daemon=True).start()
+        watch = self._listen if self.engine.settings.database_url.startswith("postgresql") else self._watch_sqlite
+        threading.Thread(target=watch, name="sqflow-timer-watch", daemon=True).start()
 
     def stop(self) -> None:
         """Finish the timer in hand, hand back the other claims, stop."""
@@ -172,6 +172,29 @@ class TimerWorker:
             self._scheduler.shutdown(wait=True)
         released = self.release_claims()
         log.info("worker %s stopped; %d claim(s) handed back", self.name, released)
+
+    def _watch_sqlite(self, interval: float = 0.5) -> None:
+        """SQLite has no NOTIFY; `PRAGMA data_version` (asked on one connection that never opens a
+        transaction) changes whenever another connection commits, e.g. a new timer."""
+        import sqlite3
+        from sqlalchemy.engine import make_url
+
+        path = make_url(self.engine.settings.database_url).database
+        try:
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+        except sqlite3.Error:
+            log.exception("cannot watch %s; relying on the safety wake-up", path)
+            return
+        with connection:
+            seen = None
+            while not self._stop.wait(interval):
+                try:
+                    version = connection.execute("PRAGMA data_version").fetchone()[0]
+                    if seen is not None and version != seen:
+                        self.wake(self.next_due())
+                    seen = version
+                except Exception:
+                    log.exception("watching %s failed; relying on the safety wake-up", path)
 
     def _listen(self) -> None:
         import psycopg
