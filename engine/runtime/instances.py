@@ -13,21 +13,21 @@ from uuid import UUID
 
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
-from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.repository import DefinitionRepository
 from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
-from .codec import STATE_FORMAT, StateCodec
 from ..sla.tracker import SlaTracker
 from ..timers.start_schedules import pass_start_timer
 from ..timers.store import TimerStore
+from .codec import STATE_FORMAT, StateCodec
 from .instance_store import InstanceStore
-from .projection import Projection, Snapshot, StepInstance
 from .journal import Journal
+from .projection import Projection, Snapshot, StepInstance
 from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
 from .views import Fields, InstanceView, TaskView
