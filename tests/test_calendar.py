@@ -23,18 +23,20 @@ def at(text: str) -> datetime:
 
 
 def test_R_SLA_01_fifteen_working_days_from_the_eve_of_national_day_skip_the_holiday():
-    """Received 30 Sep 2025: 1-8 Oct are off, Sat 11 Oct is a 调休 working day -> due end of 28 Oct."""
+    """R-SLA-01: Received 30 Sep 2025: 1-8 Oct are off, Sat 11 Oct is a 调休 working day -> due end of 28 Oct."""
     due = WorkingDayCalendar().add_workdays(at("2025-09-30T10:15"), 15)
     assert due.at == at("2025-10-29T00:00") and not due.provisional
 
 
 def test_R_SLA_01_an_adjusted_saturday_counts_as_a_working_day():
+    """R-SLA-01."""
     calendar = WorkingDayCalendar()
     assert calendar.add_workdays(at("2025-10-10T17:00"), 1).at == at("2025-10-12T00:00")  # Sat 11 Oct worked
     assert calendar.add_workdays(at("2025-09-26T09:00"), 1).at == at("2025-09-29T00:00")  # Sun 28 Sep worked
 
 
 def test_R_SLA_01_an_ordinary_weekend_does_not_count():
+    """R-SLA-01."""
     assert WorkingDayCalendar().add_workdays(at("2025-11-21T11:00"), 1).at == at("2025-11-25T00:00")
 
 
@@ -45,17 +47,20 @@ def test_the_day_is_taken_in_the_calendar_time_zone_not_utc():
 
 
 def test_R_SLA_01_a_year_nobody_loaded_is_refused_naming_the_year():
+    """R-SLA-01."""
     with pytest.raises(CalendarYearUnknown, match="2027"):
         WorkingDayCalendar().add_workdays(at("2026-12-20T10:00"), 15)
 
 
 def test_R_SLA_01_a_year_nobody_loaded_can_be_counted_provisionally_and_is_flagged():
+    """R-SLA-01."""
     due = WorkingDayCalendar(unknown_year_policy="provisional").add_workdays(at("2026-12-28T10:00"), 5)
     assert due.provisional and due.unknown_years == (2027,)
     assert due.at == at("2027-01-05T00:00")  # 29, 30, 31 Dec; Mon 4, Tue 5 Jan (weekend skipped)
 
 
 def test_R_SLA_01_a_loaded_year_takes_precedence_and_its_deadlines_are_final():
+    """R-SLA-01."""
     year_2027 = parse_schedule(2027, ["2027-01-01", "2027-02-05..2027-02-11"], ["2027-02-14"])
     calendar = WorkingDayCalendar(loaded={2027: year_2027})
     due = calendar.add_workdays(at("2026-12-30T10:00"), 3)
@@ -82,6 +87,7 @@ def test_a_bad_schedule_is_refused_naming_the_entry(holidays, workdays, message)
 
 
 def test_R_CMP_09_duty_hours_run_every_day_from_0830_to_1630():
+    """R-CMP-09."""
     desk = DutyHours()
     assert desk.add(at("2025-10-01T09:00"), 2) == at("2025-10-01T11:00")     # National Day is on duty
     assert desk.add(at("2025-10-01T16:00"), 2) == at("2025-10-02T10:00")     # 30 min today, 1.5 h tomorrow
@@ -99,7 +105,7 @@ def test_settings_reject_a_bad_policy_zone_or_duty_window():
 
 
 def test_R_SLA_01_diagram_helpers_compute_exact_due_times_from_the_engine_clock(harness):
-    """workdays / duty_hours / hours in a script task use the injected clock, not the wall clock."""
+    """R-SLA-01: workdays / duty_hours / hours in a script task use the injected clock, not the wall clock."""
     harness.clock.set(at("2025-09-30T10:15"))
     harness.deploy("deadline_script.bpmn")
     view = harness.start("deadline_script")
@@ -110,6 +116,7 @@ def test_R_SLA_01_diagram_helpers_compute_exact_due_times_from_the_engine_clock(
 
 
 def test_R_SLA_01_a_year_loaded_into_the_database_is_used_by_diagrams(harness):
+    """R-SLA-01."""
     from engine.calendar.schedules import read_schedule, save_schedule
     harness.clock.set(at("2026-12-30T10:00"))
     harness.deploy("deadline_script.bpmn")

@@ -52,6 +52,7 @@ def sla(harness, instance_id: int, policy: str) -> RunningSla:
 
 
 def test_R_SLA_03_R_SLA_10_sign_for_warns_at_half_and_three_quarters_then_escalates_to_the_team_lead(complaint, worker):
+    """R-SLA-03, R-SLA-10."""
     view = complaint.start("complaint", NORMAL)
     start = complaint.clock.now()
     assert open_tasks(complaint, view.id)["sign_for"].due_at == start + timedelta(hours=2)
@@ -81,6 +82,7 @@ def test_R_SLA_03_R_SLA_10_sign_for_warns_at_half_and_three_quarters_then_escala
 ])
 def test_R_SLA_04_R_SLA_07_R_SLA_08_reply_deadline_by_urgency_level_and_key_customer(
         complaint, worker, attributes, hours, escalated_to):
+    """R-SLA-04, R-SLA-07, R-SLA-08."""
     view = complaint.start("complaint", {"category": "complaint", **attributes})
     view = complaint.complete(view, "sign_for")
     dispatched = complaint.clock.now()
@@ -92,6 +94,7 @@ def test_R_SLA_04_R_SLA_07_R_SLA_08_reply_deadline_by_urgency_level_and_key_cust
 
 
 def test_R_SLA_01_R_SLA_02_R_SLA_09_no_answer_in_15_working_days_makes_the_case_appealable(complaint, worker):
+    """R-SLA-01, R-SLA-02, R-SLA-09."""
     complaint.clock.set(at("2025-09-30T10:15"))
     view = complaint.start("complaint", NORMAL)
     assert sla(complaint, view.id, "answer").due_at == at("2025-10-29T00:00")
@@ -107,6 +110,7 @@ def test_R_SLA_01_R_SLA_02_R_SLA_09_no_answer_in_15_working_days_makes_the_case_
 
 
 def test_R_SLA_01_an_answer_in_time_meets_the_sla_and_nothing_escalates(complaint, worker):
+    """R-SLA-01."""
     view = complaint.start("complaint", NORMAL)
     view = complaint.complete(view, "sign_for")
     complaint.clock.advance(timedelta(hours=3))
@@ -118,6 +122,7 @@ def test_R_SLA_01_an_answer_in_time_meets_the_sla_and_nothing_escalates(complain
 
 
 def test_R_SLA_06_a_fault_complaint_gets_three_working_days_for_the_field_test(complaint):
+    """R-SLA-06."""
     complaint.clock.set(at("2025-09-26T15:00"))  # a Friday; Sun 28 Sep 2025 was a working day
     view = complaint.start("complaint", {**NORMAL, "category": "fault"})
     view = complaint.complete(view, "sign_for")
@@ -143,6 +148,7 @@ def test_pausing_while_waiting_for_the_customer_moves_the_deadline_by_the_time_p
 
 
 def test_R_SLA_05_department_month_on_time_rate_and_average_against_17_hours(complaint):
+    """R-SLA-05."""
     complaint.clock.set(at("2026-03-02T09:00"))
     for hours_to_sign, hours_to_reply in [(1, 10), (3, 30)]:
         view = complaint.start("complaint", NORMAL)
@@ -161,6 +167,7 @@ def test_R_SLA_05_department_month_on_time_rate_and_average_against_17_hours(com
 
 
 def test_R_SLA_01_provisional_deadlines_are_flagged_and_recomputed_when_the_year_is_loaded(complaint):
+    """R-SLA-01."""
     from engine.calendar.schedules import read_schedule, save_schedule
     complaint.engine.calendar.unknown_year_policy = "provisional"
     complaint.clock.set(at("2026-12-28T10:00"))

@@ -27,7 +27,7 @@ def events(harness, instance_id: int, name: str):
 
 
 def test_R_SLA_03_sign_for_warning_then_overrun_escalates_to_the_team_lead(harness, worker):
-    """Non-interrupting warning at 1 h, interrupting overrun at 2 h moves the work to the team lead."""
+    """R-SLA-03: Non-interrupting warning at 1 h, interrupting overrun at 2 h moves the work to the team lead."""
     harness.deploy("timer_boundary.bpmn")
     view = harness.start("timer_boundary")
     assert timers(harness, view.id) == [("sign_warning", "waiting"), ("sign_overdue", "waiting")]
@@ -66,6 +66,7 @@ def test_completing_the_task_in_time_cancels_its_timers_and_nothing_fires_later(
 
 
 def test_R_SLA_01_a_catch_timer_waits_fifteen_working_days_over_national_day(harness, worker):
+    """R-SLA-01."""
     harness.clock.set(at("2025-09-30T10:15"))
     harness.deploy("timer_catch.bpmn")
     view = harness.start("timer_catch", {"days": 15})
