@@ -41,7 +41,8 @@ class Engine:
         opens, closes = settings.duty_window()
         self.duty_desk = DutyHours(opens, closes, settings.zone())
         self.script_engine = make_script_engine(
-            {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})})
+            {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})},
+            settings.script_max_lines)
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.sla_policies = PolicyBook()
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk)

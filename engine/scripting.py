@@ -12,6 +12,8 @@ import datetime as _dt
 import functools
 import math
 import operator
+import sys
+from contextlib import contextmanager
 from typing import Any, Callable, Mapping
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -97,11 +99,41 @@ def check_script(source: str, mode: str = "exec") -> str | None:
     return None
 
 
+MAX_SCRIPT_LINES = 1_000_000
+
+
+@contextmanager
+def _line_budget(limit: int):
+    """Stop a script after `limit` executed lines (an endless loop must not hang a step)."""
+    spent = 0
+
+    def trace(frame, event, arg):
+        if frame.f_code.co_filename != "<script>":
+            return None
+        return count
+
+    def count(frame, event, arg):
+        nonlocal spent
+        if event == "line":
+            spent += 1
+            if spent > limit:
+                raise ScriptPolicyError(f"script stopped after {limit:,} steps (an endless loop?)")
+        return count
+
+    previous = sys.gettrace()
+    sys.settrace(trace)
+    try:
+        yield
+    finally:
+        sys.settrace(previous)
+
+
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
     """Evaluates and executes with task data as the namespace, in the RestrictedPython sandbox."""
 
-    def __init__(self, helpers: Mapping[str, Callable] | None = None):
+    def __init__(self, helpers: Mapping[str, Callable] | None = None, max_lines: int = MAX_SCRIPT_LINES):
         super().__init__({**DEFAULT_HELPERS, **(helpers or {})})
+        self.max_lines = max_lines
         self._reserved = set(GUARDS) | set(self.globals) | {"__builtins__"}
 
     def _namespace(self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None) -> dict:
@@ -113,7 +145,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = compile_script(expression, "eval")
         namespace = self._namespace(context, external_context)
         namespace.update(context)
-        return eval(code, namespace)
+        with _line_budget(self.max_lines):
+            return eval(code, namespace)
 
     def execute(self, script, context, external_context=None):
         overwrites = set(self.globals).intersection(context)
@@ -125,7 +158,8 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         namespace = self._namespace(context, external_context)
         namespace.update(context)
         try:
-            exec(code, namespace)
+            with _line_budget(self.max_lines):
+                exec(code, namespace)
         finally:
             external = set(external_context or {})
             for key in list(namespace):
@@ -142,5 +176,6 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         raise ScriptPolicyError("service tasks need a registered service; none is configured")
 
 
-def make_script_engine(helpers: Mapping[str, Callable] | None = None) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment(helpers))
+def make_script_engine(helpers: Mapping[str, Callable] | None = None,
+                       max_lines: int = MAX_SCRIPT_LINES) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=SandboxEnvironment(helpers, max_lines))

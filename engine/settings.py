@@ -25,6 +25,7 @@ class Settings:
     duty_hours: str = "08:30-16:30"
     max_diagram_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 256
+    script_max_lines: int = 1_000_000
     timer_lease_seconds: int = 60
     timer_batch: int = 100
     worker_max_sleep_seconds: int = 30

@@ -49,3 +49,12 @@ def test_dangerous_calls_fail_at_run_time(source):
 def test_task_data_may_not_shadow_a_helper():
     with pytest.raises(ScriptPolicyError, match="double"):
         SandboxEnvironment({"double": lambda x: x}).execute("y = 1", {"double": 3})
+
+
+def test_an_endless_loop_is_stopped_with_a_clear_error():
+    env = SandboxEnvironment(max_lines=10_000)
+    with pytest.raises(ScriptPolicyError, match="stopped after 10,000 steps"):
+        env.execute("n = 0\nwhile True:\n    n += 1", {})
+    data = {}
+    env.execute("total = 0\nfor i in range(1000):\n    total += i", data)  # ordinary loops are fine
+    assert data["total"] == 499500
