@@ -31,7 +31,7 @@ DEMO_PEOPLE = {"network_dept": "li.wei", "front_desk": "zhang.min"}
 
 
 def cmd_demo(ctx: Context, args) -> int:
-    if not DEMO_DIR.is_dir() or not any(p.suffix.lower() in DIAGRAM_SUFFIXES for p in DEMO_DIR.rglob("*")):
+    if not DEMO_DIR.is_dir() or not any(p.name.lower().endswith(DIAGRAM_SUFFIXES) for p in DEMO_DIR.rglob("*")):
         error(f"nothing to demo: no .bpmn or .dmn files in {DEMO_DIR}")
         return 1
     files = source_files([str(DEMO_DIR)], base=DEMO_DIR)

@@ -9,7 +9,7 @@ from pathlib import Path
 from engine import SourceFile
 from engine.errors import InvalidInputError
 
-DIAGRAM_SUFFIXES = (".bpmn", ".dmn")
+DIAGRAM_SUFFIXES = (".bpmn", ".dmn", ".schema.json")
 JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
               bool: "a boolean", type(None): "null"}
 
@@ -52,14 +52,15 @@ def parse_data(raw: str | None) -> dict | None:
 
 
 def source_files(paths: list[str], base: Path | None = None) -> list[SourceFile]:
-    """Files named on the command line; a directory stands for its .bpmn/.dmn files (recursive, sorted)."""
+    """Files named on the command line; a directory stands for its .bpmn/.dmn/.schema.json files
+    (recursive, sorted). Names stay as typed (or relative to `base`), so problems point at them."""
     found: list[Path] = []
     for raw in paths:
         path = Path(raw)
         if path.is_dir():
-            inside = sorted(p for p in path.rglob("*") if p.suffix.lower() in DIAGRAM_SUFFIXES and p.is_file())
+            inside = sorted(p for p in path.rglob("*") if p.name.lower().endswith(DIAGRAM_SUFFIXES) and p.is_file())
             if not inside:
-                raise InvalidInputError(f"{raw}: no .bpmn or .dmn files in this directory")
+                raise InvalidInputError(f"{raw}: no .bpmn, .dmn or .schema.json files in this directory")
             found.extend(inside)
         else:
             found.append(path)

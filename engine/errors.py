@@ -14,6 +14,7 @@ The tree (only `web/` and `cli/` translate these into HTTP statuses or exit code
     │   ├── InstanceNotFound
     │   └── TaskNotFound
     ├── InvalidInputError           caller data that is not acceptable (bad JSON, wrong shape)
+    │   └── FormInvalid             task data that breaks the task's form schema, by field
     └── StateError                  the action does not fit the current state
         ├── ConflictError           another writer changed the instance first
         ├── TaskNotOpen             the task is already completed or cancelled
@@ -96,6 +97,15 @@ class TaskNotFound(NotFoundError):
 
 class InvalidInputError(SqflowError):
     pass
+
+
+class FormInvalid(InvalidInputError):
+    """`fields` maps each offending field ("" for the whole form, "a.b" for nested) to what is wrong."""
+
+    def __init__(self, task_name: str, fields: dict[str, str]):
+        self.fields = fields
+        listed = "; ".join(f"{name or '(form)'}: {message}" for name, message in fields.items())
+        super().__init__(f"the form of {task_name} is not valid: {listed}")
 
 
 class StateError(SqflowError):

@@ -8,6 +8,7 @@ script, condition and timer expression is compiled by the sandbox.
 from __future__ import annotations
 
 import hashlib
+from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -18,6 +19,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsafeXmlError, UnsupportedElementsError
 from ..scripting import check_script
+from .forms import is_form, read_form
 from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
 
 
@@ -41,6 +43,7 @@ class ParsedProcess:
     files: list[SourceFile]
     content_hash: str = ""
     user_tasks: list[dict] = field(default_factory=list)
+    forms: dict[str, dict] = field(default_factory=dict)  # user task id -> JSON Schema
 
 
 _FLOW_NODES = {
@@ -183,8 +186,20 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         raise DefinitionError(problems)
     trees: dict[str, etree._ElementTree] = {}
     kinds: dict[str, str] = {}
+    forms: dict[str, dict] = {}
+    form_files: dict[str, SourceFile] = {}
     unsafe = False
     for source in files:
+        if is_form(source.name):
+            schema, form_problems = read_form(source.name, source.content, max_bytes)
+            problems.extend(form_problems)
+            base_name = PurePosixPath(source.name).name  # a task names its form by file name
+            if base_name in form_files:
+                problems.append(DefinitionProblem(source.name, f"another form is also named {base_name}"))
+            form_files[base_name] = source
+            if schema is not None:
+                forms[base_name] = schema
+            continue
         try:
             tree = parse_untrusted(source.name, source.content, max_bytes)
         except DefinitionError as exc:
@@ -199,6 +214,8 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         trees[source.name], kinds[source.name] = tree, kind
     if problems:
         raise (UnsafeXmlError if unsafe else DefinitionError)(problems)
+    if not trees:
+        raise DefinitionError(DefinitionProblem(files[0].name, "no .bpmn diagram among the files"))
 
     unsupported = [p for name, tree in trees.items() if kinds[name] == "bpmn" for p in unsupported_elements(name, tree)]
     if unsupported:
@@ -247,14 +264,24 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         for each in [spec, *embedded.values()]:
             script_problems.extend(_script_problems(each, file_name, trees[file_name]))
         dmn_names = sorted({decision_files[d] for d in _decision_refs(process_parser.node) if d in decision_files})
-        used = [by_name[file_name], *(by_name[n] for n in dmn_names)]
+        user_tasks = [task for each in [spec, *embedded.values()] for task in _user_tasks(each)]
+        task_forms = {}
+        for task in user_tasks:
+            if task["form"] and task["form"] not in forms:
+                problems.append(DefinitionProblem(
+                    file_name, f"form {task['form']!r} is not among the files deployed with the diagram",
+                    line=_line_of(trees[file_name], task["id"]), element_id=task["id"]))
+            elif task["form"]:
+                task_forms[task["id"]] = forms[task["form"]]
+        form_names = sorted({task["form"] for task in user_tasks if task["form"] in forms})
+        used = [by_name[file_name], *(by_name[n] for n in dmn_names), *(form_files[n] for n in form_names)]
         digest = hashlib.sha256()
         for source in used:
             digest.update(source.sha256.encode())
         parsed.append(ParsedProcess(
             process_id=process_id, name=spec.description or process_id, spec=spec,
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
-            user_tasks=_user_tasks(spec)))
+            user_tasks=user_tasks, forms=task_forms))
     if problems:
         raise DefinitionError(problems + script_problems)
     if script_problems:

@@ -34,6 +34,7 @@ class DeployOutcome:
 class LoadedSpecs:
     spec: BpmnProcessSpec
     embedded: dict[str, BpmnProcessSpec]
+    forms: dict[str, dict]
 
 
 class DefinitionRepository:
@@ -82,7 +83,7 @@ class DefinitionRepository:
                 bpmn_file_id=stored[process.files[0].name].id, deployed_at=deployment.deployed_at,
                 spec=self._codec.spec_to_dict(process.spec),
                 embedded_specs={k: self._codec.spec_to_dict(v) for k, v in process.embedded_specs.items()},
-                calls=process.calls, user_tasks=process.user_tasks)
+                calls=process.calls, user_tasks=process.user_tasks, forms=process.forms)
             session.add(definition)
             try:
                 session.flush()
@@ -157,7 +158,8 @@ class DefinitionRepository:
         cached = self._specs.get(definition.id)
         if cached is None:
             cached = LoadedSpecs(self._codec.spec_from_dict(definition.spec),
-                                 {k: self._codec.spec_from_dict(v) for k, v in definition.embedded_specs.items()})
+                                 {k: self._codec.spec_from_dict(v) for k, v in definition.embedded_specs.items()},
+                                 definition.forms or {})
             with self._lock:
                 self._specs[definition.id] = cached
         return cached

@@ -74,6 +74,7 @@ class ProcessDefinition(Base):
     embedded_specs: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True)
     calls: Mapped[list[Any]]
     user_tasks: Mapped[list[Any]]
+    forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True, default=dict)
 
 
 class ProcessInstance(Base):

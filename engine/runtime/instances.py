@@ -19,6 +19,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
+from ..definitions.forms import check_form_data
 from ..definitions.repository import DefinitionRepository
 from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
 from ..sla.tracker import SlaTracker
@@ -132,6 +133,10 @@ class InstanceService:
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
         instance = _Instance.of(self._store.instance(session, human.instance_id))
         self._require_state(instance, "active", f"complete task {human.id}")
+        form = self._definitions.specs(self._definitions.get(session, instance.definition_id)).forms.get(
+            human.element_id)
+        if form is not None:
+            check_form_data(human.name, form, data)
         workflow = self._load(session, instance)
         task = workflow.get_task_from_id(UUID(human.id))
         if task is None or task.state != TaskState.READY:
