@@ -163,6 +163,15 @@ def cmd_action(ctx: Context, args) -> int:
     return 0
 
 
+def cmd_message(ctx: Context, args) -> int:
+    payload = parse_data(args.data)
+    with ctx.sessions.begin() as session:
+        view = ctx.engine.instances.send_message(session, args.key, args.message, by=args.user, payload=payload,
+                                                 process_id=args.process)
+    ctx.out.outcome(view, f"message {args.message} delivered to the case {args.key}")
+    return 0
+
+
 # --- wiring -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -226,6 +235,12 @@ def build_parser() -> argparse.ArgumentParser:
             sub.add_argument("--reason", help="why, for the history")
         if name == "retry":
             sub.add_argument("--data", help="data to merge before retrying: " + data_help)
+    sub = command("message", cmd_message, "deliver a message to the open case with a business key")
+    sub.add_argument("key", metavar="KEY", help="the case's business key, e.g. the complaint number")
+    sub.add_argument("message", metavar="MESSAGE", help="the BPMN message name, e.g. customer_called")
+    sub.add_argument("--data", help="message payload: " + data_help)
+    sub.add_argument("--process", help="the process, when several open cases share the key")
+    user(sub, required=True)
     sub = command("demo", cmd_demo, f"deploy the diagrams in {DEMO_DIR.name}/ and start sample work orders")
     user(sub)
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))

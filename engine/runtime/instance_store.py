@@ -49,6 +49,13 @@ class InstanceStore:
             INSTANCES.c.process_id == process_id, INSTANCES.c.business_key == business_key,
             INSTANCES.c.state.not_in(final_states)).limit(1)).scalar()
 
+    def active_with_key(self, session: Session, business_key: str, process_id: str | None) -> list[Row]:
+        query = select(INSTANCES.c.id, INSTANCES.c.process_id).where(
+            INSTANCES.c.business_key == business_key, INSTANCES.c.state == "active")
+        if process_id is not None:
+            query = query.where(INSTANCES.c.process_id == process_id)
+        return session.connection().execute(query.limit(10)).all()
+
     def insert_instance(self, session: Session, values: dict[str, Any]) -> int:
         return session.connection().execute(_INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
 

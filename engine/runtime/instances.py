@@ -14,14 +14,15 @@ from uuid import UUID
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.spiff.specs.event_definitions import SignalEventDefinition
+from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.forms import check_form_data
 from ..definitions.repository import DefinitionRepository
-from ..errors import ConflictError, InstanceNotActive, InvalidInputError, SqflowError, TaskNotOpen
+from ..errors import (ConflictError, InstanceNotActive, InstanceNotFound, InvalidInputError, SqflowError, StateError,
+                      TaskNotOpen)
 from ..sla.tracker import SlaTracker
 from ..timers.start_schedules import pass_start_timer
 from ..timers.store import TimerStore
@@ -233,6 +234,33 @@ class InstanceService:
         journal.add(by, "signal.received", details={"signal": name})
         record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
                              self._clock)
+        return self._save(session, instance, workflow, before, record, journal).view
+
+    def send_message(self, session: Session, business_key: str, message: str, *, by: str,
+                     payload: dict | None = None, process_id: str | None = None) -> InstanceView:
+        """Deliver a BPMN message to the open case with `business_key` (e.g. the customer calls again).
+
+        Refused, with nothing changed, when no open case has the key, when several do (give the
+        process), or when the case is not waiting for that message.
+        """
+        payload = _require_object(payload, "payload")
+        matches = self._store.active_with_key(session, business_key, process_id)
+        if not matches:
+            raise InstanceNotFound(f"no open case has the key {business_key!r}")
+        if len(matches) > 1:
+            raise InvalidInputError(f"several open cases have the key {business_key!r} "
+                                    f"({', '.join(sorted({m.process_id for m in matches}))}); name the process")
+        instance = _Instance.of(self._store.instance(session, matches[0].id))
+        workflow = self._load(session, instance)
+        before = Snapshot.of(workflow)
+        event = BpmnEvent(MessageEventDefinition(message), payload)
+        caught: list[int] = []
+        record = run_guarded(workflow, lambda did_complete: caught.append(
+            workflow.event_manager.catch(event, internal=False)), self._clock)
+        if not caught or not caught[0]:
+            raise StateError(f"case #{instance.id} ({business_key}) is not waiting for the message {message!r}")
+        journal = Journal(session, instance.id, self._clock.now())
+        journal.add(by, "message.received", details={"message": message, "payload": json_safe(payload)})
         return self._save(session, instance, workflow, before, record, journal).view
 
     def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:

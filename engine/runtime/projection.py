@@ -79,7 +79,9 @@ class Projection:
         closed = []
         for key in sorted(set(before.timers) - set(after), key=lambda k: (k[1], k[0])):
             timer = before.timers[key]
-            fired = timer.task_id in ran or timer.task_id in still_waiting  # a cycle re-arms the same task
+            # Ran when due (at an event-based gateway the task also runs when another event wins),
+            # or a cycle that re-armed the same task.
+            fired = (timer.task_id in ran and timer.due_at <= journal.at) or timer.task_id in still_waiting
             closed.append((timer, "fired" if fired else "cancelled"))
             details = {"due_at": timer.due_at.isoformat()}
             if fired:
