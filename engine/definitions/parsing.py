@@ -14,11 +14,13 @@ from dataclasses import dataclass, field
 from lxml import etree
 from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
+from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsafeXmlError, UnsupportedElementsError
 from ..scripting import check_script
+from .decisions import one_document_per_decision, prepare_and_check
 from .forms import is_form, read_form
 from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
 
@@ -58,6 +60,16 @@ _SUPPORTED_EVENTS = {
     "escalationEventDefinition", "cancelEventDefinition", "terminateEventDefinition",
     "conditionalEventDefinition",
 }
+
+
+class _Parser(SpiffBpmnParser):
+    """Uses each decision as parsed and checked once (`decisions.prepare_and_check`), not parsed anew."""
+
+    def get_engine(self, decision_ref, node):
+        dmn_parser = self.dmn_parsers.get(decision_ref)
+        if dmn_parser is not None and dmn_parser.decision is not None:
+            return DMNEngine(dmn_parser.decision.decisionTables[0])
+        return super().get_engine(decision_ref, node)
 
 
 def _supported_flow_nodes() -> set[str]:
@@ -226,17 +238,22 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
     if problems:
         raise DefinitionError(problems)
 
-    parser = SpiffBpmnParser()
+    parser = _Parser()
     by_name = {f.name: f for f in files}
     try:
         for name, tree in trees.items():
             if kinds[name] == "dmn":
-                parser.add_dmn_xml(tree.getroot(), filename=name)
+                for document in one_document_per_decision(tree.getroot()):
+                    parser.add_dmn_xml(document, filename=name)
+        for dmn_parser in parser.dmn_parsers.values():
+            problems.extend(prepare_and_check(dmn_parser, dmn_parser.filename, trees[dmn_parser.filename]))
         for name, tree in trees.items():
             if kinds[name] == "bpmn":
                 parser.add_bpmn_xml(tree, filename=name)
     except Exception as exc:  # the parser raises many types on odd input; each becomes a problem
         raise DefinitionError(_problem_from_spiff(exc, trees, files[0].name)) from None
+    if problems:
+        raise ScriptPolicyError(problems)
 
     decision_files = {did: p.filename for did, p in parser.dmn_parsers.items()}
     executable = parser.get_process_ids()
