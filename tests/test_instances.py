@@ -286,3 +286,13 @@ def test_a_refused_deployment_leaves_nothing_deployed(harness):
         assert harness.engine.definitions.list_latest(session) == []
     with pytest.raises(ProcessNotFound):
         harness.start("work_order", COMPLAINT)
+
+
+@pytest.mark.parametrize("department, group", [("wireless_dept", "wireless_dept"), ("", None)])
+def test_a_lane_named_by_an_expression_sends_the_task_to_the_group_chosen_in_the_case(harness, department, group):
+    harness.deploy("dynamic_lane.bpmn")
+    view = harness.start("dynamic_lane")
+    assert harness.open_task(view, "dispatch").candidate_group == "front_desk"
+    view = harness.complete(view, "dispatch", {"department": department})
+    handle = harness.open_task(view, "handle")
+    assert (handle.lane, handle.candidate_group) == ("=department", group)

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 from sqlalchemy.orm import Session
 
@@ -19,6 +20,19 @@ from .instance_store import InstanceStore
 from .journal import Journal
 from .stepping import StepRecord
 from .views import TaskView
+
+
+def candidate_group(task: Task) -> str | None:
+    """The group whose inbox gets a task: its lane's name, or for a lane named `=expression`
+    (e.g. `=department`) the value of that expression on the task's data."""
+    lane = task.task_spec.lane
+    if not lane or not lane.startswith("="):
+        return lane
+    try:
+        value = task.workflow.script_engine.evaluate(task, lane[1:])
+    except Exception:  # an unset variable leaves the task without a group, visible to managers
+        return None
+    return str(value) if value not in (None, "") else None
 
 
 @dataclass
@@ -57,7 +71,8 @@ class Projection:
                 spec = task.task_spec
                 new_rows.append(dict(
                     id=task_id, instance_id=instance_id, element_id=spec.bpmn_id or spec.name,
-                    name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane, candidate_group=spec.lane,
+                    name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
+                    candidate_group=candidate_group(task),
                     assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
                 journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
                             details={"lane": spec.lane})
