@@ -134,12 +134,12 @@ def test_pausing_while_waiting_for_the_customer_moves_the_deadline_by_the_time_p
     view = complaint.start("complaint", NORMAL)
     complaint.clock.advance(timedelta(minutes=30))
     with complaint.sessions.begin() as session:
-        assert complaint.engine.instances.pause_slas(session, view.id, by="li", reason="客户不在家") == 2
+        assert complaint.engine.instances.pause_slas(session, view.id, by="li", reason="客户不在家") == 3
     complaint.clock.advance(timedelta(hours=3))
     worker.run_due()
     assert not [a for a in audit(complaint, view.id) if a[0] == "sla.breached"]
     with complaint.sessions.begin() as session:
-        assert complaint.engine.instances.resume_slas(session, view.id, by="li") == 2
+        assert complaint.engine.instances.resume_slas(session, view.id, by="li") == 3
     moved = open_tasks(complaint, view.id)["sign_for"].due_at
     assert moved == complaint.clock.now() + timedelta(minutes=90)
     complaint.clock.advance(timedelta(minutes=91))
@@ -160,7 +160,7 @@ def test_R_SLA_05_department_month_on_time_rate_and_average_against_17_hours(com
         [month] = department_month(session, "2026-03", ZoneInfo("Asia/Shanghai"))
     assert (month.department, month.ended, month.on_time) == ("network_dept", 4, 2)  # 3 h sign-for, 30 h reply late
     assert month.on_time_rate == 0.5
-    assert month.average_hours == pytest.approx((1 + 10 + 3 + 30) / 4)
+    assert month.average_hours == pytest.approx((1 + 11 + 3 + 33) / 4)  # the reply clock runs from dispatch
     assert month.over_limit is False
     with complaint.sessions.begin() as session:
         assert department_month(session, "2026-04", ZoneInfo("Asia/Shanghai")) == []
@@ -196,7 +196,8 @@ def test_sla_policies_are_loaded_listed_and_refused_from_the_command_line(tmp_pa
     assert main(["sla", "list", "--json"]) == 0
     import json
     listed = json.loads(capsys.readouterr().out)
-    assert sorted((r["policy_id"], r["standing"]) for r in listed) == [("answer", "on_track"), ("sign_for", "on_track")]
+    assert sorted((r["policy_id"], r["standing"]) for r in listed) == [
+        ("answer", "on_track"), ("reply", "on_track"), ("sign_for", "on_track")]  # the reply clock runs from dispatch
     bad = tmp_path / "bad.json"
     bad.write_text('{"process_id": "x", "policies": [{"id": "a", "rules": [{"target": {"amount": 2, "unit": "days"}}]}]}')
     assert main(["sla", "load", str(bad)]) == 2

@@ -67,6 +67,7 @@ class SlaTracker:
             return
         now = journal.at
         connection = session.connection()
+        still_running = []
         if not facts.starting:
             running = connection.execute(select(SLAS).where(SLAS.c.instance_id == instance_id,
                                                             SLAS.c.state.in_(OPEN))).all()
@@ -75,8 +76,14 @@ class SlaTracker:
                     self._end(connection, row, "met" if now <= row.due_at else "missed", journal)
                 elif row.task_id in facts.cancelled_tasks or facts.final:
                     self._end(connection, row, "missed" if row.breached_at else "cancelled", journal)
+                else:
+                    still_running.append(row)
         if facts.final:
             return
+        for task in facts.created:  # the task that ends a span shows the span's deadline (e.g. reply from dispatch)
+            spans = [row.due_at for row in still_running if row.ends == task["element_id"] and row.task_id is None]
+            if spans:
+                task["due_at"] = min(spans)
         if facts.starting:
             for policy in policies:
                 if policy.starts == PROCESS:

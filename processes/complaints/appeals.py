@@ -52,5 +52,14 @@ def quarter_of(day: str | date) -> str:
     return f"{when.year}Q{(when.month - 1) // 3 + 1}"
 
 
+APPEAL_ROUTE = ("不满意可向工业和信息化部电信用户申诉受理中心申诉（电话 12300）: the customer may appeal to the MIIT "
+                "telecom user appeal centre, 12300")
+
+
+def appeal_route() -> str:
+    """What the customer is told about appealing (R-SLA-02)."""
+    return APPEAL_ROUTE
+
+
 def diagram_helpers() -> dict:
-    return {"appeal_refusal": appeal_refusal, "quarter_of": quarter_of}
+    return {"appeal_refusal": appeal_refusal, "quarter_of": quarter_of, "appeal_route": appeal_route}
