@@ -63,15 +63,16 @@ def cmd_validate(ctx: Context, args) -> int:
     for source in files:
         processes = [p.process_id for p in parsed if p.files[0].name == source.name]
         used_by = [p.process_id for p in parsed if source.name in (f.name for f in p.files[1:])]
-        report.append({"file": source.name, "processes": processes, "decisions_used_by": used_by})
+        report.append({"file": source.name, "processes": processes, "used_by": used_by})
     if ctx.out.as_json:
         ctx.out.json({"ok": True, "files": report})
         return 0
     for item in report:
         if item["processes"]:
             ctx.out.line(f"ok: {item['file']}: processes {', '.join(item['processes'])}")
-        elif item["decisions_used_by"]:
-            ctx.out.line(f"ok: {item['file']}: decisions used by {', '.join(item['decisions_used_by'])}")
+        elif item["used_by"]:
+            kind = "form" if item["file"].endswith(".schema.json") else "decisions"
+            ctx.out.line(f"ok: {item['file']}: {kind} used by {', '.join(item['used_by'])}")
         else:
             ctx.out.line(f"ok: {item['file']}: no executable process uses this file")
     return 0
