@@ -268,3 +268,18 @@ def test_R_SUP_06_a_supervisor_is_answered_even_when_the_finding_is_invalid(comp
     assert list(case.open) == ["answer_supervisor"]
     case.do("answer_supervisor", supervisor_answer="the report could not be verified; please add the hall and time")
     assert case.view.state == "completed"
+
+
+@pytest.mark.parametrize("fault_kind, key_customer, hours", [
+    ("cable", False, 72), ("data_line_equipment", False, 4), ("data_line", True, 6), ("data_line", False, 24),
+    ("other", False, 24),
+])
+def test_R_MSR_03_a_fault_report_gets_the_published_repair_limit(complaints, harness, fault_kind, key_customer, hours):
+    """R-MSR-03: repair within 24 h (cable 72 h); data lines 4 h on-site equipment, 24 h (6 h important users)."""
+    from sqlalchemy import select
+    from engine.persistence.tables import RunningSla
+    case = complaints(category="network", service_unusable=True, fault_kind=fault_kind, key_customer=key_customer)
+    case.do("on_the_spot", resolved=False).do("dispatch", department="network_dept")
+    with harness.sessions.begin() as session:
+        repair = session.scalars(select(RunningSla).where(RunningSla.policy_id == "repair")).one()
+    assert repair.due_at - repair.started_at == timedelta(hours=hours)

@@ -189,7 +189,7 @@ def test_sla_policies_are_loaded_listed_and_refused_from_the_command_line(tmp_pa
     from tests.conftest import DIAGRAMS
     monkeypatch.setenv("SQFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'sla.db'}")
     assert main(["sla", "load", str(DEFAULTS)]) == 0
-    assert "loaded 4 SLA policies for complaint" in capsys.readouterr().out
+    assert "loaded 5 SLA policies for complaint" in capsys.readouterr().out
     assert main(["deploy", str(DIAGRAMS / "complaint_sla.bpmn")]) == 0
     assert main(["start", "complaint", "--as", "zhang", "--data", '{"urgency": "特急"}']) == 0
     capsys.readouterr()
