@@ -55,7 +55,7 @@ class _Bench:
                     definition_id=self.definition_id, process_id="sign_for_deadline", version=1, business_key=None,
                     state="active", started_by="bench", started_at=now, ended_at=None, updated_at=now, revision=1,
                     serializer_version="synthetic", workflow_state="{}", called_definitions={}, error_task=None,
-                    error_message=None) for _ in range(size)]).scalars().all()
+                    error_message=None, attributes={}) for _ in range(size)]).scalars().all()
                 connection.execute(insert(Timer.__table__), [dict(
                     instance_id=i, task_id=str(uuid.uuid4()), element_id="sign_warning",
                     due_at=far + timedelta(seconds=n), state="waiting", created_at=now, claimed_by=None,

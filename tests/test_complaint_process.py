@@ -283,3 +283,24 @@ def test_R_MSR_03_a_fault_report_gets_the_published_repair_limit(complaints, har
     with harness.sessions.begin() as session:
         repair = session.scalars(select(RunningSla).where(RunningSla.policy_id == "repair")).one()
     assert repair.due_at - repair.started_at == timedelta(hours=hours)
+
+
+def test_R_CLS_03_hot_topics_repeat_rate_and_on_time_rate(complaints, harness):
+    """R-CLS-03: complaint data is analysed by category and channel, repeats and timeliness."""
+    from processes.complaints.analysis import analyse
+    start = harness.clock.now()
+    first = complaints(key="A1", category="network").do("on_the_spot", resolved=False)
+    dispatch_and_reply(first)  # answered at once: on time
+    complaints(key="A2", category="network", channel="app")
+    complaints(key="A3", category="billing", repeat_of="A0", repeat_reason="the refund never came")
+    late = complaints(key="A4", category="billing").do("on_the_spot", resolved=False)
+    harness.clock.advance(timedelta(days=40))
+    dispatch_and_reply(late)  # answered after 15 working days: late
+    complaints(key="A5", anonymous=True)  # invalid contacts still count as received complaints
+    with harness.sessions.begin() as session:
+        report = analyse(session, start, harness.clock.now() + timedelta(seconds=1))
+    assert report.received == 5
+    assert report.by_category == [("network", 3), ("billing", 2)]  # the intake default category is network
+    assert dict(report.by_channel)["app"] == 1
+    assert report.repeat_rate == pytest.approx(1 / 5)
+    assert (report.answered, report.on_time_rate) == (2, 0.5)

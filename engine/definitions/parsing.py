@@ -46,6 +46,7 @@ class ParsedProcess:
     content_hash: str = ""
     user_tasks: list[dict] = field(default_factory=list)
     forms: dict[str, dict] = field(default_factory=dict)  # user task id -> JSON Schema
+    report_fields: list[str] = field(default_factory=list)
 
 
 _FLOW_NODES = {
@@ -165,6 +166,13 @@ def _embedded_and_calls(parser: SpiffBpmnParser, spec: BpmnProcessSpec,
         elif isinstance(task_spec, SubWorkflowTask) and task_spec.spec not in embedded:
             embedded[task_spec.spec] = parser.get_spec(task_spec.spec)
             _embedded_and_calls(parser, embedded[task_spec.spec], embedded, calls)
+
+
+def _report_fields(process: etree._Element) -> list[str]:
+    """The case fields a process asks to keep queryable: its `reportFields` property ("a, b, c")."""
+    values = process.xpath("./*[local-name()='extensionElements']//*[local-name()='property']"
+                           "[@name='reportFields']/@value")
+    return [name.strip() for value in values for name in value.split(",") if name.strip()]
 
 
 def _decision_refs(process: etree._Element) -> set[str]:
@@ -298,7 +306,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         parsed.append(ParsedProcess(
             process_id=process_id, name=spec.description or process_id, spec=spec,
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
-            user_tasks=user_tasks, forms=task_forms))
+            user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node)))
     if problems:
         raise DefinitionError(problems + script_problems)
     if script_problems:

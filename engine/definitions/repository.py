@@ -43,6 +43,7 @@ class DefinitionRepository:
         self._clock = clock
         self._max_bytes = max_diagram_bytes
         self._specs: dict[int, LoadedSpecs] = {}
+        self._report_fields: dict[int, list[str]] = {}
         self._lock = Lock()
         self._after_deploy: list[Callable[[Session, int, str, BpmnProcessSpec, str], Any]] = []
 
@@ -83,7 +84,8 @@ class DefinitionRepository:
                 bpmn_file_id=stored[process.files[0].name].id, deployed_at=deployment.deployed_at,
                 spec=self._codec.spec_to_dict(process.spec),
                 embedded_specs={k: self._codec.spec_to_dict(v) for k, v in process.embedded_specs.items()},
-                calls=process.calls, user_tasks=process.user_tasks, forms=process.forms)
+                calls=process.calls, user_tasks=process.user_tasks, forms=process.forms,
+                report_fields=process.report_fields)
             session.add(definition)
             try:
                 session.flush()
@@ -163,6 +165,13 @@ class DefinitionRepository:
             with self._lock:
                 self._specs[definition.id] = cached
         return cached
+
+    def report_fields(self, session: Session, definition_id: int) -> list[str]:
+        """The case fields a definition keeps on its instances (immutable, so cached)."""
+        fields = self._report_fields.get(definition_id)
+        if fields is None:
+            fields = self._report_fields[definition_id] = list(self.get(session, definition_id).report_fields or [])
+        return fields
 
     def resolve_calls(self, session: Session, definition: ProcessDefinition) -> dict[str, int]:
         """The definition each called process resolves to at start: its newest version, transitively."""

@@ -75,6 +75,7 @@ class ProcessDefinition(Base):
     calls: Mapped[list[Any]]
     user_tasks: Mapped[list[Any]]
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True, default=dict)
+    report_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
 
 
 class ProcessInstance(Base):
@@ -100,6 +101,8 @@ class ProcessInstance(Base):
     called_definitions: Mapped[dict[str, Any]]
     error_task: Mapped[str | None] = mapped_column(String(200))
     error_message: Mapped[str | None] = mapped_column(Text)
+    # The case fields the process names in its `reportFields` property, for lists, filters and reports.
+    attributes: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
 
     # Optimistic locking: every UPDATE checks and bumps the revision, so of two writers only one wins.
     __mapper_args__ = {"version_id_col": revision}

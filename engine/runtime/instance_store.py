@@ -23,7 +23,7 @@ TASKS = HumanTask.__table__
 # Built once: SQLAlchemy then reuses their cache keys and compiled forms on every step.
 _SELECT_INSTANCE = select(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))
 _INSERT_INSTANCE = insert(INSTANCES).returning(INSTANCES.c.id)
-_STEP_COLUMNS = ("state", "workflow_state", "updated_at", "ended_at", "error_task", "error_message")
+_STEP_COLUMNS = ("state", "workflow_state", "updated_at", "ended_at", "error_task", "error_message", "attributes")
 _SAVE_STEP = (update(INSTANCES)
               .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.revision == bindparam("read_revision"))
               .values(revision=bindparam("new_revision"), **{c: bindparam(c) for c in _STEP_COLUMNS}))

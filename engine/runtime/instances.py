@@ -117,7 +117,7 @@ class InstanceService:
         values = dict(definition_id=definition.id, process_id=process_id, version=definition.version,
                       business_key=business_key, state="active", started_by=started_by, started_at=now,
                       ended_at=None, updated_at=now, serializer_version=STATE_FORMAT, workflow_state="",
-                      called_definitions=called, error_task=None, error_message=None)
+                      called_definitions=called, error_task=None, error_message=None, attributes={})
         instance = _Instance(id=self._store.insert_instance(session, values), revision=1, **values)
         journal = Journal(session, instance.id, now)
         journal.add(started_by, "instance.started", details={
@@ -349,11 +349,14 @@ class InstanceService:
             journal.add("engine", "instance.completed")
         else:
             changes.update(state="active")
-        changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now)
+        data = (workflow.last_task or workflow.task_tree).data
+        fields = self._definitions.report_fields(session, instance.definition_id)
+        changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now,
+                       attributes=json_safe({name: data[name] for name in fields if name in data}))
         # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
         instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
-        step = StepInstance(instance.id, instance.process_id, (workflow.last_task or workflow.task_tree).data,
+        step = StepInstance(instance.id, instance.process_id, data,
                             starting=starting,
                             final=changes["state"] in FINAL_STATES)
         written = self._projection.write(session, step, before, workflow, record, journal, actor)

@@ -59,12 +59,14 @@ class InstanceView:
     open_tasks: list[TaskView] = field(default_factory=list)
     data: dict[str, Any] | None = None
     history: list[AuditView] | None = None
+    attributes: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, row: ProcessInstance, open_tasks: list[TaskView] | None = None,
            data: dict | None = None, history: list[AuditView] | None = None) -> "InstanceView":
         return cls(row.id, row.process_id, row.version, row.business_key, row.state, row.started_by,
-                   row.started_at, row.ended_at, row.error_task, row.error_message, open_tasks or [], data, history)
+                   row.started_at, row.ended_at, row.error_task, row.error_message, open_tasks or [], data, history,
+                   dict(getattr(row, "attributes", None) or {}))
 
 
 class Fields(dict):
