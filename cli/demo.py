@@ -11,6 +11,8 @@ from sqlalchemy.orm import Session
 from engine.persistence.tables import ProcessInstance
 from engine.runtime.views import InstanceView, to_json
 
+from processes.complaints import demo as complaint_demo
+
 from .inputs import DIAGRAM_SUFFIXES, source_files
 from .output import error
 
@@ -18,7 +20,7 @@ if TYPE_CHECKING:
     from .main import Context
 
 DEMO_DIR = Path(__file__).resolve().parents[1] / "bpmn"
-KEY_PREFIX = "TS-2026-"
+KEY_PREFIX = "WO-2026-"
 DEMO_CASES = [  # description, tasks to complete, then suspend?
     ("宽带断网 outage in Chaoyang", 0, False),
     ("账单疑问 bill question", 1, False),
@@ -46,8 +48,14 @@ def cmd_demo(ctx: Context, args) -> int:
             with ctx.sessions.begin() as session:
                 views.append(_demo_instance(ctx, session, f"{KEY_PREFIX}{number:04d}", description, steps, suspend,
                                             args.user))
+    complaints: list[InstanceView] = []
+    if any(o.process_id == "complaint" for o in outcomes):
+        with ctx.sessions.begin() as session:
+            first = complaint_demo.next_number(session)
+        complaints = complaint_demo.seed(ctx.engine, ctx.sessions, ctx.engine.clock.now(), first_number=first)
     if ctx.out.as_json:
-        ctx.out.json({"deployed": [asdict(o) for o in outcomes], "instances": to_json(views)})
+        ctx.out.json({"deployed": [asdict(o) for o in outcomes], "instances": to_json(views),
+                      "complaints": to_json(complaints)})
         return 0
     ctx.out.lines(o.describe() for o in outcomes)
     if not views:
@@ -56,8 +64,14 @@ def cmd_demo(ctx: Context, args) -> int:
     ctx.out.line()
     ctx.out.table(["INSTANCE", "KEY", "STATE", "WAITING AT"],
                   [[f"#{v.id}", v.business_key, v.state, ", ".join(t.name for t in v.open_tasks)] for v in views], "")
+    if complaints:
+        ctx.out.line()
+        ctx.out.table(["COMPLAINT", "KEY", "STATE", "WAITING AT"],
+                      [[f"#{v.id}", v.business_key, v.state, ", ".join(t.name for t in v.open_tasks) or "-"]
+                       for v in complaints], "")
     ctx.out.line()
-    ctx.out.line("try: sqflow tasks --group network_dept   or   sqflow show " + str(views[0].id))
+    ctx.out.line("try: sqflow tasks --group first_responder   sqflow sla list --standing breached   "
+                 "sqflow show " + str((complaints or views)[0].id))
     return 0
 
 

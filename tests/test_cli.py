@@ -272,9 +272,9 @@ def test_demo_starts_work_orders_in_varied_states(sqflow, tmp_path, monkeypatch)
     code, out, err = sqflow("demo", "--json")
     assert code == 0, err
     result = json.loads(out)
-    assert [v["business_key"] for v in result["instances"]] == [f"TS-2026-{n:04d}" for n in range(1, 6)]
+    assert [v["business_key"] for v in result["instances"]] == [f"WO-2026-{n:04d}" for n in range(1, 6)]
     assert {v["state"] for v in result["instances"]} == {"active", "completed", "suspended"}
     # a second run deploys nothing new and continues the numbering
     code, out, err = sqflow("demo")
     assert code == 0, err
-    assert "unchanged" in out and "TS-2026-0010" in out
+    assert "unchanged" in out and "WO-2026-0010" in out

@@ -304,3 +304,18 @@ def test_R_CLS_03_hot_topics_repeat_rate_and_on_time_rate(complaints, harness):
     assert dict(report.by_channel)["app"] == 1
     assert report.repeat_rate == pytest.approx(1 / 5)
     assert (report.answered, report.on_time_rate) == (2, 0.5)
+
+
+def test_the_demo_shows_complaints_in_varied_states_with_overdue_ones_escalated(harness):
+    """A newcomer's first look: cases at every stage, and the deadlines that passed have escalated."""
+    from processes.complaints import demo
+    files = [SourceFile(p.relative_to(BPMN).as_posix(), p.read_bytes()) for p in sorted(BPMN.rglob("*"))
+             if p.is_file()]
+    with harness.sessions.begin() as session:
+        harness.engine.definitions.deploy(session, files, "designer")
+    views = demo.seed(harness.engine, harness.sessions, harness.clock.now(), count=16)
+    states = {v.state for v in views}
+    waiting = {t.element_id for v in views for t in v.open_tasks}
+    assert states == {"active", "completed"}
+    assert {"on_the_spot", "dispatch", "sign_for", "reply", "callback"} <= waiting
+    assert "chase_sign_for" in waiting  # an unsigned work order from days ago was escalated to the team lead
