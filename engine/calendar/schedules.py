@@ -1,12 +1,12 @@
 """Official year schedules that operators load (from a file or, later, an admin page), kept in the database."""
 from __future__ import annotations
 
-import json
 from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..documents import load_json_object
 from ..errors import InvalidInputError
 from ..persistence.tables import CalendarYear
 from .working_days import YearSchedule, parse_schedule
@@ -17,11 +17,8 @@ FILE_FORMAT = """{"year": 2027, "source": "国务院办公厅关于2027年部分
 
 def read_schedule(name: str, content: bytes) -> tuple[YearSchedule, str]:
     """A year's schedule and its source from a JSON file; InvalidInputError says what is wrong."""
-    try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"{name}: not a JSON document ({exc}); expected e.g. {FILE_FORMAT}") from None
-    if not isinstance(document, dict) or not isinstance(document.get("year"), int):
+    document = load_json_object(name, content, FILE_FORMAT)
+    if not isinstance(document.get("year"), int):
         raise InvalidInputError(f"{name}: needs an integer \"year\"; expected e.g. {FILE_FORMAT}")
     holidays, workdays = document.get("holidays", []), document.get("workdays", [])
     if not isinstance(holidays, list) or not isinstance(workdays, list) or not holidays:

@@ -19,12 +19,12 @@ case's value (a list means any of its values).
 """
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
 from ..calendar.working_days import DutyHours, WorkingDayCalendar
+from ..documents import load_json_object
 from ..errors import InvalidInputError
 
 Unit = Literal["hours", "workdays", "duty_hours"]
@@ -91,11 +91,8 @@ def due_time(target: Target, start: datetime, calendar: WorkingDayCalendar, duty
 
 def parse_policies(name: str, content: bytes) -> tuple[str, list[SlaPolicy]]:
     """The process id and its policies from a policy file; InvalidInputError names what is wrong."""
-    try:
-        document = json.loads(content.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidInputError(f"{name}: not a JSON document ({exc})") from None
-    if not isinstance(document, dict) or not isinstance(document.get("process_id"), str):
+    document = load_json_object(name, content)
+    if not isinstance(document.get("process_id"), str):
         raise InvalidInputError(f"{name}: needs \"process_id\" and a list of \"policies\"")
     process_id, items = document["process_id"], document.get("policies")
     if not isinstance(items, list) or not items:
