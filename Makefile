@@ -14,9 +14,11 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP)
 
-# The service on the embedded default (SQLite under var/) with demo data.
+# The service on the embedded default (SQLite under var/) with demo data: the timer worker keeps
+# deadlines firing until Ctrl-C (the web app joins it with `sqflow serve` in a later version).
 run: setup
 	$(BIN)/sqflow demo
+	$(BIN)/sqflow worker
 
 # PostgreSQL for the tests: start the local server if it is installed and down.
 postgres:
