@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
 from ..persistence.tables import HumanTask, ProcessInstance
-from .views import TaskView
+from .views import Fields, TaskView
 
 INSTANCES = ProcessInstance.__table__
 TASKS = HumanTask.__table__
@@ -110,3 +110,11 @@ class InstanceStore:
             select(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.state == "open")
             .order_by(TASKS.c.created_at, TASKS.c.id))
         return [TaskView.of(row) for row in rows]
+
+
+class InstanceRow(Fields):
+    """The instance row being worked on, with the revision this operation read."""
+
+    @classmethod
+    def of(cls, row) -> "InstanceRow":
+        return cls(row._mapping)

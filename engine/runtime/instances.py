@@ -12,37 +12,28 @@ from typing import Any, Callable, NamedTuple
 from uuid import UUID
 
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
-from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.forms import check_form_data
 from ..definitions.repository import DefinitionRepository
-from ..errors import (ConflictError, InstanceNotActive, InstanceNotFound, InvalidInputError, SqflowError, StateError,
-                      TaskNotOpen)
+from ..errors import ConflictError, InstanceNotActive, TaskNotOpen
 from ..sla.tracker import SlaTracker
-from ..timers.start_schedules import pass_start_timer
 from ..timers.store import TimerStore
 from .codec import STATE_FORMAT, StateCodec
-from .instance_store import InstanceStore
+from .inputs import require_object
+from .instance_store import InstanceRow, InstanceStore
 from .journal import Journal
+from .outside_events import OutsideEvents
 from .projection import Projection, Snapshot, StepInstance
 from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
-from .views import Fields, InstanceView, TaskView
+from .views import InstanceView, TaskView
 
 FINAL_STATES = ("completed", "terminated")
-
-
-def _require_object(data: Any, what: str = "data") -> dict:
-    if data is None:
-        return {}
-    if not isinstance(data, dict):
-        raise InvalidInputError(f"{what} must be a JSON object, not {type(data).__name__}")
-    return data
 
 
 class _WorkflowCache:
@@ -70,7 +61,7 @@ class _WorkflowCache:
                 self._items.popitem(last=False)
 
 
-class InstanceService:
+class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256):
         self._definitions = definitions
@@ -87,21 +78,13 @@ class InstanceService:
 
     def start(self, session: Session, process_id: str, *, started_by: str, data: dict | None = None,
               business_key: str | None = None) -> InstanceView:
-        data = _require_object(data)
+        data = require_object(data)
         definition = self._definitions.latest(session, process_id)
         if business_key:
             clash = self._store.open_instance_with_key(session, process_id, business_key, FINAL_STATES)
             if clash is not None:
                 raise ConflictError(f"instance #{clash} of {process_id} with key {business_key!r} is still open")
         return self._start(session, definition, started_by, data, business_key, {})
-
-    def start_on_schedule(self, session: Session, plan, *, worker: str) -> InstanceView:
-        """Start the instance a timer start event planned (see timers.start_schedules)."""
-        now = self._clock.now()
-        return self._start(session, self._definitions.get(session, plan.definition_id), f"timer:{plan.element_id}",
-                           {}, None, {"schedule": plan.id, "worker": worker,
-                                      "late_ms": int((now - plan.due_at).total_seconds() * 1000)},
-                           prepare=lambda workflow: pass_start_timer(workflow, plan.element_id, now))
 
     def _start(self, session: Session, definition, started_by: str, data: dict, business_key: str | None,
                details: dict, prepare: Callable[[BpmnWorkflow], None] | None = None) -> InstanceView:
@@ -118,7 +101,7 @@ class InstanceService:
                       business_key=business_key, state="active", started_by=started_by, started_at=now,
                       ended_at=None, updated_at=now, serializer_version=STATE_FORMAT, workflow_state="",
                       called_definitions=called, error_task=None, error_message=None, attributes={})
-        instance = _Instance(id=self._store.insert_instance(session, values), revision=1, **values)
+        instance = InstanceRow(id=self._store.insert_instance(session, values), revision=1, **values)
         journal = Journal(session, instance.id, now)
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
@@ -127,12 +110,12 @@ class InstanceService:
         return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None) -> InstanceView:
-        data = _require_object(data)
+        data = require_object(data)
         human = self._store.human_task(session, task_ref)
         if human.state != "open":
             when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
-        instance = _Instance.of(self._store.instance(session, human.instance_id))
+        instance = InstanceRow.of(self._store.instance(session, human.instance_id))
         self._require_state(instance, "active", f"complete task {human.id}")
         form = self._definitions.specs(self._definitions.get(session, instance.definition_id)).forms.get(
             human.element_id)
@@ -160,18 +143,18 @@ class InstanceService:
         return self._save(session, instance, workflow, before, record, journal).view
 
     def suspend(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
-        instance = _Instance.of(self._store.instance(session, instance_id))
+        instance = InstanceRow.of(self._store.instance(session, instance_id))
         self._require_state(instance, ("active", "error"), "suspend")
         return self._set_state(session, instance, "suspended", by, "instance.suspended", {"was": instance.state})
 
     def resume(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
-        instance = _Instance.of(self._store.instance(session, instance_id))
+        instance = InstanceRow.of(self._store.instance(session, instance_id))
         self._require_state(instance, "suspended", "resume")
         previous = "error" if instance.error_message else "active"
         return self._set_state(session, instance, previous, by, "instance.resumed", {})
 
     def terminate(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> InstanceView:
-        instance = _Instance.of(self._store.instance(session, instance_id))
+        instance = InstanceRow.of(self._store.instance(session, instance_id))
         if instance.state in FINAL_STATES:
             raise InstanceNotActive(f"instance #{instance.id} is already {instance.state}")
         workflow = self._load(session, instance)
@@ -182,8 +165,8 @@ class InstanceService:
         return self._save(session, instance, workflow, before, StepRecord(), journal, final_state="terminated").view
 
     def retry(self, session: Session, instance_id: int, *, by: str, data: dict | None = None) -> InstanceView:
-        data = _require_object(data)
-        instance = _Instance.of(self._store.instance(session, instance_id))
+        data = require_object(data)
+        instance = InstanceRow.of(self._store.instance(session, instance_id))
         self._require_state(instance, "error", "retry")
         workflow = self._load(session, instance)
         before = Snapshot.of(workflow)
@@ -199,69 +182,6 @@ class InstanceService:
                 did_complete(task)
 
         return self._save(session, instance, workflow, before, run_guarded(workflow, rerun, self._clock), journal).view
-
-    def fire_timer(self, session: Session, timer, *, worker: str) -> int:
-        """Fire a timer `worker` claimed; returns how many timers fired (all of the instance's due ones).
-
-        0 when the workflow no longer waits for it (already fired with another, or cancelled), or
-        when the instance is not active (the claim is handed back; it fires after a resume).
-        """
-        instance = _Instance.of(self._store.instance(session, timer.instance_id))
-        if instance.state != "active":
-            self._timers.release(session, worker, [timer.id])
-            return 0
-        workflow = self._load(session, instance)
-        before = Snapshot.of(workflow)
-        if (timer.task_id, timer.due_at) not in before.timers:
-            self._timers.drop_claim(session, timer.id, worker)
-            return 0
-        now = self._clock.now()
-        self._timers.mark_fired(session, timer.id, worker, now)
-        record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock)
-        if (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
-            raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
-        return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
-                          actor=worker).timers_fired
-
-    def send_signal(self, session: Session, instance_id: int, name: str, *, by: str) -> InstanceView | None:
-        """Throw a BPMN signal into an active instance (e.g. an SLA escalation); None when it is not active."""
-        instance = _Instance.of(self._store.instance(session, instance_id))
-        if instance.state != "active":
-            return None
-        workflow = self._load(session, instance)
-        before = Snapshot.of(workflow)
-        journal = Journal(session, instance.id, self._clock.now())
-        journal.add(by, "signal.received", details={"signal": name})
-        record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
-                             self._clock)
-        return self._save(session, instance, workflow, before, record, journal).view
-
-    def send_message(self, session: Session, business_key: str, message: str, *, by: str,
-                     payload: dict | None = None, process_id: str | None = None) -> InstanceView:
-        """Deliver a BPMN message to the open case with `business_key` (e.g. the customer calls again).
-
-        Refused, with nothing changed, when no open case has the key, when several do (give the
-        process), or when the case is not waiting for that message.
-        """
-        payload = _require_object(payload, "payload")
-        matches = self._store.active_with_key(session, business_key, process_id)
-        if not matches:
-            raise InstanceNotFound(f"no open case has the key {business_key!r}")
-        if len(matches) > 1:
-            raise InvalidInputError(f"several open cases have the key {business_key!r} "
-                                    f"({', '.join(sorted({m.process_id for m in matches}))}); name the process")
-        instance = _Instance.of(self._store.instance(session, matches[0].id))
-        workflow = self._load(session, instance)
-        before = Snapshot.of(workflow)
-        event = BpmnEvent(MessageEventDefinition(message), payload)
-        caught: list[int] = []
-        record = run_guarded(workflow, lambda did_complete: caught.append(
-            workflow.event_manager.catch(event, internal=False)), self._clock)
-        if not caught or not caught[0]:
-            raise StateError(f"case #{instance.id} ({business_key}) is not waiting for the message {message!r}")
-        journal = Journal(session, instance.id, self._clock.now())
-        journal.add(by, "message.received", details={"message": message, "payload": json_safe(payload)})
-        return self._save(session, instance, workflow, before, record, journal).view
 
     def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:
         """Stop the clocks of an instance's running SLAs (e.g. while waiting for the customer)."""
@@ -288,15 +208,15 @@ class InstanceService:
 
     def workflow_data(self, session: Session, instance_id: int) -> dict:
         """The instance's current data (of the most recently completed task)."""
-        return self._data(session, _Instance.of(self._store.instance(session, instance_id)))
+        return self._data(session, InstanceRow.of(self._store.instance(session, instance_id)))
 
     def detail(self, session: Session, instance_id: int) -> InstanceView:
         """Everything about one instance: open tasks, current data, full history."""
-        instance = _Instance.of(self._store.instance(session, instance_id))
+        instance = InstanceRow.of(self._store.instance(session, instance_id))
         return InstanceView.of(instance, self._store.open_tasks(session, instance_id),
                                self._data(session, instance), history(session, instance_id))
 
-    def _data(self, session: Session, instance: "_Instance") -> dict:
+    def _data(self, session: Session, instance: "InstanceRow") -> dict:
         workflow = self._load(session, instance)
         data = dict((workflow.last_task or workflow.task_tree).data)
         self._cache.put(instance.id, instance.workflow_state, workflow)
@@ -305,14 +225,14 @@ class InstanceService:
     # --- internals --------------------------------------------------------------------------
 
     @staticmethod
-    def _require_state(instance: "_Instance", allowed: str | tuple[str, ...], action: str) -> None:
+    def _require_state(instance: "InstanceRow", allowed: str | tuple[str, ...], action: str) -> None:
         allowed = (allowed,) if isinstance(allowed, str) else allowed
         if instance.state not in allowed:
             hint = " (resume it first)" if instance.state == "suspended" else (
                 " (fix the cause, then retry it)" if instance.state == "error" else "")
             raise InstanceNotActive(f"cannot {action}: instance #{instance.id} is {instance.state}{hint}")
 
-    def _load(self, session: Session, instance: "_Instance") -> BpmnWorkflow:
+    def _load(self, session: Session, instance: "InstanceRow") -> BpmnWorkflow:
         cached = self._cache.take(instance.id, instance.workflow_state)
         if cached is not None:
             return cached
@@ -323,7 +243,7 @@ class InstanceService:
         workflow.script_engine = self._script_engine
         return workflow
 
-    def _set_state(self, session: Session, instance: "_Instance", state: str, by: str, event: str,
+    def _set_state(self, session: Session, instance: "InstanceRow", state: str, by: str, event: str,
                    details: dict) -> InstanceView:
         now = self._clock.now()
         instance.revision = self._store.save_state(session, instance.id, instance.revision, state, now)
@@ -331,7 +251,7 @@ class InstanceService:
         Journal(session, instance.id, now).add(by, event, details=details).flush()
         return InstanceView.of(instance, self._store.open_tasks(session, instance.id))
 
-    def _save(self, session: Session, instance: "_Instance", workflow: BpmnWorkflow, before: Snapshot,
+    def _save(self, session: Session, instance: "InstanceRow", workflow: BpmnWorkflow, before: Snapshot,
               record: StepRecord, journal: Journal, final_state: str | None = None,
               actor: str = "engine", starting: bool = False) -> "_Saved":
         """Persist a step; `before` is what the instance had waiting when the step began."""
@@ -368,11 +288,3 @@ class InstanceService:
 class _Saved(NamedTuple):
     view: InstanceView
     timers_fired: int
-
-
-class _Instance(Fields):
-    """The instance row being worked on, with the revision this operation read."""
-
-    @classmethod
-    def of(cls, row) -> "_Instance":
-        return cls(row._mapping)
