@@ -151,10 +151,6 @@ class DefinitionRepository:
             .order_by(ProcessDefinition.process_id)).all()
         return list(rows)
 
-    def versions(self, session: Session, process_id: str) -> list[ProcessDefinition]:
-        return list(session.scalars(select(ProcessDefinition).where(ProcessDefinition.process_id == process_id)
-                                    .order_by(ProcessDefinition.version)))
-
     def specs(self, definition: ProcessDefinition) -> LoadedSpecs:
         """The restored specs of a definition; restored once per process, then cached (immutable)."""
         cached = self._specs.get(definition.id)

@@ -18,7 +18,6 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 
 from ..errors import SqflowError
 
-SPIFF_FORMAT = BpmnWorkflowSerializer.VERSION if hasattr(BpmnWorkflowSerializer, "VERSION") else "1.5"
 STATE_FORMAT = "sqflow-1+spiff-1.5"
 
 
