@@ -4,7 +4,9 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup postgres bench clean
+.PHONY: run test setup postgres chromium bench clean
+ASSETS := web/assets
+NODE_STAMP := $(ASSETS)/node_modules/.installed
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -12,13 +14,17 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-setup: $(STAMP)
+# Front-end packages (bpmn-js, Chart.js) from npm, exactly as the lock file says.
+$(NODE_STAMP): $(ASSETS)/package.json $(ASSETS)/package-lock.json
+	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
+	touch $(NODE_STAMP)
 
-# The service on the embedded default (SQLite under var/) with demo data: the timer worker keeps
-# deadlines firing until Ctrl-C (the web app joins it with `sqflow serve` in a later version).
+setup: $(STAMP) $(NODE_STAMP)
+
+# The service on the embedded default (SQLite under var/) with demo data: the web app on
+# http://127.0.0.1:8000/ and a timer worker, until Ctrl-C.
 run: setup
-	$(BIN)/sqflow demo
-	$(BIN)/sqflow worker
+	$(BIN)/sqflow serve --demo
 
 # PostgreSQL for the tests: start the local server if it is installed and down.
 postgres:
@@ -28,7 +34,15 @@ postgres:
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
-test: setup postgres
+# Headless Chromium for the browser tests (Debian package; Playwright drives it, downloads nothing).
+chromium:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  echo "installing chromium"; \
+	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null); \
+	  else sudo apt-get install -y -q chromium >/dev/null; fi; \
+	fi
+
+test: setup postgres chromium
 	$(BIN)/python -m pytest
 
 bench: setup postgres

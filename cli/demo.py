@@ -12,6 +12,7 @@ from engine.persistence.tables import ProcessInstance
 from engine.runtime.views import InstanceView, to_json
 
 from processes.complaints import demo as complaint_demo
+from processes.demo_people import DEMO_PASSWORD, DEMO_USERS, seed_people
 
 from .inputs import DIAGRAM_SUFFIXES, source_files
 from .output import error
@@ -39,6 +40,7 @@ def cmd_demo(ctx: Context, args) -> int:
     files = source_files([str(DEMO_DIR)], base=DEMO_DIR)
     with ctx.sessions.begin() as session:
         outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
+        seed_people(session, ctx.engine.clock.now(), ctx.engine.desk.directory)
         keys = session.scalars(select(ProcessInstance.business_key)
                                .where(ProcessInstance.business_key.like(KEY_PREFIX + "%"))).all()
     last = max((int(k.rsplit("-", 1)[1]) for k in keys if k.rsplit("-", 1)[1].isdigit()), default=0)
@@ -55,7 +57,9 @@ def cmd_demo(ctx: Context, args) -> int:
         complaints = complaint_demo.seed(ctx.engine, ctx.sessions, ctx.engine.clock.now(), first_number=first)
     if ctx.out.as_json:
         ctx.out.json({"deployed": [asdict(o) for o in outcomes], "instances": to_json(views),
-                      "complaints": to_json(complaints)})
+                      "complaints": to_json(complaints),
+                      "users": [{"login": u[0], "roles": list(u[2]), "groups": list(u[3])} for u in DEMO_USERS],
+                      "password": DEMO_PASSWORD})
         return 0
     ctx.out.lines(o.describe() for o in outcomes)
     if not views:
@@ -69,6 +73,8 @@ def cmd_demo(ctx: Context, args) -> int:
         ctx.out.table(["COMPLAINT", "KEY", "STATE", "WAITING AT"],
                       [[f"#{v.id}", v.business_key, v.state, ", ".join(t.name for t in v.open_tasks) or "-"]
                        for v in complaints], "")
+    ctx.out.line()
+    print_demo_logins(ctx)
     ctx.out.line()
     ctx.out.line("try: sqflow tasks --group first_responder   sqflow sla list --standing breached   "
                  "sqflow show " + str((complaints or views)[0].id))
@@ -89,3 +95,10 @@ def _demo_instance(ctx: Context, session: Session, key: str, description: str, s
     if suspend and view.state == "active":
         view = service.suspend(session, view.id, by=user)
     return view
+
+
+def print_demo_logins(ctx: Context) -> None:
+    ctx.out.line(f"demo logins (password for all: {DEMO_PASSWORD}):")
+    ctx.out.table(["LOGIN", "ROLES", "GROUPS", "WHO"],
+                  [[login, ",".join(roles), ",".join(groups) or "-", who]
+                   for login, _, roles, groups, who in DEMO_USERS], "", "  ")

@@ -26,6 +26,7 @@ from .calendar import add_calendar_arguments, cmd_calendar
 from .demo import DEMO_DIR, cmd_demo
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
+from .serve import add_serve_arguments, cmd_serve
 from .sla import add_sla_arguments, cmd_sla
 from .worker import add_worker_arguments, cmd_worker
 
@@ -248,6 +249,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
     add_worker_arguments(command("worker", cmd_worker, "fire BPMN timers as they come due, until stopped"))
+    add_serve_arguments(command("serve", cmd_serve, "run the web app (and a timer worker) until stopped"))
     add_sla_arguments(command("sla", cmd_sla, "SLA policies and deadlines (load, list, report, pause, resume)"))
     return parser
 

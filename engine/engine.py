@@ -19,6 +19,7 @@ from .calendar.schedules import loaded_schedules
 from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .definitions.repository import DefinitionRepository
+from .people.desk import WorkDesk
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
 from .runtime.instances import InstanceService
@@ -50,7 +51,7 @@ class Engine:
                                          self.slas, settings.workflow_cache_size)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
-
+        self.desk = WorkDesk(self.instances, self.clock)
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

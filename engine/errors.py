@@ -9,6 +9,9 @@ The tree (only `web/` and `cli/` translate these into HTTP statuses or exit code
     │   ├── UnsafeXmlError          DTDs, entities, external references, oversized files
     │   ├── UnsupportedElementsError  elements sqflow does not execute
     │   └── ScriptPolicyError       a script or expression breaks the sandbox rules
+    ├── AccessError                 who is asking may not do this
+    │   ├── AuthenticationFailed    unknown login, wrong password or disabled account
+    │   └── Forbidden               a signed-in user acting outside their roles and groups
     ├── NotFoundError
     │   ├── ProcessNotFound
     │   ├── InstanceNotFound
@@ -77,6 +80,18 @@ class ScriptPolicyError(DefinitionError):
         if isinstance(problems, str):
             problems = DefinitionProblem(file="<script>", message=problems)
         super().__init__(problems)
+
+
+class AccessError(SqflowError):
+    pass
+
+
+class AuthenticationFailed(AccessError):
+    pass
+
+
+class Forbidden(AccessError):
+    pass
 
 
 class NotFoundError(SqflowError):

@@ -30,6 +30,7 @@ class Settings:
     timer_batch: int = 100
     worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
+    web_workers: int = 2
 
     def __post_init__(self) -> None:
         if not self.database_url:

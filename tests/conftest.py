@@ -116,3 +116,12 @@ def harness(request, database_url) -> Harness:
     h = Harness(database_url, cache_size=256 if request.param == "cached" else 0)
     yield h
     h.sessions.kw["bind"].dispose()
+
+
+@pytest.fixture
+def web(database_url, tmp_path):
+    """The web app on a fresh database (SQLite and PostgreSQL) with the demo's people."""
+    from .web_harness import WebHarness
+    harness = WebHarness(database_url, tmp_path / "var")
+    yield harness
+    harness.close()

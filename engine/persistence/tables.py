@@ -250,3 +250,19 @@ class StartTimer(Base):
     started_count: Mapped[int] = mapped_column(Integer)
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
+
+
+class UserAccount(Base):
+    """A person who signs in: roles say what they may do, groups which inboxes (lanes) they work."""
+
+    __tablename__ = "users"
+
+    login: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    password_hash: Mapped[str] = mapped_column(String(300))
+    roles: Mapped[list[Any]]
+    groups: Mapped[list[Any]]
+    email: Mapped[str | None] = mapped_column(String(300))
+    locale: Mapped[str] = mapped_column(String(10))
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]

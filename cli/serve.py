@@ -1,0 +1,70 @@
+"""`sqflow serve`: the web app under gunicorn, plus one timer worker process beside it.
+
+Web workers never run timers; the worker is a separate `sqflow worker` process that serve starts
+and stops with itself. `--demo` seeds the demo first when the database has no users yet.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import TYPE_CHECKING
+
+from gunicorn.app.base import BaseApplication
+from sqlalchemy import func, select
+
+from engine.persistence.tables import UserAccount
+
+from .demo import cmd_demo, print_demo_logins
+
+if TYPE_CHECKING:
+    from .main import Context
+
+
+def add_serve_arguments(sub) -> None:
+    sub.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+    sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    sub.add_argument("--workers", type=int, default=None, help="web worker processes (default SQFLOW_WEB_WORKERS)")
+    sub.add_argument("--no-timer-worker", dest="timer_worker", action="store_false",
+                     help="do not start a timer worker (run `sqflow worker` elsewhere)")
+    sub.add_argument("--demo", action="store_true", help="seed the demo first if the database has no users")
+
+
+class _Gunicorn(BaseApplication):
+    def __init__(self, options: dict):
+        self.options = options
+        super().__init__()
+
+    def load_config(self) -> None:
+        for key, value in self.options.items():
+            self.cfg.set(key, value)
+
+    def load(self):
+        from web import create_app
+        return create_app()
+
+
+def cmd_serve(ctx: "Context", args) -> int:
+    if not 1 <= args.port <= 65535:
+        raise SystemExit(f"sqflow: --port must be 1-65535, not {args.port}")
+    with ctx.sessions.begin() as session:
+        has_users = bool(session.scalar(select(func.count()).select_from(UserAccount)))
+    if args.demo and not has_users:
+        args.user = "demo"
+        cmd_demo(ctx, args)
+    workers = args.workers or ctx.settings.web_workers
+    timer_worker = None
+    if args.timer_worker:
+        timer_worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"])
+    url = f"http://{args.host}:{args.port}/"
+    print(f"sqflow web app on {url} ({workers} worker(s)); database {ctx.settings.database_url.split('@')[-1]}",
+          flush=True)
+    if args.demo or not has_users:
+        print_demo_logins(ctx)
+    try:
+        _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": workers, "accesslog": None,
+                   "graceful_timeout": 20, "timeout": 60}).run()
+    finally:
+        if timer_worker is not None:
+            timer_worker.terminate()
+            timer_worker.wait(timeout=30)
+    return 0

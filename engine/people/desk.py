@@ -1,0 +1,207 @@
+"""A person's work desk: their inbox with filters, and claiming, handing on and completing tasks.
+
+Every method takes the signed-in `User` and checks `Rights` first; the web app and the API call
+these and never touch task rows themselves. The caller owns the transaction.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import String, and_, cast, exists, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from ..clock import Clock
+from ..errors import InvalidInputError, TaskNotOpen
+from ..persistence.tables import HumanTask, ProcessInstance, RunningSla
+from ..runtime.instances import InstanceService
+from ..runtime.journal import Journal
+from ..runtime.queries import Page
+from ..runtime.views import InstanceView, TaskView
+from .directory import Directory, User
+from .rights import Rights
+
+SCOPES = ("all", "mine", "unclaimed")
+SLA_STANDINGS = ("on_track", "warning", "breached")
+TASKS = HumanTask.__table__
+
+
+@dataclass(frozen=True)
+class InboxFilter:
+    scope: str = "all"            # mine + my groups' unclaimed (team leads: their groups' claimed too)
+    process_id: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    sla: str | None = None
+    text: str | None = None       # complaint number (business key) or customer name / phone
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise InvalidInputError(f"scope must be one of {', '.join(SCOPES)}")
+        if self.sla not in (None, *SLA_STANDINGS):
+            raise InvalidInputError(f"sla must be one of {', '.join(SLA_STANDINGS)}")
+        if self.text is not None and len(self.text) > 100:
+            raise InvalidInputError("search text is limited to 100 characters")
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    task: TaskView
+    process_id: str
+    business_key: str | None
+    attributes: dict[str, Any]
+    standing: str | None          # on_track / warning / breached, None without a deadline
+    seconds_left: int | None
+
+
+class WorkDesk:
+    def __init__(self, instances: InstanceService, clock: Clock, directory: Directory | None = None):
+        self._instances = instances
+        self._clock = clock
+        self.directory = directory or Directory()
+
+    # --- reading -----------------------------------------------------------------------------
+
+    def inbox(self, session: Session, user: User, filters: InboxFilter = InboxFilter(),
+              page: Page = Page()) -> list[InboxRow]:
+        """Open tasks by due time (those without a deadline last), `page.limit` at a time."""
+        now = self._clock.now()
+        query = (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key,
+                        ProcessInstance.attributes)
+                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .where(HumanTask.state == "open", self._visible(user, filters.scope)))
+        for name in ("urgency", "channel"):
+            value = getattr(filters, name)
+            if value:
+                query = query.where(_attribute(name) == value)
+        if filters.process_id:
+            query = query.where(ProcessInstance.process_id == filters.process_id)
+        if filters.text:
+            like = f"%{filters.text.strip()}%"
+            query = query.where(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
+                                    _attribute("customer_phone").like(like)))
+        if filters.sla == "breached":
+            query = query.where(HumanTask.due_at < now)
+        elif filters.sla == "warning":
+            query = query.where(HumanTask.due_at >= now, _warned_sla())
+        elif filters.sla == "on_track":
+            query = query.where(or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla())
+        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+        rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
+        warned = self._warned_tasks(session, [row[0] for row in rows])
+        return [self._row(task, process_id, key, attributes or {}, task.id in warned, now)
+                for task, process_id, key, attributes in rows]
+
+    def count(self, session: Session, user: User, scope: str = "all") -> int:
+        return session.scalar(select(func.count()).select_from(HumanTask).where(
+            HumanTask.state == "open", self._visible(user, scope))) or 0
+
+    def task(self, session: Session, user: User, task_id: str) -> TaskView:
+        """The task if the user may see it; otherwise the same 'not found' as for a task that does not exist."""
+        task = self._instances.task(session, task_id)
+        Rights.require(Rights.sees_task(user, task), "open this task")
+        return task
+
+    def next_task(self, session: Session, user: User, instance_id: int) -> TaskView | None:
+        """After completing a task: the case's next task this person may work, if any."""
+        candidates = session.scalars(select(HumanTask).where(
+            HumanTask.instance_id == instance_id, HumanTask.state == "open").order_by(HumanTask.created_at))
+        for row in candidates:
+            view = TaskView.of(row)
+            if Rights.may_complete(user, view):
+                return view
+        return None
+
+    # --- acting ------------------------------------------------------------------------------
+
+    def claim(self, session: Session, user: User, task_id: str) -> TaskView:
+        task = self.task(session, user, task_id)
+        Rights.require(Rights.may_claim(user, task), f"claim {task.name}: it is not an unclaimed task of your groups")
+        return self._assign(session, task, user.login, user.login, "task.claimed", expect_unassigned=True)
+
+    def unclaim(self, session: Session, user: User, task_id: str) -> TaskView:
+        task = self.task(session, user, task_id)
+        Rights.require(Rights.may_unclaim(user, task), f"give back {task.name}")
+        return self._assign(session, task, None, user.login, "task.unclaimed")
+
+    def reassign(self, session: Session, user: User, task_id: str, to: str, *, delegate: bool = False) -> TaskView:
+        """A team lead hands a task to a member of its group (`delegate`: recorded as a delegation)."""
+        task = self.task(session, user, task_id)
+        Rights.require(Rights.leads(user, task), f"reassign {task.name}: only a team lead of its group may")
+        target = self.directory.get(session, to)
+        if target is None:
+            raise InvalidInputError(f"no active user {to!r}")
+        if task.candidate_group not in target.groups:
+            raise InvalidInputError(f"{to} is not in the group {task.candidate_group}")
+        return self._assign(session, task, to, user.login, "task.delegated" if delegate else "task.reassigned")
+
+    def complete(self, session: Session, user: User, task_id: str, data: dict | None) -> InstanceView:
+        task = self.task(session, user, task_id)
+        if task.state != "open":
+            raise TaskNotOpen(f"{task.name} was already {task.state}"
+                              + (f" by {task.completed_by}" if task.completed_by else ""))
+        Rights.require(Rights.may_complete(user, task),
+                       f"complete {task.name}: it is claimed by {task.assignee}" if task.assignee
+                       else f"complete {task.name}: it belongs to the group {task.candidate_group}")
+        return self._instances.complete_task(session, task.id, by=user.login, data=data)
+
+    # --- inside ------------------------------------------------------------------------------
+
+    def _assign(self, session: Session, task: TaskView, to: str | None, by: str, event: str,
+                expect_unassigned: bool = False) -> TaskView:
+        condition = [TASKS.c.id == task.id, TASKS.c.state == "open"]
+        condition.append(TASKS.c.assignee.is_(None) if expect_unassigned or task.assignee is None
+                         else TASKS.c.assignee == task.assignee)
+        changed = session.connection().execute(update(TASKS).where(*condition).values(assignee=to)).rowcount
+        if not changed:
+            raise TaskNotOpen(f"{task.name} changed meanwhile (claimed, completed or cancelled): reload it")
+        Journal(session, task.instance_id, self._clock.now()).add(
+            by, event, task_id=task.id, element_id=task.element_id,
+            details={"from": task.assignee, "to": to}).flush()
+        return self._instances.task(session, task.id)
+
+    @staticmethod
+    def _visible(user: User, scope: str):
+        mine = HumanTask.assignee == user.login
+        groups = list(user.groups)
+        unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(groups))
+        if scope == "mine":
+            return mine
+        if scope == "unclaimed":
+            return unclaimed
+        if "team_lead" in user.roles:
+            return or_(mine, HumanTask.candidate_group.in_(groups))
+        return or_(mine, unclaimed)
+
+    @staticmethod
+    def _warned_tasks(session: Session, tasks: list[HumanTask]) -> set[str]:
+        if not tasks:
+            return set()
+        rows = session.execute(select(RunningSla.task_id, RunningSla.ends, RunningSla.instance_id).where(
+            RunningSla.instance_id.in_({t.instance_id for t in tasks}), RunningSla.state == "running",
+            cast(RunningSla.warned, String) != "[]")).all()
+        warned = set()
+        for task in tasks:
+            if any(r.task_id == task.id or (r.task_id is None and r.instance_id == task.instance_id
+                                            and r.ends == task.element_id) for r in rows):
+                warned.add(task.id)
+        return warned
+
+    @staticmethod
+    def _row(task: HumanTask, process_id: str, key: str | None, attributes: dict, warned: bool,
+             now: datetime) -> InboxRow:
+        left = int((task.due_at - now).total_seconds()) if task.due_at is not None else None
+        standing = None if left is None else "breached" if left < 0 else "warning" if warned else "on_track"
+        return InboxRow(TaskView.of(task), process_id, key, attributes, standing, left)
+
+
+def _attribute(name: str):
+    return ProcessInstance.attributes[name].as_string()
+
+
+def _warned_sla():
+    return exists().where(RunningSla.instance_id == HumanTask.instance_id, RunningSla.state == "running",
+                          cast(RunningSla.warned, String) != "[]",
+                          or_(RunningSla.task_id == HumanTask.id,
+                              and_(RunningSla.task_id.is_(None), RunningSla.ends == HumanTask.element_id)))

@@ -1,0 +1,96 @@
+"""User accounts: hashed passwords, roles (what a person may do) and groups (which lanes they work).
+
+Roles: `handler` works the tasks of their groups; `team_lead` also reassigns and delegates them;
+`manager` watches every instance and dashboard and may suspend, resume, terminate and retry;
+`designer` edits and deploys diagrams; `admin` may do everything.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..errors import AuthenticationFailed, InvalidInputError
+from ..persistence.tables import UserAccount
+
+ROLES = ("handler", "team_lead", "manager", "designer", "admin")
+LOCALES = ("zh_CN", "en")
+MIN_PASSWORD = 8
+# Checked when a login is unknown, so a wrong login costs as much time as a wrong password.
+_DECOY_HASH = generate_password_hash("decoy password for unknown logins")
+
+
+@dataclass(frozen=True)
+class User:
+    login: str
+    name: str
+    roles: frozenset[str]
+    groups: frozenset[str]
+    email: str | None = None
+    locale: str = "zh_CN"
+
+    def has_role(self, *roles: str) -> bool:
+        return "admin" in self.roles or any(role in self.roles for role in roles)
+
+    @classmethod
+    def of(cls, row: UserAccount) -> "User":
+        return cls(row.login, row.name, frozenset(row.roles), frozenset(row.groups), row.email, row.locale)
+
+
+class Directory:
+    def save(self, session: Session, login: str, *, name: str, password: str | None, roles: Iterable[str],
+             groups: Iterable[str] = (), email: str | None = None, locale: str = "zh_CN",
+             now: datetime, active: bool = True) -> User:
+        """Create the account, or update it (a `None` password keeps the current one)."""
+        login = login.strip()
+        if not login or len(login) > 200 or any(ch.isspace() for ch in login):
+            raise InvalidInputError(f"login {login!r}: 1 to 200 characters without spaces")
+        unknown = sorted(set(roles) - set(ROLES))
+        if unknown:
+            raise InvalidInputError(f"unknown role(s) {', '.join(unknown)}: use {', '.join(ROLES)}")
+        if locale not in LOCALES:
+            raise InvalidInputError(f"locale must be one of {', '.join(LOCALES)}")
+        row = session.get(UserAccount, login)
+        if row is None and password is None:
+            raise InvalidInputError(f"a new account ({login}) needs a password")
+        if password is not None and len(password) < MIN_PASSWORD:
+            raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
+        if row is None:
+            row = UserAccount(login=login, created_at=now)
+            session.add(row)
+        row.name = name
+        if password is not None:
+            row.password_hash = generate_password_hash(password)
+        row.roles, row.groups = sorted(set(roles)), sorted(set(groups))
+        row.email, row.locale, row.active = email, locale, active
+        session.flush()
+        return User.of(row)
+
+    def authenticate(self, session: Session, login: str, password: str) -> User:
+        row = session.get(UserAccount, login.strip())
+        if row is None:
+            check_password_hash(_DECOY_HASH, password)
+        if row is None or not check_password_hash(row.password_hash, password) or not row.active:
+            raise AuthenticationFailed("unknown login or wrong password")
+        return User.of(row)
+
+    def get(self, session: Session, login: str) -> User | None:
+        row = session.get(UserAccount, login)
+        return User.of(row) if row is not None and row.active else None
+
+    def list(self, session: Session) -> list[User]:
+        return [User.of(row) for row in session.scalars(select(UserAccount).order_by(UserAccount.login))]
+
+    def members(self, session: Session, group: str) -> list[User]:
+        return [user for user in self.list(session) if group in user.groups]
+
+    def set_locale(self, session: Session, login: str, locale: str) -> None:
+        if locale not in LOCALES:
+            raise InvalidInputError(f"locale must be one of {', '.join(LOCALES)}")
+        row = session.get(UserAccount, login)
+        if row is not None:
+            row.locale = locale

@@ -1,0 +1,67 @@
+"""The only place where engine errors become HTTP statuses (for pages and for JSON callers).
+
+    AuthenticationFailed 401 · Forbidden 403 · NotFoundError 404 · StateError 409 (ConflictError,
+    TaskNotOpen, InstanceNotActive) · DefinitionError 422 · InvalidInputError 400 ·
+    DatabaseUnavailable 503 · CSRF failure 400 · anything else 500 (logged, never shown)
+"""
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, jsonify, render_template, request
+from flask_babel import gettext
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from engine.errors import (AuthenticationFailed, DatabaseUnavailable, DefinitionError, FormInvalid, Forbidden,
+                           InvalidInputError, NotFoundError, SqflowError, StateError)
+
+log = logging.getLogger(__name__)
+STATUSES: list[tuple[type[SqflowError], int]] = [
+    (AuthenticationFailed, 401), (Forbidden, 403), (NotFoundError, 404), (StateError, 409),
+    (DefinitionError, 422), (FormInvalid, 422), (InvalidInputError, 400), (DatabaseUnavailable, 503),
+]
+
+
+def status_of(error: SqflowError) -> int:
+    return next((status for kind, status in STATUSES if isinstance(error, kind)), 500)
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or (
+        request.accept_mimetypes.best_match(["application/json", "text/html"]) == "application/json")
+
+
+def problem(status: int, message: str, details: dict | None = None):
+    if wants_json():
+        body = {"code": status, "message": message}
+        if details:
+            body["details"] = details
+        return jsonify(body), status
+    return render_template("error.html", status=status, message=message, details=details or {}), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(SqflowError)
+    def engine_error(error: SqflowError):
+        status = status_of(error)
+        if status == 500:
+            log.exception("unexpected engine error")
+            return problem(500, gettext("Something went wrong on our side; it has been logged."))
+        details = getattr(error, "fields", None)
+        if isinstance(error, DefinitionError):
+            details = {p.element_id or p.file: p.message for p in error.problems}
+        return problem(status, str(error), details)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(error: CSRFError):
+        return problem(400, gettext("The form expired or did not come from this site: reload the page and try again."))
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        return problem(error.code or 500, error.description or error.name)
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception):
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        return problem(500, gettext("Something went wrong on our side; it has been logged."))

@@ -1,0 +1,42 @@
+"""The engine and database of one app: built once in `init_app`, a transaction per use.
+
+The web app never runs timers (`sqflow worker` does): the engine here only steps instances when
+people act, and reads.
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from typing import Iterator
+
+from flask import Flask, current_app
+from sqlalchemy.orm import Session
+
+from engine import Engine, Settings, connect
+from processes import diagram_helpers
+
+EXTENSION = "sqflow"
+
+
+class Runtime:
+    def __init__(self, settings: Settings, clock=None):
+        self.engine = Engine(settings, clock, helpers=diagram_helpers())
+        self.sessions = connect(settings)
+        with self.sessions.begin() as session:
+            self.engine.refresh_calendar(session)
+
+
+def init_app(app: Flask) -> None:
+    settings = app.config.get("SQFLOW_SETTINGS") or Settings.from_env()
+    app.config["SQFLOW_SETTINGS"] = settings
+    app.extensions[EXTENSION] = Runtime(settings, app.config.get("SQFLOW_CLOCK"))
+
+
+def engine() -> Engine:
+    return current_app.extensions[EXTENSION].engine
+
+
+@contextmanager
+def transaction() -> Iterator[Session]:
+    """One transaction: committed when the block ends, rolled back if it raises."""
+    with current_app.extensions[EXTENSION].sessions.begin() as session:
+        yield session
