@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import statistics
 import time
-import uuid
+from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,10 +22,10 @@ from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from engine import Engine, SourceFile, Settings, connect
+
+from .scratch import scratch_postgres
 
 DIAGRAM = Path(__file__).resolve().parents[1] / "bpmn" / "work_order.bpmn"
 START_DATA = {"description": "宽带断网 outage since 9:00", "category": "complaint"}
@@ -37,7 +37,6 @@ HISTORY_POINTS = (10, 100, 1000)
 class Backend:
     name: str
     url: str
-    cleanup: object = None
 
 
 def _spiff_instance(spec) -> None:
@@ -146,27 +145,18 @@ def spiff_full_serializer_step_costs(samples: int = 15) -> dict[int, float]:
     return costs
 
 
-def _backends(tmp: Path, postgres_admin_url: str | None) -> list[Backend]:
+def _backends(tmp: Path, postgres_admin_url: str | None, stack: ExitStack) -> list[Backend]:
     backends = [Backend("SQLite", f"sqlite:///{tmp / 'bench.db'}")]
     if postgres_admin_url:
-        name = f"sqflow_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
-
-        def drop() -> None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        backends.append(Backend("PostgreSQL", url, drop))
+        backends.append(Backend("PostgreSQL", stack.enter_context(scratch_postgres(postgres_admin_url))))
     return backends
 
 
 def run(count: int, tmp: Path, postgres_admin_url: str | None, echo=print) -> dict:
     """Run every measurement, print as it goes, and return the figures."""
     figures: dict = {"count": count}
-    backends = _backends(tmp, postgres_admin_url)
-    try:
+    with ExitStack() as stack:
+        backends = _backends(tmp, postgres_admin_url, stack)
         echo(f"work order, {count} instances each (start + 3 user tasks, 10 elements), after a warm-up:")
         spiff_in_memory_rate(max(count // 10, 5))
         memory = spiff_in_memory_rate(count)
@@ -188,8 +178,4 @@ def run(count: int, tmp: Path, postgres_admin_url: str | None, echo=print) -> di
             cells = "".join(f"{costs[p]:9.2f}" if p in costs else f"{'stalls':>9}" for p in HISTORY_POINTS)
             last = max(costs)
             echo(f"  {label:<40}{cells}   {costs[last] / costs[10]:8.2f}x" + ("" if last == 1000 else f" (at {last})"))
-    finally:
-        for backend in backends:
-            if backend.cleanup:
-                backend.cleanup()
     return figures

@@ -20,11 +20,12 @@ import uuid
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, insert, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, insert, select
 
 from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import ProcessInstance, Timer
+
+from .scratch import scratch_postgres
 
 DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
 REPO = Path(__file__).resolve().parents[1]
@@ -116,13 +117,8 @@ def _percentile(values: list[float], share: float) -> float:
 
 def run(postgres_admin_url: str, tmp: Path, pending: int = 100_000, backlog: int = 1000,
         arrivals: int = 1000, echo=print) -> dict:
-    name = f"sqflow_bench_timers_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_admin_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = make_url(postgres_admin_url).set(database=name).render_as_string(hide_password=False)
     figures: dict = {"pending": pending}
-    try:
+    with scratch_postgres(postgres_admin_url, "sqflow_bench_timers") as url:
         bench = _Bench(url, echo)
         began = time.monotonic()
         bench.pending(pending)
@@ -156,8 +152,4 @@ def run(postgres_admin_url: str, tmp: Path, pending: int = 100_000, backlog: int
                        lateness_max_ms=max(lateness))
         echo(f"{arrivals} timers coming due over 10 s, 2 workers: lateness p50 {figures['lateness_p50_ms']:.0f} ms, "
              f"p99 {figures['lateness_p99_ms']:.0f} ms, max {figures['lateness_max_ms']:.0f} ms")
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
     return figures

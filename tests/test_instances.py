@@ -296,3 +296,12 @@ def test_a_lane_named_by_an_expression_sends_the_task_to_the_group_chosen_in_the
     view = harness.complete(view, "dispatch", {"department": department})
     handle = harness.open_task(view, "handle")
     assert (handle.lane, handle.candidate_group) == ("=department", group)
+
+
+@pytest.mark.parametrize("handler", ["li.wei", None])
+def test_a_task_with_an_assignee_expression_goes_straight_to_that_person(harness, handler):
+    harness.deploy("dynamic_lane.bpmn")
+    view = harness.start("dynamic_lane")
+    data = {"department": "network_dept", **({"handler": handler} if handler else {})}
+    handle = harness.open_task(harness.complete(view, "dispatch", data), "handle")
+    assert (handle.candidate_group, handle.assignee) == ("network_dept", handler)

@@ -28,9 +28,20 @@ def candidate_group(task: Task) -> str | None:
     lane = task.task_spec.lane
     if not lane or not lane.startswith("="):
         return lane
+    return _evaluated(task, lane[1:])
+
+
+def assignee(task: Task) -> str | None:
+    """Who owns a task from the start: the task's `assignee` property, an expression on its data
+    (e.g. `received_by`, so the first responder keeps their case, R-FR-01)."""
+    expression = (getattr(task.task_spec, "extensions", None) or {}).get("properties", {}).get("assignee")
+    return _evaluated(task, expression) if expression else None
+
+
+def _evaluated(task: Task, expression: str) -> str | None:
     try:
-        value = task.workflow.script_engine.evaluate(task, lane[1:])
-    except Exception:  # an unset variable leaves the task without a group, visible to managers
+        value = task.workflow.script_engine.evaluate(task, expression)
+    except Exception:  # an unset variable leaves the task to its group (or, without one, to managers)
         return None
     return str(value) if value not in (None, "") else None
 
@@ -73,7 +84,7 @@ class Projection:
                     id=task_id, instance_id=instance_id, element_id=spec.bpmn_id or spec.name,
                     name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
                     candidate_group=candidate_group(task),
-                    assignee=None, state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
+                    assignee=assignee(task), state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
                 journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
                             details={"lane": spec.lane})
         self._slas.on_step(session, instance_id, StepFacts(
