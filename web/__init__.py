@@ -28,7 +28,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .monitor import bp as monitor_bp
-    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp):
+    from .supervisors import bp as supervisors_bp
+    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp):
         app.register_blueprint(blueprint)
 
     @app.get("/")

@@ -2,7 +2,8 @@
 
 Roles: `handler` works the tasks of their groups; `team_lead` also reassigns and delegates them;
 `manager` watches every instance and dashboard and may suspend, resume, terminate and retry;
-`designer` edits and deploys diagrams; `admin` may do everything.
+`designer` edits and deploys diagrams; `supervisor` (社会监督员) files reports and sees only
+its own; `admin` may do everything.
 """
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from ..errors import AuthenticationFailed, InvalidInputError
 from ..persistence.tables import UserAccount
 
-ROLES = ("handler", "team_lead", "manager", "designer", "admin")
+ROLES = ("handler", "team_lead", "manager", "designer", "supervisor", "admin")
 LOCALES = ("zh_CN", "en")
 MIN_PASSWORD = 8
 # Checked when a login is unknown, so a wrong login costs as much time as a wrong password.
