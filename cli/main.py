@@ -16,6 +16,7 @@ from typing import Callable
 from engine import Engine, Settings, connect
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
+from engine.retention import RetentionPurge
 from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
 from engine.runtime.views import to_json
@@ -175,6 +176,22 @@ def cmd_message(ctx: Context, args) -> int:
     return 0
 
 
+def cmd_purge(ctx: Context, args) -> int:
+    purge = RetentionPurge(ctx.engine.clock, args.years or ctx.settings.retention_years)
+    with ctx.sessions.begin() as session:
+        report = purge.run(session, by=args.user, dry_run=args.dry_run, limit=args.limit)
+    if ctx.out.as_json:
+        ctx.out.json(to_json(report))
+        return 0
+    verb = "would purge" if args.dry_run else "purged"
+    ctx.out.line(f"{verb} {len(report.cases)} case(s) closed before {report.cutoff:%Y-%m-%d} "
+                 f"({purge.years}-year retention, R-CLS-02)")
+    ctx.out.table(["INSTANCE", "PROCESS", "KEY", "ENDED", "AUDIT ENTRIES"],
+                  [[f"#{c.instance_id}", c.process_id, c.business_key, f"{c.ended_at:%Y-%m-%d}", c.audit_entries]
+                   for c in report.cases], "nothing to purge", "  ")
+    return 0
+
+
 # --- wiring -------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -249,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
     add_worker_arguments(command("worker", cmd_worker, "fire BPMN timers as they come due, until stopped"))
+    sub = command("purge", cmd_purge, "remove closed cases past the retention period, recording each (R-CLS-02)")
+    sub.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
+    sub.add_argument("--years", type=int, help="retention in years (default SQFLOW_RETENTION_YEARS, 5)")
+    sub.add_argument("--limit", type=int, default=1000, help="at most N cases per run (default 1000)")
+    user(sub)
     add_serve_arguments(command("serve", cmd_serve, "run the web app (and a timer worker) until stopped"))
     add_sla_arguments(command("sla", cmd_sla, "SLA policies and deadlines (load, list, report, pause, resume)"))
     return parser

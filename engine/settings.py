@@ -31,6 +31,7 @@ class Settings:
     worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
     web_workers: int = 2
+    retention_years: int = 5
 
     def __post_init__(self) -> None:
         if not self.database_url:

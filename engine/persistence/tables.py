@@ -266,3 +266,23 @@ class UserAccount(Base):
     locale: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+
+
+class PurgedInstance(Base):
+    """What the retention purge removed (R-CLS-02: archives are kept 5 years), kept for good.
+
+    The audit log refuses deletes except of instances recorded here, so only a recorded purge
+    can remove history."""
+
+    __tablename__ = "purged_instances"
+
+    instance_id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=False)
+    process_id: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(Integer)
+    business_key: Mapped[str | None] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(20))
+    started_at: Mapped[datetime]
+    ended_at: Mapped[datetime]
+    audit_entries: Mapped[int] = mapped_column(Integer)
+    purged_at: Mapped[datetime]
+    purged_by: Mapped[str] = mapped_column(String(200))
