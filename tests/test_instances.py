@@ -305,3 +305,10 @@ def test_a_task_with_an_assignee_expression_goes_straight_to_that_person(harness
     data = {"department": "network_dept", **({"handler": handler} if handler else {})}
     handle = harness.open_task(harness.complete(view, "dispatch", data), "handle")
     assert (handle.candidate_group, handle.assignee) == ("network_dept", handler)
+
+
+def test_an_exclusive_gateway_takes_its_first_true_flow_in_file_order_wherever_the_targets_are_drawn(harness):
+    """Moving shapes in the modeler must not change which branch wins."""
+    harness.deploy("gateway_order.bpmn")
+    view = harness.start("gateway_order")
+    assert [t.element_id for t in view.open_tasks] == ["first"]

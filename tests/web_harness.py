@@ -60,9 +60,10 @@ class WebClient(FlaskClient):
     def post(self, *args, **kwargs):
         """POST with the session's CSRF token added (pass `csrf=False` to leave it out)."""
         if kwargs.pop("csrf", True):
-            data = kwargs.setdefault("data", {})
-            if isinstance(data, dict):
-                data.setdefault("csrf_token", self.csrf_token())
-            headers = kwargs.setdefault("headers", {})
-            headers.setdefault("X-CSRFToken", self.csrf_token())
+            token = self.csrf_token()
+            if "json" not in kwargs:
+                data = kwargs.setdefault("data", {})
+                if isinstance(data, dict):
+                    data.setdefault("csrf_token", token)
+            kwargs.setdefault("headers", {}).setdefault("X-CSRFToken", token)
         return super().post(*args, **kwargs)

@@ -72,6 +72,12 @@ class _Parser(SpiffBpmnParser):
             return DMNEngine(dmn_parser.decision.decisionTables[0])
         return super().get_engine(decision_ref, node)
 
+    def get_document_positions(self, root):
+        """No drawing positions: SpiffWorkflow would order a gateway's outgoing flows by how high
+        their targets are drawn, so moving a shape could change which branch wins. Without them
+        the order is the file's, whatever the layout."""
+        return {}
+
 
 def _supported_flow_nodes() -> set[str]:
     tags = set(SpiffBpmnParser.PARSER_CLASSES) | set(SpiffBpmnParser.OVERRIDE_PARSER_CLASSES)

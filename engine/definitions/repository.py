@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import PurePosixPath
 from threading import Lock
 from typing import Any, Callable
 
@@ -12,8 +13,9 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..clock import Clock
 from ..errors import ConflictError, DefinitionError, DefinitionProblem, ProcessNotFound
-from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition
+from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition, ProcessInstance
 from ..runtime.codec import StateCodec
+from .forms import is_form
 from .parsing import ParsedProcess, SourceFile, parse_files
 
 
@@ -150,6 +152,39 @@ class DefinitionRepository:
                                            & (ProcessDefinition.version == newest.c.v))
             .order_by(ProcessDefinition.process_id)).all()
         return list(rows)
+
+    def versions(self, session: Session, process_id: str | None = None) -> list[ProcessDefinition]:
+        """Every version of one process (or of all), by process id, newest version first."""
+        query = select(ProcessDefinition).order_by(ProcessDefinition.process_id, ProcessDefinition.version.desc())
+        if process_id is not None:
+            query = query.where(ProcessDefinition.process_id == process_id)
+        return list(session.scalars(query).all())
+
+    def files_of(self, session: Session, definition: ProcessDefinition) -> list[DeploymentFile]:
+        """The files a version was deployed from: its diagram first, then the decision files deployed
+        with it and the forms its user tasks name."""
+        forms = {task["form"] for task in definition.user_tasks or [] if task.get("form")}
+        files = session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == definition.deployment_id)
+                                .order_by(DeploymentFile.id)).all()
+        diagram = [f for f in files if f.id == definition.bpmn_file_id]
+        decisions = [f for f in files if f.name.lower().endswith(".dmn")]
+        used_forms = [f for f in files if is_form(f.name) and PurePosixPath(f.name).name in forms]
+        return diagram + decisions + used_forms
+
+    def file(self, session: Session, file_id: int) -> DeploymentFile:
+        found = session.get(DeploymentFile, file_id)
+        if found is None:
+            raise ProcessNotFound(f"no deployed file #{file_id}")
+        return found
+
+    def instance_counts(self, session: Session) -> dict[int, dict[str, int]]:
+        """Definition id -> {instance state: count}, for the versions that have instances."""
+        rows = session.execute(select(ProcessInstance.definition_id, ProcessInstance.state, func.count())
+                               .group_by(ProcessInstance.definition_id, ProcessInstance.state)).all()
+        counts: dict[int, dict[str, int]] = {}
+        for definition_id, state, count in rows:
+            counts.setdefault(definition_id, {})[state] = count
+        return counts
 
     def specs(self, definition: ProcessDefinition) -> LoadedSpecs:
         """The restored specs of a definition; restored once per process, then cached (immutable)."""

@@ -1,14 +1,14 @@
-"""Process designers: diagrams, versions, the bpmn-js modeler, form schemas, deployment."""
+"""Process designers: diagrams, versions, the bpmn-js modeler, form schemas, deployment.
+
+`catalogue` lists every version and takes uploads and downloads, `modeler` edits a diagram in the
+browser and validates or deploys it, `schemas` edits the form of a user task. Each deployment goes
+through the engine's own parser, so what the designer accepts is exactly what the engine runs.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
-from ..security import role_required
+bp = Blueprint("designer", __name__, url_prefix="/designer", template_folder="templates",
+               static_folder="static", static_url_path="/static")
 
-bp = Blueprint("designer", __name__, url_prefix="/designer")
-
-
-@bp.get("/")
-@role_required("designer")
-def index():
-    return render_template("base.html")
+from . import catalogue, modeler, schemas  # noqa: E402,F401  (routes register on bp)

@@ -1,0 +1,56 @@
+// Adds BPMN DI (the drawing) to diagrams that have none, so bpmn-js can show them.
+//
+//   node bpmn/layout.mjs bpmn/work_order.bpmn [more.bpmn ...]
+//
+// bpmn-auto-layout computes the layout; only its <bpmndi:BPMNDiagram> elements are inserted into
+// the original file, so the process itself (lanes, spiffworkflow extensions, scripts) stays byte
+// for byte as it was. Needs `npm install` in web/assets (bpmn-auto-layout is a devDependency).
+import { readFile, writeFile } from 'node:fs/promises';
+
+const { layoutProcess } = await import(
+  new URL('../web/assets/node_modules/bpmn-auto-layout/dist/index.js', import.meta.url));
+
+const NAMESPACES = {
+  bpmndi: 'http://www.omg.org/spec/BPMN/20100524/DI',
+  dc: 'http://www.omg.org/spec/DD/20100524/DC',
+  di: 'http://www.omg.org/spec/DD/20100524/DI',
+};
+
+function prefixOf(xml, uri) {
+  const match = xml.match(new RegExp(`xmlns:([\\w.-]+)="${uri.replace(/[./]/g, '\\$&')}"`));
+  return match ? match[1] : null;
+}
+
+async function layoutFile(path) {
+  const original = await readFile(path, 'utf8');
+  if (/BPMNDiagram[\s>]/.test(original)) {
+    console.log(`${path}: has a layout already, left as it is`);
+    return;
+  }
+  const laidOut = await layoutProcess(original);
+  // The generated file names the DI namespaces with its own prefixes; keep them as they are.
+  const diagrams = laidOut.match(/<(\w+):BPMNDiagram[\s\S]*<\/\1:BPMNDiagram>/);
+  if (!diagrams) {
+    throw new Error(`${path}: bpmn-auto-layout produced no BPMNDiagram`);
+  }
+  const declarations = [];
+  for (const [name, uri] of Object.entries(NAMESPACES)) {
+    const prefix = prefixOf(laidOut, uri) || name;
+    const existing = prefixOf(original, uri);
+    if (existing && existing !== prefix) {
+      throw new Error(`${path}: ${uri} is already bound to ${existing}, not ${prefix}`);
+    }
+    if (!existing) {
+      declarations.push(`xmlns:${prefix}="${uri}"`);
+    }
+  }
+  let result = original.replace(/<([\w.-]+:)?definitions\b/, (tag) => `${tag} ${declarations.join(' ')}`);
+  const closing = result.lastIndexOf('</');
+  result = `${result.slice(0, closing)}  ${diagrams[0]}\n${result.slice(closing)}`;
+  await writeFile(path, result);
+  console.log(`${path}: layout added`);
+}
+
+for (const path of process.argv.slice(2)) {
+  await layoutFile(path);
+}

@@ -1,0 +1,138 @@
+"""The bpmn-js modeler: open the newest version of a diagram (or a new one), validate and deploy it.
+
+Validate and Deploy take the diagram's XML as JSON (`{"xml": ..., "process_id": ...}`) or as form
+fields, and answer JSON: the problems (file, line, element id, message) the engine's parser found,
+or the versions deployed. `process_id` names the process being edited, whose forms and decisions
+are deployed with the diagram.
+"""
+from __future__ import annotations
+
+from flask import abort, jsonify, render_template, request, url_for
+from flask_babel import gettext
+
+from engine import SourceFile
+from engine.definitions.layout import add_layout, has_layout
+from engine.errors import DefinitionError, DefinitionProblem
+
+from .. import runtime, security
+from ..security import role_required
+from . import bp
+from .catalogue import max_bytes, outcome_message
+from .files import diagram_name, latest_files, problems_json, with_companions
+
+STARTER = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
+  xmlns:bpmndi="http://www.omg.org/spec/BPMN/20100524/DI" xmlns:dc="http://www.omg.org/spec/DD/20100524/DC"
+  xmlns:spiffworkflow="http://spiffworkflow.org/bpmn/schema/1.0/core"
+  id="Definitions_new" targetNamespace="http://sqflow/processes">
+  <bpmn:process id="new_process" name="New process" isExecutable="true">
+    <bpmn:startEvent id="start"/>
+  </bpmn:process>
+  <bpmndi:BPMNDiagram id="BPMNDiagram_new">
+    <bpmndi:BPMNPlane id="BPMNPlane_new" bpmnElement="new_process">
+      <bpmndi:BPMNShape id="start_di" bpmnElement="start">
+        <dc:Bounds x="180" y="160" width="36" height="36"/>
+      </bpmndi:BPMNShape>
+    </bpmndi:BPMNPlane>
+  </bpmndi:BPMNDiagram>
+</bpmn:definitions>
+"""
+
+
+@bp.get("/processes/new")
+@role_required("designer")
+def new():
+    return _page(None, STARTER, None)
+
+
+@bp.get("/processes/<process_id>/edit")
+@role_required("designer")
+def edit(process_id: str):
+    with runtime.transaction() as db:
+        found = latest_files(db, runtime.engine().definitions, process_id)
+        if found is None:
+            abort(404, gettext("No process %(process)s is deployed.", process=process_id))
+        definition, files = found
+        xml = next(f.content for f in files if f.id == definition.bpmn_file_id)
+    return _page(definition, xml, process_id)
+
+
+def _page(definition, xml: str, process_id: str | None):
+    config = {
+        "xml": xml,
+        "processId": process_id or "",
+        "layoutMissing": not has_layout(xml),
+        "urls": {"validate": url_for("designer.validate"), "deploy": url_for("designer.deploy"),
+                 "layout": url_for("designer.layout"), "index": url_for("designer.index")},
+        "text": {
+            "noLayout": gettext("No layout: auto-layout or start drawing."),
+            "autoLayout": gettext("Auto-layout"), "startDrawing": gettext("Start drawing"),
+            "startDrawingWarning": gettext("Start drawing replaces the process with an empty diagram. Continue?"),
+            "valid": gettext("No problems: the diagram can be deployed."),
+            "invalid": gettext("The diagram has problems:"),
+            "working": gettext("Working…"),
+            "failed": gettext("The request failed:"),
+            "importFailed": gettext("The diagram cannot be shown:"),
+            "warnings": gettext("Shown with warnings:"),
+            "line": gettext("line"),
+        },
+    }
+    return render_template("designer/modeler.html", definition=definition, config=config,
+                           process_id=process_id)
+
+
+def _posted() -> tuple[str, str]:
+    payload = request.get_json(silent=True) if request.is_json else None
+    source = payload if isinstance(payload, dict) else request.form
+    xml, process_id = source.get("xml"), source.get("process_id") or ""
+    if not isinstance(xml, str) or not xml.strip():
+        raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent")))
+    if not isinstance(process_id, str):
+        process_id = ""
+    return xml, process_id.strip()
+
+
+def _files(db, xml: str, process_id: str) -> list[SourceFile]:
+    repo, content = runtime.engine().definitions, xml.encode("utf-8")
+    name = diagram_name(db, repo, process_id, content, max_bytes())
+    return with_companions(db, repo, [SourceFile(name, content)], [process_id] if process_id else [], max_bytes())
+
+
+@bp.post("/validate")
+@role_required("designer")
+def validate():
+    try:
+        xml, process_id = _posted()
+        with runtime.transaction() as db:
+            parsed = runtime.engine().definitions.validate(_files(db, xml, process_id))
+    except DefinitionError as error:
+        return jsonify({"valid": False, "problems": problems_json(error)})
+    return jsonify({"valid": True, "problems": [], "processes": [p.process_id for p in parsed]})
+
+
+@bp.post("/deploy")
+@role_required("designer")
+def deploy():
+    try:
+        xml, process_id = _posted()
+        with runtime.transaction() as db:
+            outcomes = runtime.engine().definitions.deploy(db, _files(db, xml, process_id),
+                                                           security.current_user().login)
+    except DefinitionError as error:
+        return jsonify({"deployed": [], "problems": problems_json(error)}), 422
+    return jsonify({"deployed": [
+        {"process_id": o.process_id, "version": o.version, "changed": o.changed,
+         "message": outcome_message(o.process_id, o.version, o.changed),
+         "edit_url": url_for("designer.edit", process_id=o.process_id)} for o in outcomes], "problems": []})
+
+
+@bp.post("/layout")
+@role_required("designer")
+def layout():
+    """The posted diagram with a generated layout (for diagrams drawn elsewhere without one)."""
+    try:
+        xml, _ = _posted()
+        laid_out = add_layout(xml.encode("utf-8"), max_bytes())
+    except DefinitionError as error:
+        return jsonify({"problems": problems_json(error)}), 422
+    return jsonify({"xml": laid_out.decode("utf-8"), "problems": []})

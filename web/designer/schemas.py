@@ -1,0 +1,75 @@
+"""`/designer/processes/<id>/forms/<name>`: the JSON Schema of a user task's form, edited as text.
+
+Saving checks the JSON (with line and column) and the schema itself, then deploys a new version of
+the process with the changed form and every other file as it was.
+"""
+from __future__ import annotations
+
+import json
+
+from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext
+
+from engine.definitions.forms import is_form, read_form
+from engine.errors import DefinitionError, DefinitionProblem
+
+from .. import runtime, security
+from ..security import role_required
+from . import bp
+from .catalogue import max_bytes, outcome_message
+from .files import base_name, latest_files, replace_form, stored
+
+
+def _current(process_id: str, name: str):
+    """The newest version of the process, its files, and the stored form called `name`."""
+    with runtime.transaction() as db:
+        found = latest_files(db, runtime.engine().definitions, process_id)
+    if found is None:
+        abort(404, gettext("No process %(process)s is deployed.", process=process_id))
+    definition, files = found
+    form = next((f for f in files if is_form(f.name) and base_name(f.name) == name), None)
+    if form is None:
+        abort(404, gettext("Version %(version)d of %(process)s has no form %(name)s.",
+                           version=definition.version, process=process_id, name=name))
+    return definition, files, form
+
+
+def syntax_problems(name: str, text: str) -> list[DefinitionProblem]:
+    """JSON syntax first (with line and column), then what the engine's schema check says."""
+    try:
+        json.loads(text)
+    except json.JSONDecodeError as exc:
+        return [DefinitionProblem(name, gettext("not valid JSON at line %(line)d, column %(column)d: %(reason)s",
+                                                line=exc.lineno, column=exc.colno, reason=exc.msg),
+                                  line=exc.lineno)]
+    _, problems = read_form(name, text.encode("utf-8"), max_bytes())
+    return problems
+
+
+@bp.route("/processes/<process_id>/forms/<name>", methods=["GET", "POST"])
+@role_required("designer")
+def form(process_id: str, name: str):
+    definition, files, stored_form = _current(process_id, name)
+    tasks = [t for t in definition.user_tasks or [] if t.get("form") == name]
+    if request.method == "GET":
+        return _page(definition, name, tasks, stored_form.content, [])
+    text = request.form.get("schema", "")
+    problems = syntax_problems(name, text)
+    if not problems:
+        sources = replace_form([stored(f) for f in files], name, text.encode("utf-8"))
+        try:
+            with runtime.transaction() as db:
+                outcomes = runtime.engine().definitions.deploy(db, sources, security.current_user().login)
+        except DefinitionError as error:
+            problems = error.problems
+        else:
+            for outcome in outcomes:
+                flash(outcome_message(outcome.process_id, outcome.version, outcome.changed),
+                      "success" if outcome.changed else "warning")
+            return redirect(url_for("designer.form", process_id=process_id, name=name))
+    return _page(definition, name, tasks, text, problems), 422
+
+
+def _page(definition, name: str, tasks: list[dict], text: str, problems: list[DefinitionProblem]):
+    return render_template("designer/form.html", definition=definition, name=name, tasks=tasks, text=text,
+                           problems=problems)
