@@ -29,6 +29,7 @@ from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
 from .serve import add_serve_arguments, cmd_serve
 from .sla import add_sla_arguments, cmd_sla
+from .tokens import add_token_arguments, cmd_token
 from .worker import add_worker_arguments, cmd_worker
 
 
@@ -272,6 +273,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("--limit", type=int, default=1000, help="at most N cases per run (default 1000)")
     user(sub)
     add_serve_arguments(command("serve", cmd_serve, "run the web app (and a timer worker) until stopped"))
+    add_token_arguments(command("token", cmd_token, "API tokens for a user: create (shown once), list, revoke"))
     add_sla_arguments(command("sla", cmd_sla, "SLA policies and deadlines (load, list, report, pause, resume)"))
     return parser
 

@@ -5,10 +5,12 @@ All share DEMO_PASSWORD; `sqflow demo` creates them and `sqflow serve` prints th
 from __future__ import annotations
 
 from datetime import datetime
+from functools import cache
 
 from sqlalchemy.orm import Session
 
 from engine.people import Directory, User
+from engine.people.directory import hash_password
 
 DEMO_PASSWORD = "sqflow-demo"
 DEPARTMENTS = ("network_dept", "wireless_dept", "billing_dept", "service_dept")
@@ -36,5 +38,11 @@ DEMO_USERS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], str]] = [
 def seed_people(session: Session, now: datetime, directory: Directory | None = None) -> list[User]:
     """Create or refresh the demo accounts (their password is reset to DEMO_PASSWORD)."""
     directory = directory or Directory()
-    return [directory.save(session, login, name=name, password=DEMO_PASSWORD, roles=roles, groups=groups, now=now)
+    return [directory.save(session, login, name=name, password=None, password_hash=_demo_hash(), roles=roles,
+                           groups=groups, now=now)
             for login, name, roles, groups, _ in DEMO_USERS]
+
+
+@cache
+def _demo_hash() -> str:
+    return hash_password(DEMO_PASSWORD)

@@ -11,7 +11,7 @@ import pytest
 from lxml import etree
 
 from engine import SourceFile
-from engine.definitions.layout import has_layout
+from web.designer.layout import has_layout
 from engine.errors import FormInvalid
 from engine.persistence.tables import ProcessDefinition
 

@@ -70,35 +70,30 @@ class WorkDesk:
         query = (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key,
                         ProcessInstance.attributes)
                  .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                 .where(HumanTask.state == "open", self._visible(user, filters.scope)))
-        for name in ("urgency", "channel"):
-            value = getattr(filters, name)
-            if value:
-                query = query.where(_attribute(name) == value)
-        if filters.process_id:
-            query = query.where(ProcessInstance.process_id == filters.process_id)
-        if filters.text:
-            like = f"%{filters.text.strip()}%"
-            query = query.where(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
-                                    _attribute("customer_phone").like(like)))
-        if filters.sla == "breached":
-            query = query.where(HumanTask.due_at < now)
-        elif filters.sla == "warning":
-            query = query.where(HumanTask.due_at >= now, _warned_sla())
-        elif filters.sla == "on_track":
-            query = query.where(or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla())
+                 .where(*self._inbox_conditions(user, filters, now)))
         query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
         rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
         warned = self._warned_tasks(session, [row[0] for row in rows])
         return [self._row(task, process_id, key, attributes or {}, task.id in warned, now)
                 for task, process_id, key, attributes in rows]
 
-    def count(self, session: Session, user: User, scope: str = "all") -> int:
-        return session.scalar(select(func.count()).select_from(HumanTask).where(
-            HumanTask.state == "open", self._visible(user, scope))) or 0
+    def count(self, session: Session, user: User, scope: str = "all", filters: InboxFilter | None = None) -> int:
+        """How many open tasks the inbox holds: in `scope`, or matching `filters` when given."""
+        filters = filters or InboxFilter(scope=scope)
+        query = (select(func.count()).select_from(HumanTask)
+                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                 .where(*self._inbox_conditions(user, filters, self._clock.now())))
+        return session.scalar(query) or 0
+
+    def standing(self, session: Session, task: TaskView) -> tuple[str | None, int | None]:
+        """A task's SLA standing (on_track / warning / breached, None without a deadline) and seconds left."""
+        if task.due_at is None or task.state != "open":
+            return None, None
+        warned = bool(self._warned_tasks(session, [task]))
+        return _standing(task.due_at, warned, self._clock.now())
 
     def task(self, session: Session, user: User, task_id: str) -> TaskView:
-        """The task if the user may see it; otherwise the same 'not found' as for a task that does not exist."""
+        """The task if the user may see it (assigned to them, or of their groups); otherwise `Forbidden`."""
         task = self._instances.task(session, task_id)
         Rights.require(Rights.sees_task(user, task), "open this task")
         return task
@@ -117,11 +112,15 @@ class WorkDesk:
 
     def claim(self, session: Session, user: User, task_id: str) -> TaskView:
         task = self.task(session, user, task_id)
+        if task.state != "open" or (task.assignee is not None and task.candidate_group in user.groups):
+            raise TaskNotOpen(f"{task.name} was already {_taken(task)}: reload it")
         Rights.require(Rights.may_claim(user, task), f"claim {task.name}: it is not an unclaimed task of your groups")
         return self._assign(session, task, user.login, user.login, "task.claimed", expect_unassigned=True)
 
     def unclaim(self, session: Session, user: User, task_id: str) -> TaskView:
         task = self.task(session, user, task_id)
+        if task.state != "open" or task.assignee is None:
+            raise TaskNotOpen(f"{task.name} was already {_taken(task)}: reload it")
         Rights.require(Rights.may_unclaim(user, task), f"give back {task.name}")
         return self._assign(session, task, None, user.login, "task.unclaimed")
 
@@ -139,8 +138,7 @@ class WorkDesk:
     def complete(self, session: Session, user: User, task_id: str, data: dict | None) -> InstanceView:
         task = self.task(session, user, task_id)
         if task.state != "open":
-            raise TaskNotOpen(f"{task.name} was already {task.state}"
-                              + (f" by {task.completed_by}" if task.completed_by else ""))
+            raise TaskNotOpen(f"{task.name} was already {_taken(task)}")
         Rights.require(Rights.may_complete(user, task),
                        f"complete {task.name}: it is claimed by {task.assignee}" if task.assignee
                        else f"complete {task.name}: it belongs to the group {task.candidate_group}")
@@ -161,21 +159,43 @@ class WorkDesk:
             details={"from": task.assignee, "to": to}).flush()
         return self._instances.task(session, task.id)
 
+    def _inbox_conditions(self, user: User, filters: InboxFilter, now: datetime) -> list:
+        conditions = [self._visible_open(user, filters.scope)]
+        for name in ("urgency", "channel"):
+            value = getattr(filters, name)
+            if value:
+                conditions.append(_attribute(name) == value)
+        if filters.process_id:
+            conditions.append(ProcessInstance.process_id == filters.process_id)
+        if filters.text and filters.text.strip():
+            like = f"%{filters.text.strip()}%"
+            conditions.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
+                                  _attribute("customer_phone").like(like)))
+        if filters.sla == "breached":
+            conditions.append(HumanTask.due_at < now)
+        elif filters.sla == "warning":
+            conditions.extend([HumanTask.due_at >= now, _warned_sla()])
+        elif filters.sla == "on_track":
+            conditions.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
+        return conditions
+
     @staticmethod
-    def _visible(user: User, scope: str):
-        mine = HumanTask.assignee == user.login
+    def _visible_open(user: User, scope: str):
+        """Open tasks in the user's `scope`; `state` is repeated in each branch so that each can use an index."""
+        is_open = HumanTask.state == "open"
         groups = list(user.groups)
-        unclaimed = and_(HumanTask.assignee.is_(None), HumanTask.candidate_group.in_(groups))
+        mine = and_(HumanTask.assignee == user.login, is_open)
+        unclaimed = and_(HumanTask.candidate_group.in_(groups), is_open, HumanTask.assignee.is_(None))
         if scope == "mine":
             return mine
         if scope == "unclaimed":
             return unclaimed
         if "team_lead" in user.roles:
-            return or_(mine, HumanTask.candidate_group.in_(groups))
+            return or_(mine, and_(HumanTask.candidate_group.in_(groups), is_open))
         return or_(mine, unclaimed)
 
     @staticmethod
-    def _warned_tasks(session: Session, tasks: list[HumanTask]) -> set[str]:
+    def _warned_tasks(session: Session, tasks: list[HumanTask] | list[TaskView]) -> set[str]:
         if not tasks:
             return set()
         rows = session.execute(select(RunningSla.task_id, RunningSla.ends, RunningSla.instance_id).where(
@@ -191,9 +211,20 @@ class WorkDesk:
     @staticmethod
     def _row(task: HumanTask, process_id: str, key: str | None, attributes: dict, warned: bool,
              now: datetime) -> InboxRow:
-        left = int((task.due_at - now).total_seconds()) if task.due_at is not None else None
-        standing = None if left is None else "breached" if left < 0 else "warning" if warned else "on_track"
+        standing, left = _standing(task.due_at, warned, now) if task.due_at is not None else (None, None)
         return InboxRow(TaskView.of(task), process_id, key, attributes, standing, left)
+
+
+def _standing(due_at: datetime, warned: bool, now: datetime) -> tuple[str, int]:
+    left = int((due_at - now).total_seconds())
+    return ("breached" if left < 0 else "warning" if warned else "on_track"), left
+
+
+def _taken(task: TaskView) -> str:
+    """'completed by li.wei' / 'claimed by li.wei' / 'cancelled': what happened to a task someone wanted."""
+    if task.state != "open":
+        return task.state + (f" by {task.completed_by}" if task.completed_by else "")
+    return f"claimed by {task.assignee}" if task.assignee else "unclaimed"
 
 
 def _attribute(name: str):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Iterable
 
 from sqlalchemy import select
@@ -21,8 +22,18 @@ from ..persistence.tables import UserAccount
 ROLES = ("handler", "team_lead", "manager", "designer", "supervisor", "admin")
 LOCALES = ("zh_CN", "en")
 MIN_PASSWORD = 8
-# Checked when a login is unknown, so a wrong login costs as much time as a wrong password.
-_DECOY_HASH = generate_password_hash("decoy password for unknown logins")
+
+
+@cache
+def _decoy_hash() -> str:
+    """Checked when a login is unknown, so a wrong login costs as much time as a wrong password."""
+    return generate_password_hash("decoy password for unknown logins")
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD:
+        raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
+    return generate_password_hash(password)
 
 
 @dataclass(frozen=True)
@@ -45,8 +56,11 @@ class User:
 class Directory:
     def save(self, session: Session, login: str, *, name: str, password: str | None, roles: Iterable[str],
              groups: Iterable[str] = (), email: str | None = None, locale: str = "zh_CN",
-             now: datetime, active: bool = True) -> User:
-        """Create the account, or update it (a `None` password keeps the current one)."""
+             now: datetime, active: bool = True, password_hash: str | None = None) -> User:
+        """Create the account, or update it (a `None` password keeps the current one).
+
+        `password_hash` (from `hash_password`) instead of `password` sets many accounts to one
+        password without hashing it for each."""
         login = login.strip()
         if not login or len(login) > 200 or any(ch.isspace() for ch in login):
             raise InvalidInputError(f"login {login!r}: 1 to 200 characters without spaces")
@@ -56,16 +70,16 @@ class Directory:
         if locale not in LOCALES:
             raise InvalidInputError(f"locale must be one of {', '.join(LOCALES)}")
         row = session.get(UserAccount, login)
-        if row is None and password is None:
+        if row is None and password is None and password_hash is None:
             raise InvalidInputError(f"a new account ({login}) needs a password")
-        if password is not None and len(password) < MIN_PASSWORD:
-            raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
         if row is None:
             row = UserAccount(login=login, created_at=now)
             session.add(row)
         row.name = name
         if password is not None:
-            row.password_hash = generate_password_hash(password)
+            row.password_hash = hash_password(password)
+        elif password_hash is not None:
+            row.password_hash = password_hash
         row.roles, row.groups = sorted(set(roles)), sorted(set(groups))
         row.email, row.locale, row.active = email, locale, active
         session.flush()
@@ -74,7 +88,7 @@ class Directory:
     def authenticate(self, session: Session, login: str, password: str) -> User:
         row = session.get(UserAccount, login.strip())
         if row is None:
-            check_password_hash(_DECOY_HASH, password)
+            check_password_hash(_decoy_hash(), password)
         if row is None or not check_password_hash(row.password_hash, password) or not row.active:
             raise AuthenticationFailed("unknown login or wrong password")
         return User.of(row)

@@ -11,7 +11,6 @@ from flask import abort, jsonify, render_template, request, url_for
 from flask_babel import gettext
 
 from engine import SourceFile
-from engine.definitions.layout import add_layout, has_layout
 from engine.errors import DefinitionError, DefinitionProblem
 
 from .. import runtime, security
@@ -19,6 +18,7 @@ from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
 from .files import diagram_name, latest_files, problems_json, with_companions
+from .layout import add_layout, has_layout
 
 STARTER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"

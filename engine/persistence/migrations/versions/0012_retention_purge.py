@@ -38,7 +38,7 @@ def upgrade() -> None:
               THEN RETURN OLD; END IF;
               RAISE EXCEPTION '{REFUSE}';
             END $$""")
-        op.execute(f"""
+        op.execute("""
             CREATE FUNCTION purged_instances_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
             BEGIN RAISE EXCEPTION 'purged_instances is append-only'; END $$""")
         op.execute("""CREATE TRIGGER purged_instances_append_only BEFORE UPDATE OR DELETE ON purged_instances

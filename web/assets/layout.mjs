@@ -1,14 +1,15 @@
 // Adds BPMN DI (the drawing) to diagrams that have none, so bpmn-js can show them.
 //
-//   node bpmn/layout.mjs bpmn/work_order.bpmn [more.bpmn ...]
+//   node web/assets/layout.mjs bpmn/work_order.bpmn [more.bpmn ...]   (in place)
+//   node web/assets/layout.mjs - < in.bpmn > out.bpmn                  (the designer's auto-layout)
 //
 // bpmn-auto-layout computes the layout; only its <bpmndi:BPMNDiagram> elements are inserted into
 // the original file, so the process itself (lanes, spiffworkflow extensions, scripts) stays byte
-// for byte as it was. Needs `npm install` in web/assets (bpmn-auto-layout is a devDependency).
+// for byte as it was. Needs `npm ci` in web/assets (`make setup` runs it).
 import { readFile, writeFile } from 'node:fs/promises';
 
 const { layoutProcess } = await import(
-  new URL('../web/assets/node_modules/bpmn-auto-layout/dist/index.js', import.meta.url));
+  new URL('./node_modules/bpmn-auto-layout/dist/index.js', import.meta.url));
 
 const NAMESPACES = {
   bpmndi: 'http://www.omg.org/spec/BPMN/20100524/DI',
@@ -21,12 +22,7 @@ function prefixOf(xml, uri) {
   return match ? match[1] : null;
 }
 
-async function layoutFile(path) {
-  const original = await readFile(path, 'utf8');
-  if (/BPMNDiagram[\s>]/.test(original)) {
-    console.log(`${path}: has a layout already, left as it is`);
-    return;
-  }
+async function withLayout(path, original) {
   const laidOut = await layoutProcess(original);
   // The generated file names the DI namespaces with its own prefixes; keep them as they are.
   const diagrams = laidOut.match(/<(\w+):BPMNDiagram[\s\S]*<\/\1:BPMNDiagram>/);
@@ -46,11 +42,29 @@ async function layoutFile(path) {
   }
   let result = original.replace(/<([\w.-]+:)?definitions\b/, (tag) => `${tag} ${declarations.join(' ')}`);
   const closing = result.lastIndexOf('</');
-  result = `${result.slice(0, closing)}  ${diagrams[0]}\n${result.slice(closing)}`;
-  await writeFile(path, result);
+  return `${result.slice(0, closing)}  ${diagrams[0]}\n${result.slice(closing)}`;
+}
+
+async function layoutFile(path) {
+  const original = await readFile(path, 'utf8');
+  if (/BPMNDiagram[\s>]/.test(original)) {
+    console.log(`${path}: has a layout already, left as it is`);
+    return;
+  }
+  await writeFile(path, await withLayout(path, original));
   console.log(`${path}: layout added`);
 }
 
-for (const path of process.argv.slice(2)) {
-  await layoutFile(path);
+async function readStdin() {
+  const chunks = [];
+  for await (const chunk of process.stdin) chunks.push(chunk);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+if (process.argv[2] === '-') {
+  process.stdout.write(await withLayout('<stdin>', await readStdin()));
+} else {
+  for (const path of process.argv.slice(2)) {
+    await layoutFile(path);
+  }
 }

@@ -1,0 +1,54 @@
+"""Instance starts with an `Idempotency-Key`: a retried request never starts a second instance.
+
+The key row is inserted before the instance is started, in the same transaction: of two requests
+racing with one key, the second waits on the key's primary key, fails when the first commits, and
+is answered with the first one's instance. A failed start rolls back its key, so it may be retried.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from marshmallow import ValidationError
+from sqlalchemy.exc import IntegrityError
+
+from engine.errors import ConflictError
+from engine.people import User
+from engine.people.token_table import IdempotencyKey
+from engine.runtime.views import InstanceView
+
+from .. import runtime
+
+HEADER = "Idempotency-Key"
+
+
+def request_hash(body: dict[str, Any]) -> str:
+    canonical = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False, default=str)
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView, bool]:
+    """The instance this key started (True: a replay), or a newly started one (False)."""
+    engine = runtime.engine()
+    digest = request_hash(body)
+    for attempt in (1, 2):
+        try:
+            with runtime.transaction() as db:
+                row = db.get(IdempotencyKey, (user.login, key))
+                if row is not None:
+                    if row.request_hash != digest:
+                        raise ValidationError({HEADER: ["this key was used for a different request: "
+                                                        "use a new key for a new instance"]})
+                    return engine.instances.detail(db, row.instance_id), True
+                row = IdempotencyKey(login=user.login, key=key, request_hash=digest, created_at=engine.clock.now())
+                db.add(row)
+                db.flush()
+                view = engine.instances.start(db, body["process_id"], started_by=user.login, data=body["data"],
+                                              business_key=body.get("business_key"))
+                row.instance_id = view.id
+                return view, False
+        except IntegrityError:
+            if attempt == 2:
+                raise ConflictError(f"the {HEADER} {key!r} is being used by another request: retry") from None
+    raise AssertionError("unreachable")

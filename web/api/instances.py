@@ -1,0 +1,107 @@
+"""Process instances: start (idempotent), list and show, managers' actions, messages to a case by key."""
+from __future__ import annotations
+
+from flask import request
+from marshmallow import ValidationError
+
+from engine.errors import Forbidden
+from engine.people.rights import Rights
+from engine.runtime.instance_search import InstanceFilter, instance_tasks, search_instances
+from engine.sla.reports import open_slas
+
+from .. import runtime
+from . import bp
+from .access import require_role, user
+from .framework import Reply, operation, page_body
+from .idempotency import HEADER, start_once
+from .params import (IDEMPOTENCY_HEADER, IdempotencyKeyPattern, InstanceQuery, MessageBody, RetryBody, StartBody,
+                     TerminateBody)
+from .schemas import InstanceDetailSchema, InstancePageSchema, InstanceSchema
+
+STARTERS = ("handler", "manager")
+
+
+@operation(bp, "/instances", "GET", tag="instances", summary="List instances (managers)",
+           query=InstanceQuery, response=InstancePageSchema)
+def list_instances(query: dict):
+    require_role("manager")
+    engine = runtime.engine()
+    filters = InstanceFilter(**{name: query.get(name) for name in (
+        "process_id", "version", "state", "sla", "started_from", "started_to", "business_key")})
+    with runtime.transaction() as db:
+        found = search_instances(db, engine.clock.now(), engine.settings.zone(), filters, query["page"],
+                                 query["per_page"])
+    items = [{**vars(row.instance), "sla": row.sla} for row in found.rows]
+    return page_body(items, found.total, query)
+
+
+@operation(bp, "/instances", "POST", tag="instances", summary="Start an instance (idempotent)",
+           body=StartBody, response=InstanceSchema, status=201, errors=(409, 422),
+           headers=(IDEMPOTENCY_HEADER,), also={200: "A retry: the instance this Idempotency-Key started"},
+           description="Needs the `Idempotency-Key` header. Retrying with the same key and body returns the "
+                       "instance the first request started (200) and never starts a second one.")
+def start_instance(body: dict):
+    starter = require_role(*STARTERS)
+    key = request.headers.get(HEADER, "")
+    if not IdempotencyKeyPattern.match(key):
+        raise ValidationError({HEADER: ["required: 1 to 200 visible ASCII characters, unique per start"]})
+    view, replayed = start_once(starter, key, body)
+    return Reply(view, 200 if replayed else 201, {HEADER: key})
+
+
+@operation(bp, "/instances/<int:instance_id>", "GET", tag="instances", summary="One instance: tasks, data, "
+           "history, SLAs", response=InstanceDetailSchema,
+           description="Managers see every instance; others those with a task they may see.")
+def show_instance(instance_id: int):
+    engine = runtime.engine()
+    caller = user()
+    with runtime.transaction() as db:
+        if not Rights.manages_instances(caller) and not any(
+                Rights.sees_task(caller, task) for task in instance_tasks(db, instance_id)):
+            raise Forbidden("you may not see this instance")
+        view = engine.instances.detail(db, instance_id)
+        slas = open_slas(db, engine.clock.now(), instance_id=instance_id)
+    return {**vars(view), "data": view.data or {}, "history": view.history or [], "slas": slas}
+
+
+@operation(bp, "/instances/<int:instance_id>/suspend", "POST", tag="instances", summary="Suspend (managers)",
+           response=InstanceSchema, errors=(409,))
+def suspend_instance(instance_id: int):
+    return _act("suspend", instance_id)
+
+
+@operation(bp, "/instances/<int:instance_id>/resume", "POST", tag="instances", summary="Resume (managers)",
+           response=InstanceSchema, errors=(409,))
+def resume_instance(instance_id: int):
+    return _act("resume", instance_id)
+
+
+@operation(bp, "/instances/<int:instance_id>/terminate", "POST", tag="instances", summary="Terminate with a "
+           "reason (managers)", body=TerminateBody, response=InstanceSchema, errors=(409, 422))
+def terminate_instance(instance_id: int, body: dict):
+    return _act("terminate", instance_id, reason=body["reason"].strip())
+
+
+@operation(bp, "/instances/<int:instance_id>/retry", "POST", tag="instances", summary="Retry an instance in "
+           "error (managers)", body=RetryBody, response=InstanceSchema, errors=(409, 422))
+def retry_instance(instance_id: int, body: dict):
+    return _act("retry", instance_id, data=body["data"])
+
+
+def _act(action: str, instance_id: int, **options):
+    manager = require_role("manager")
+    with runtime.transaction() as db:
+        return getattr(runtime.engine().instances, action)(db, instance_id, by=manager.login, **options)
+
+
+@operation(bp, "/messages", "POST", tag="instances", summary="Send a message to the open case with a business key",
+           body=MessageBody, response=InstanceSchema, errors=(409, 422),
+           description="E.g. the customer calls again, or the regulator replies. Refused with nothing changed "
+                       "when no open case has the key (404), when several do and no process is named (400), "
+                       "or when the case does not wait for the message (409).")
+def send_message(body: dict):
+    sender = require_role(*STARTERS)
+    with runtime.transaction() as db:
+        return runtime.engine().instances.send_message(
+            db, body["business_key"], body["message"], by=sender.login, payload=body["payload"],
+            process_id=body.get("process_id"))

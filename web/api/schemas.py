@@ -1,0 +1,221 @@
+"""What the API answers: one marshmallow schema per resource (the OpenAPI document is built from them)."""
+from __future__ import annotations
+
+from marshmallow import Schema, fields, validate
+
+from engine.people.desk import SLA_STANDINGS as TASK_STANDINGS
+from engine.runtime.instance_search import SLA_STANDINGS as INSTANCE_STANDINGS
+from engine.runtime.queries import INSTANCE_STATES, TASK_STATES
+from engine.sla.reports import STANDINGS as SLA_STANDINGS
+
+Str, Int, Bool, Float = fields.String, fields.Integer, fields.Boolean, fields.Float
+DateTime, Dict, List, Nested = fields.DateTime, fields.Dict, fields.List, fields.Nested
+
+
+def optional(field: fields.Field) -> fields.Field:
+    """A field that is always present in answers, `null` when unknown."""
+    field.allow_none = True
+    field.required = True
+    return field
+
+
+def present(field: fields.Field) -> fields.Field:
+    field.required = True
+    return field
+
+
+class ErrorSchema(Schema):
+    code = present(Int(metadata={"description": "the HTTP status"}))
+    message = present(Str())
+    details = Dict(keys=Str(), values=Str(), metadata={"description": "what is wrong, by field ('' for the whole)"})
+
+
+class TaskSchema(Schema):
+    id = present(Str())
+    instance_id = present(Int())
+    element_id = present(Str())
+    name = present(Str())
+    lane = optional(Str())
+    candidate_group = optional(Str())
+    assignee = optional(Str())
+    state = present(Str(validate=validate.OneOf(TASK_STATES)))
+    created_at = present(DateTime())
+    due_at = optional(DateTime())
+    completed_at = optional(DateTime())
+    completed_by = optional(Str())
+
+
+class InboxTaskSchema(TaskSchema):
+    process_id = present(Str())
+    business_key = optional(Str())
+    attributes = present(Dict(metadata={"description": "the case fields the process reports (customer, channel, ...)"}))
+    standing = optional(Str(validate=validate.OneOf(TASK_STANDINGS)))
+    seconds_left = optional(Int())
+
+
+class ChoicesSchema(Schema):
+    may_claim = present(Bool())
+    may_unclaim = present(Bool())
+    may_complete = present(Bool())
+    leads = present(Bool(metadata={"description": "a team lead of the task's group: may reassign it"}))
+
+
+class TaskDetailSchema(InboxTaskSchema):
+    form = optional(Dict(metadata={"description": "the JSON Schema the completion data must satisfy"}))
+    choices = present(Nested(ChoicesSchema))
+
+
+class InstanceSchema(Schema):
+    id = present(Int())
+    process_id = present(Str())
+    version = present(Int())
+    business_key = optional(Str())
+    state = present(Str(validate=validate.OneOf(INSTANCE_STATES)))
+    started_by = present(Str())
+    started_at = present(DateTime())
+    ended_at = optional(DateTime())
+    error_task = optional(Str())
+    error_message = optional(Str())
+    attributes = present(Dict())
+    open_tasks = present(List(Nested(TaskSchema)))
+
+
+class ListedInstanceSchema(InstanceSchema):
+    sla = present(Str(validate=validate.OneOf(INSTANCE_STANDINGS),
+                      metadata={"description": "the worst standing of the instance's open SLAs"}))
+
+
+class AuditSchema(Schema):
+    id = present(Int())
+    at = present(DateTime())
+    actor = present(Str())
+    event = present(Str())
+    task_id = optional(Str())
+    element_id = optional(Str())
+    details = present(Dict())
+
+
+class SlaSchema(Schema):
+    id = present(Int())
+    instance_id = present(Int())
+    policy_id = present(Str())
+    name = present(Str())
+    task_id = optional(Str())
+    department = optional(Str())
+    started_at = present(DateTime())
+    due_at = present(DateTime())
+    provisional = present(Bool())
+    standing = present(Str(validate=validate.OneOf(SLA_STANDINGS)))
+    seconds_left = present(Int())
+
+
+class InstanceDetailSchema(InstanceSchema):
+    data = present(Dict(metadata={"description": "the instance's current data"}))
+    history = present(List(Nested(AuditSchema)))
+    slas = present(List(Nested(SlaSchema)))
+
+
+class CompletedSchema(Schema):
+    instance = present(Nested(InstanceSchema))
+    next_task = optional(Nested(TaskSchema, metadata={"description": "the case's next task for the same person"}))
+
+
+class UserTaskSchema(Schema):
+    id = present(Str())
+    name = optional(Str())
+    lane = optional(Str())
+    form = optional(Str(metadata={"description": "the file of its form's JSON Schema"}))
+    instructions = optional(Str())
+
+
+class DefinitionSchema(Schema):
+    id = present(Int())
+    process_id = present(Str())
+    version = present(Int())
+    name = present(Str())
+    deployed_at = present(DateTime())
+    user_tasks = present(List(Nested(UserTaskSchema)))
+
+
+class DeployedSchema(Schema):
+    process_id = present(Str())
+    version = present(Int())
+    definition_id = present(Int())
+    changed = present(Bool(metadata={"description": "false: identical to the newest version, nothing deployed"}))
+
+
+class DeploymentSchema(Schema):
+    processes = present(List(Nested(DeployedSchema)))
+
+
+class TokenSchema(Schema):
+    id = present(Int())
+    name = present(Str())
+    prefix = present(Str(metadata={"description": "the token's first characters, to recognise it"}))
+    status = present(Str(validate=validate.OneOf(("active", "expired", "revoked"))))
+    created_at = present(DateTime())
+    expires_at = present(DateTime())
+    revoked_at = optional(DateTime())
+    last_used_at = optional(DateTime())
+
+
+class NewTokenSchema(TokenSchema):
+    token = present(Str(metadata={"description": "the secret: shown this once, never again"}))
+
+
+class MeSchema(Schema):
+    login = present(Str())
+    name = present(Str())
+    roles = present(List(Str()))
+    groups = present(List(Str()))
+    email = optional(Str())
+    locale = present(Str())
+    authenticated_by = present(Str(validate=validate.OneOf(("token", "session"))))
+
+
+class DepartmentMonthSchema(Schema):
+    department = present(Str())
+    month = present(Str())
+    ended = present(Int())
+    on_time = present(Int())
+    on_time_rate = present(Float())
+    average_hours = present(Float())
+    over_limit = present(Bool())
+
+
+class CountSchema(Schema):
+    name = present(Str())
+    count = present(Int())
+
+
+class HotTopicsSchema(Schema):
+    received = present(Int())
+    by_category = present(List(Nested(CountSchema)))
+    by_channel = present(List(Nested(CountSchema)))
+    repeat_rate = present(Float())
+    answered = present(Int())
+    on_time_rate = optional(Float())
+
+
+class DashboardSchema(Schema):
+    month = present(Str())
+    instances_by_state = present(Dict(keys=Str(), values=Int()))
+    open_breaches = present(Int())
+    hours_limit = present(Float())
+    departments = present(List(Nested(DepartmentMonthSchema)))
+    hot_topics = present(Nested(HotTopicsSchema))
+
+
+def page_of(item: type[Schema], name: str) -> type[Schema]:
+    """The envelope of one page of a list: the items, how many there are in all, and the next page's link."""
+    return Schema.from_dict({
+        "items": present(List(Nested(item))), "total": present(Int()), "page": present(Int()),
+        "per_page": present(Int()), "next": optional(Str(metadata={"description": "the next page, if any"})),
+    }, name=name)
+
+
+InboxPageSchema = page_of(InboxTaskSchema, "InboxPage")
+InstancePageSchema = page_of(ListedInstanceSchema, "InstancePage")
+DefinitionPageSchema = page_of(DefinitionSchema, "DefinitionPage")
+SlaPageSchema = page_of(SlaSchema, "SlaPage")
+TokenPageSchema = page_of(TokenSchema, "TokenPage")

@@ -1,0 +1,100 @@
+"""The caller's work desk: the inbox with its filters, one task with its form, claim, unclaim, hand on, complete.
+
+Everything goes through `WorkDesk`, which checks `Rights` the way the web app's pages do.
+"""
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.people.desk import InboxFilter
+from engine.people.rights import Rights
+from engine.persistence.tables import ProcessInstance
+from engine.runtime.queries import Page
+from engine.runtime.views import TaskView
+
+from .. import runtime
+from . import bp
+from .access import user
+from .framework import offset_of, operation, page_body
+from .params import CompleteBody, InboxQuery, ReassignBody
+from .schemas import CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
+
+FILTERS = ("scope", "process_id", "urgency", "channel", "sla", "text")
+
+
+@operation(bp, "/tasks", "GET", tag="tasks", summary="My inbox: my tasks and my groups' unclaimed ones",
+           query=InboxQuery, response=InboxPageSchema,
+           description="By due time (tasks without a deadline last). Team leads also see their groups' "
+                       "claimed tasks.")
+def list_tasks(query: dict):
+    desk = runtime.engine().desk
+    filters = InboxFilter(**{name: query[name] for name in FILTERS if query.get(name) is not None})
+    caller = user()
+    with runtime.transaction() as db:
+        rows = desk.inbox(db, caller, filters, Page(query["per_page"], offset_of(query)))
+        total = desk.count(db, caller, filters=filters)
+    items = [{**vars(row.task), "process_id": row.process_id, "business_key": row.business_key,
+              "attributes": row.attributes, "standing": row.standing, "seconds_left": row.seconds_left}
+             for row in rows]
+    return page_body(items, total, query)
+
+
+@operation(bp, "/tasks/<task_id>", "GET", tag="tasks", summary="One task, its case, form and what I may do",
+           response=TaskDetailSchema, description="`task_id` is the id or a unique prefix of 6 or more characters.")
+def show_task(task_id: str):
+    engine = runtime.engine()
+    caller = user()
+    with runtime.transaction() as db:
+        task = engine.desk.task(db, caller, task_id)
+        return _detail(db, task)
+
+
+def _detail(db: Session, task: TaskView) -> dict:
+    engine = runtime.engine()
+    caller = user()
+    instance = db.execute(select(ProcessInstance.definition_id, ProcessInstance.process_id,
+                                 ProcessInstance.business_key, ProcessInstance.attributes)
+                          .where(ProcessInstance.id == task.instance_id)).one()
+    definitions = engine.definitions
+    form = definitions.specs(definitions.get(db, instance.definition_id)).forms.get(task.element_id)
+    standing, left = engine.desk.standing(db, task)
+    return {**vars(task), "process_id": instance.process_id, "business_key": instance.business_key,
+            "attributes": instance.attributes or {}, "standing": standing, "seconds_left": left, "form": form,
+            "choices": {"may_claim": Rights.may_claim(caller, task), "may_unclaim": Rights.may_unclaim(caller, task),
+                        "may_complete": Rights.may_complete(caller, task),
+                        "leads": task.state == "open" and Rights.leads(caller, task)}}
+
+
+@operation(bp, "/tasks/<task_id>/claim", "POST", tag="tasks", summary="Claim an unclaimed task of my groups",
+           response=TaskSchema, errors=(409,))
+def claim_task(task_id: str):
+    with runtime.transaction() as db:
+        return runtime.engine().desk.claim(db, user(), task_id)
+
+
+@operation(bp, "/tasks/<task_id>/unclaim", "POST", tag="tasks", summary="Give a claimed task back to its group",
+           response=TaskSchema, errors=(409,))
+def unclaim_task(task_id: str):
+    with runtime.transaction() as db:
+        return runtime.engine().desk.unclaim(db, user(), task_id)
+
+
+@operation(bp, "/tasks/<task_id>/reassign", "POST", tag="tasks", summary="Hand a task to a group member "
+           "(team leads)", body=ReassignBody, response=TaskSchema, errors=(409, 422))
+def reassign_task(task_id: str, body: dict):
+    with runtime.transaction() as db:
+        return runtime.engine().desk.reassign(db, user(), task_id, body["to"], delegate=body["delegate"])
+
+
+@operation(bp, "/tasks/<task_id>/complete", "POST", tag="tasks", summary="Complete a task with its form's data",
+           body=CompleteBody, response=CompletedSchema, errors=(409, 422),
+           description="The data is checked against the task's form: 422 with a message per field "
+                       "(`a.b` for nested fields) when it does not fit; the task stays open.")
+def complete_task(task_id: str, body: dict):
+    desk = runtime.engine().desk
+    caller = user()
+    with runtime.transaction() as db:
+        view = desk.complete(db, caller, task_id, body["data"])
+        following = desk.next_task(db, caller, view.id)
+    return {"instance": view, "next_task": following}
