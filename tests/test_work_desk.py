@@ -1,0 +1,129 @@
+"""The work desk under the inbox: counts that follow the filters, SLA standing of one task, and a task that
+slipped away (claimed or completed meanwhile) reported as a state conflict, while outsiders stay forbidden."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from engine.errors import Forbidden, InvalidInputError, TaskNotOpen
+from engine.people import User
+from engine.people.desk import InboxFilter
+from engine.sla.policies import save_policies
+from engine.sla.policy import parse_policies
+from engine.timers.worker import TimerWorker
+from tests.test_web_inbox import WORK_ORDER_SLA
+
+LI = User("li.wei", "李伟", frozenset({"handler"}), frozenset({"network_dept"}))
+WANG = User("wang.gang", "王刚", frozenset({"handler"}), frozenset({"network_dept"}))
+LEAD = User("wu.lead", "吴组长", frozenset({"handler", "team_lead"}), frozenset({"network_dept", "team_lead"}))
+OUTSIDER = User("zhao.lei", "赵磊", frozenset({"handler"}), frozenset({"wireless_dept"}))
+
+
+@pytest.fixture
+def desk(harness):
+    harness.deploy("work_order.bpmn")
+    process_id, policies = parse_policies("work_order_sla.json", json.dumps(WORK_ORDER_SLA).encode())
+    with harness.sessions.begin() as session:
+        save_policies(session, process_id, policies, "test", "ops", harness.clock.now())
+        for user in (LI, WANG, LEAD, OUTSIDER):
+            harness.engine.desk.directory.save(session, user.login, name=user.name, password="sqflow-test",
+                                               roles=user.roles, groups=user.groups, now=harness.clock.now())
+    harness.engine.sla_policies.forget()
+    return harness.engine.desk
+
+
+def order(harness, key: str, outage: bool = False):
+    description = "outage on the street" if outage else "slow line"
+    return harness.start("work_order", {"description": description, "category": "complaint"}, key=key).open_tasks[0]
+
+
+def act(harness, method: str, user: User, *args, **kwargs):
+    with harness.sessions.begin() as session:
+        return getattr(harness.engine.desk, method)(session, user, *args, **kwargs)
+
+
+def test_the_count_follows_the_filters_and_the_scope(harness, desk):
+    order(harness, "WO-1")
+    urgent = order(harness, "WO-2", outage=True)
+    order(harness, "WO-3")
+    act(harness, "claim", LI, urgent.id)
+    with harness.sessions.begin() as session:
+        assert desk.count(session, LI) == 3
+        assert desk.count(session, LI, "mine") == 1
+        assert desk.count(session, WANG) == 2  # li.wei's claimed task is not offered to colleagues
+        assert desk.count(session, LEAD) == 3  # a team lead sees the group's claimed tasks too
+        assert desk.count(session, LI, filters=InboxFilter(text="WO-3")) == 1
+        assert desk.count(session, LI, filters=InboxFilter(scope="unclaimed", process_id="work_order")) == 2
+        assert desk.count(session, LI, filters=InboxFilter(text="   ")) == 3
+        assert desk.count(session, OUTSIDER) == 0
+        rows = desk.inbox(session, LI, InboxFilter(sla="on_track"))
+        assert desk.count(session, LI, filters=InboxFilter(sla="on_track")) == len(rows) == 3
+
+
+def test_the_standing_of_one_task_matches_its_inbox_row(harness, desk):
+    urgent = order(harness, "WO-1", outage=True)
+    with harness.sessions.begin() as session:
+        assert desk.standing(session, act(harness, "task", LI, urgent.id)) == ("on_track", 3600)
+    harness.clock.advance(timedelta(minutes=40))
+    TimerWorker(harness.engine, harness.sessions, name="w1").run_due()
+    with harness.sessions.begin() as session:
+        task = desk.task(session, LI, urgent.id)
+        assert desk.standing(session, task) == ("warning", 1200)
+        assert [(r.standing, r.seconds_left) for r in desk.inbox(session, LI)] == [("warning", 1200)]
+    harness.clock.advance(timedelta(minutes=30))
+    with harness.sessions.begin() as session:
+        assert desk.standing(session, desk.task(session, LI, urgent.id)) == ("breached", -600)
+    act(harness, "complete", LI, urgent.id, {})
+    with harness.sessions.begin() as session:
+        assert desk.standing(session, desk.task(session, LI, urgent.id)) == (None, None)
+
+
+def test_a_task_taken_meanwhile_is_a_conflict_naming_who_has_it(harness, desk):
+    task = order(harness, "WO-1")
+    act(harness, "claim", WANG, task.id)
+    with pytest.raises(TaskNotOpen, match="claimed by wang.gang"):
+        act(harness, "claim", LI, task.id)
+    with pytest.raises(Forbidden):  # never held it: giving it back is not theirs to do
+        act(harness, "unclaim", LI, task.id)
+    with pytest.raises(Forbidden):
+        act(harness, "complete", LI, task.id, {})
+    act(harness, "unclaim", WANG, task.id)
+    with pytest.raises(TaskNotOpen, match="unclaimed"):
+        act(harness, "unclaim", WANG, task.id)
+    act(harness, "complete", LI, task.id, {})  # an unclaimed task of my group: completing claims it
+    with pytest.raises(TaskNotOpen, match="completed by li.wei"):
+        act(harness, "complete", WANG, task.id, {})
+    with pytest.raises(TaskNotOpen, match="completed by li.wei"):
+        act(harness, "claim", WANG, task.id)
+
+
+def test_outsiders_are_forbidden_whatever_the_state(harness, desk):
+    task = order(harness, "WO-1")
+    for method, args in [("task", ()), ("claim", ()), ("complete", ({},)), ("reassign", ("li.wei",))]:
+        with pytest.raises(Forbidden):
+            act(harness, method, OUTSIDER, task.id, *args)
+    with harness.sessions.begin() as session:
+        assert desk.task(session, LI, task.id).assignee is None
+
+
+def test_a_team_lead_hands_tasks_on_within_the_group(harness, desk):
+    task = order(harness, "WO-1")
+    assert act(harness, "reassign", LEAD, task.id, "li.wei").assignee == "li.wei"
+    assert act(harness, "reassign", LEAD, task.id, "wang.gang", delegate=True).assignee == "wang.gang"
+    with pytest.raises(Forbidden):
+        act(harness, "reassign", LI, task.id, "li.wei")
+    with pytest.raises(InvalidInputError, match="not in the group"):
+        act(harness, "reassign", LEAD, task.id, "zhao.lei")
+    events = [(e.event, e.details.get("to")) for e in harness.history(task.instance_id) if e.event.startswith("task.")]
+    assert events[-2:] == [("task.reassigned", "li.wei"), ("task.delegated", "wang.gang")]
+
+
+def test_the_next_task_of_the_case_is_offered_to_whoever_may_work_it(harness, desk):
+    task = order(harness, "WO-1")
+    act(harness, "complete", LI, task.id, {})
+    with harness.sessions.begin() as session:
+        following = desk.next_task(session, LI, task.instance_id)
+        assert following is not None and following.element_id == "reply"
+        assert desk.next_task(session, OUTSIDER, task.instance_id) is None

@@ -1,0 +1,80 @@
+"""Claiming, giving back and handing on a task: POST forms that go back where they came from with a message.
+
+When someone else was quicker (the task was claimed, completed or cancelled meanwhile) the person is
+told who has it now instead of getting an error page.
+"""
+from __future__ import annotations
+
+from typing import Callable
+
+from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from engine.errors import InvalidInputError, StateError
+from engine.people import User
+from engine.people.desk import WorkDesk
+from engine.runtime.views import TaskView
+
+from .. import runtime
+from ..auth import safe_next
+from ..security import current_user, login_required
+from . import bp
+from .task_rights import claimed_message, people_names, person, taken_message
+
+
+@bp.post("/tasks/<task_id>/claim")
+@login_required
+def claim(task_id: str):
+    return _act(task_id, lambda db, desk, user: desk.claim(db, user, task_id),
+                lambda task, names: _("You claimed “%(task)s”.", task=task.name))
+
+
+@bp.post("/tasks/<task_id>/unclaim")
+@login_required
+def unclaim(task_id: str):
+    return _act(task_id, lambda db, desk, user: desk.unclaim(db, user, task_id),
+                lambda task, names: _("“%(task)s” is unclaimed again: anyone in %(group)s may take it.",
+                                      task=task.name, group=task.candidate_group or ""))
+
+
+@bp.post("/tasks/<task_id>/reassign")
+@login_required
+def reassign(task_id: str):
+    to = (request.form.get("to") or "").strip()[:200]
+    delegate = request.form.get("mode") == "delegate"
+    if not to:
+        flash(_("Choose the person to hand the task to."), "error")
+        return redirect(_back())
+
+    def done(task: TaskView, names: dict[str, str]) -> str:
+        if delegate:
+            return _("“%(task)s” is delegated to %(who)s.", task=task.name, who=person(names, task.assignee))
+        return _("“%(task)s” is reassigned to %(who)s.", task=task.name, who=person(names, task.assignee))
+
+    return _act(task_id, lambda db, desk, user: desk.reassign(db, user, task_id, to, delegate=delegate), done)
+
+
+def _act(task_id: str, action: Callable[[Session, WorkDesk, User], TaskView],
+         done: Callable[[TaskView, dict[str, str]], str]):
+    user = current_user()
+    desk = runtime.engine().desk
+    try:
+        with runtime.transaction() as db:
+            task = action(db, desk, user)
+            message = done(task, people_names(db))
+        flash(message, "success")
+    except StateError:
+        with runtime.transaction() as db:
+            task = desk.task(db, user, task_id)
+            names = people_names(db)
+            flash(taken_message(task, names) or (claimed_message(task, names) if task.assignee else
+                                                 _("“%(task)s” changed meanwhile: check it again.", task=task.name)),
+                  "warning")
+    except InvalidInputError as problem:  # a person outside the task's group, or no longer active
+        flash(str(problem), "error")
+    return redirect(_back())
+
+
+def _back() -> str:
+    return safe_next(request.form.get("next")) or url_for("inbox.index")

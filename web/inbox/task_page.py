@@ -1,0 +1,125 @@
+"""One task: its case, deadline, instructions, form and history; completing it from its form.
+
+Invalid input comes back with status 422, each problem next to its field and everything typed kept.
+A task someone else completed or claimed meanwhile is explained, never an error page.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import FormInvalid, StateError
+from engine.people import User
+from engine.persistence.tables import ProcessInstance
+from engine.runtime.views import AuditView, InstanceView, TaskView
+
+from .. import runtime
+from ..security import current_user, login_required
+from . import bp
+from .forms import FormField, Values, form_fields, initial_values, problems, submitted_values, to_data
+from .labels import QUIET_EVENTS
+from .task_rights import (GroupMembers, TaskChoices, choices_for, claimed_message, people_names, person,
+                          taken_message)
+
+
+@dataclass(frozen=True)
+class TaskPage:
+    task: TaskView
+    case: InstanceView
+    choices: TaskChoices
+    standing: str | None
+    seconds_left: int | None
+    instructions: str | None
+    schema: dict | None
+    fields: list[FormField]
+    history: list[AuditView]
+    element_names: dict[str, str]
+    names: dict[str, str]
+    notice: str | None        # why the form is not offered (completed, cancelled, claimed by a colleague)
+
+
+def load_page(db: Session, user: User, task_id: str) -> TaskPage:
+    engine = runtime.engine()
+    task = engine.desk.task(db, user, task_id)
+    case = engine.instances.detail(db, task.instance_id)
+    definition_id = db.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == task.instance_id))
+    specs = engine.definitions.specs(engine.definitions.get(db, definition_id))
+    all_specs = [specs.spec, *specs.embedded.values()]
+    element_names = {name: spec.bpmn_name for process in all_specs for name, spec in process.task_specs.items()
+                     if getattr(spec, "bpmn_name", None)}
+    element = next((p.task_specs[task.element_id] for p in all_specs if task.element_id in p.task_specs), None)
+    schema = specs.forms.get(task.element_id)
+    standing, seconds_left = engine.desk.standing(db, task)
+    names = people_names(db)
+    choices = choices_for(user, task, GroupMembers(db))
+    notice = taken_message(task, names)
+    if notice is None and not choices.may_complete:
+        notice = claimed_message(task, names) if task.assignee else _(
+            "You may look at this task but not work it: it is for the group %(group)s.",
+            group=task.candidate_group or "")
+    return TaskPage(task=task, case=case, choices=choices, standing=standing, seconds_left=seconds_left,
+                    instructions=getattr(element, "documentation", None) or None, schema=schema,
+                    fields=form_fields(schema), history=[e for e in case.history or [] if e.event not in QUIET_EVENTS],
+                    element_names=element_names, names=names, notice=notice)
+
+
+def _render(page: TaskPage, values: Values, errors: dict[str, str], problem: str | None = None, status: int = 200):
+    known = {field.name for field in page.fields}
+    form_errors = [message for name, message in errors.items() if name not in known]
+    return render_template("inbox/task.html", page=page, values=values, errors=errors, form_errors=form_errors,
+                           problem=problem, person=person), status
+
+
+@bp.get("/tasks/<task_id>")
+@login_required
+def task(task_id: str):
+    with runtime.transaction() as db:
+        page = load_page(db, current_user(), task_id)
+    # Pages are drawn after the transaction ends: the layout may open its own (SQLite allows one writer).
+    return _render(page, initial_values(page.fields, page.schema, runtime.engine().settings.zone()), {})
+
+
+@bp.post("/tasks/<task_id>")
+@login_required
+def complete(task_id: str):
+    user = current_user()
+    engine = runtime.engine()
+    with runtime.transaction() as db:
+        page = load_page(db, user, task_id)  # Forbidden for another group's task, before anything is read
+    if page.notice is not None:
+        flash(page.notice, "warning")
+        return redirect(url_for("inbox.task", task_id=page.task.id))
+    values = submitted_values(page.fields, request.form)
+    data, unreadable = to_data(page.fields, values, engine.settings.zone())
+    errors = {**problems(page.schema, data), **unreadable} if page.schema else {}
+    if errors:
+        return _render(page, values, errors, _("Please correct the marked fields."), 422)
+    try:
+        with runtime.transaction() as db:
+            engine.desk.complete(db, user, page.task.id, data)
+            following = engine.desk.next_task(db, user, page.task.instance_id)
+    except FormInvalid as invalid:
+        return _rerender(user, task_id, values, dict(invalid.fields), _("Please correct the marked fields."), 422)
+    except StateError as error:
+        return _rerender(user, task_id, values, {}, _("Your input was not saved: %(reason)s", reason=str(error)), 409)
+    if following is not None:
+        flash(_("“%(done)s” is completed. Next for this case: “%(next)s”.", done=page.task.name,
+                next=following.name), "success")
+        return redirect(url_for("inbox.task", task_id=following.id))
+    flash(_("“%(done)s” is completed.", done=page.task.name), "success")
+    return redirect(url_for("inbox.index"))
+
+
+def _rerender(user: User, task_id: str, values: Values, errors: dict[str, Any], problem: str, status: int):
+    """After a refused completion: the page as it stands now, or where the task went if it is gone."""
+    with runtime.transaction() as db:
+        page = load_page(db, user, task_id)
+    if page.notice is not None:
+        flash(page.notice, "warning")
+        return redirect(url_for("inbox.task", task_id=page.task.id))
+    return _render(page, values, {k: str(v) for k, v in errors.items()}, problem, status)
