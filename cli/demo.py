@@ -13,6 +13,7 @@ from engine.runtime.views import InstanceView, to_json
 
 from processes.complaints import demo as complaint_demo
 from processes.demo_people import DEMO_PASSWORD, DEMO_USERS, seed_people
+from processes.supervisors.demo import seed_supervisors
 
 from .inputs import DIAGRAM_SUFFIXES, source_files
 from .output import error
@@ -43,6 +44,8 @@ def cmd_demo(ctx: Context, args) -> int:
         seed_people(session, ctx.engine.clock.now(), ctx.engine.desk.directory)
         keys = session.scalars(select(ProcessInstance.business_key)
                                .where(ProcessInstance.business_key.like(KEY_PREFIX + "%"))).all()
+    if any(o.process_id == "supervisor_term" for o in outcomes):
+        seed_supervisors(ctx.engine, ctx.sessions, ctx.engine.clock.now(), ctx.engine.desk.directory)
     last = max((int(k.rsplit("-", 1)[1]) for k in keys if k.rsplit("-", 1)[1].isdigit()), default=0)
     views: list[InstanceView] = []
     if any(o.process_id == "work_order" for o in outcomes):

@@ -19,6 +19,7 @@ from .calendar.schedules import loaded_schedules
 from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .definitions.repository import DefinitionRepository
+from .notifications import Notifier
 from .people.desk import WorkDesk
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
@@ -46,12 +47,13 @@ class Engine:
             settings.script_max_lines)
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.sla_policies = PolicyBook()
-        self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk)
+        self.notifier = Notifier(settings.zone(), settings.mail_enabled)
+        self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
-                                         self.slas, settings.workflow_cache_size)
+                                         self.slas, settings.workflow_cache_size, self.notifier)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
-        self.desk = WorkDesk(self.instances, self.clock)
+        self.desk = WorkDesk(self.instances, self.clock, notifier=self.notifier)
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

@@ -31,6 +31,14 @@ class Settings:
     worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
     web_workers: int = 2
+    smtp_host: str = ""  # empty: notifications are in-app only
+    smtp_port: int = 25
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_sender: str = "sqflow@localhost"
+    smtp_starttls: bool = False
+    smtp_timeout_seconds: int = 10
+    log_format: str = "text"
     retention_years: int = 5
 
     def __post_init__(self) -> None:
@@ -51,6 +59,10 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"SQFLOW_TIMEZONE={self.timezone!r} is not a time zone (e.g. Asia/Shanghai)") from None
         self.duty_window()
+        if self.log_format not in ("text", "json"):
+            raise ConfigurationError(f"SQFLOW_LOG_FORMAT={self.log_format!r}: use 'text' or 'json'")
+        if not 1 <= self.smtp_port <= 65535:
+            raise ConfigurationError(f"SQFLOW_SMTP_PORT={self.smtp_port}: use a port from 1 to 65535")
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ConfigurationError(
                 f"SQFLOW_DATABASE_URL uses {url.get_backend_name()!r}; sqflow supports sqlite and postgresql"
@@ -67,6 +79,10 @@ class Settings:
             values[f.name] = _convert(f.name, f.type, raw)
         values.update(overrides)
         return cls(**values)
+
+    @property
+    def mail_enabled(self) -> bool:
+        return bool(self.smtp_host)
 
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.timezone)

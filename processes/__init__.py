@@ -6,5 +6,10 @@ from typing import Callable
 
 def diagram_helpers() -> dict[str, Callable]:
     from .complaints.appeals import diagram_helpers as complaint_helpers
+    from .supervisors import diagram_helpers as supervisor_helpers
 
-    return {**complaint_helpers()}
+    complaints, supervisors = complaint_helpers(), supervisor_helpers()
+    clash = set(complaints) & set(supervisors)
+    if clash:
+        raise RuntimeError(f"two processes offer the diagram helper(s) {sorted(clash)}")
+    return {**complaints, **supervisors}

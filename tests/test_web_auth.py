@@ -67,3 +67,19 @@ def test_the_embedded_secret_key_is_generated_once_and_kept(tmp_path):
     second = create_app({"SQFLOW_SETTINGS": settings}).config["SECRET_KEY"]
     assert first == second and len(first) >= 32
     assert (tmp_path / "var" / "secret_key").stat().st_mode & 0o077 == 0
+
+
+def test_pages_are_read_while_a_step_holds_the_sqlite_write_lock(web):
+    """Reading pages never queue behind (or block) a step being saved."""
+    import sqlite3
+    if not web.settings.database_url.startswith("sqlite"):
+        return
+    client = web.client("ma.manager")
+    writer = sqlite3.connect(web.settings.database_url.removeprefix("sqlite:///"), isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")
+    try:
+        for page in ("/inbox/", "/instances", "/dashboard", "/notifications/"):
+            assert client.get(page).status_code == 200, page
+    finally:
+        writer.rollback()
+        writer.close()

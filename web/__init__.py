@@ -19,6 +19,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.config.from_mapping(config or {})
     runtime.init_app(app)
+    if not app.config.get("MAX_CONTENT_LENGTH"):  # a request body; the designer uploads several diagrams
+        app.config["MAX_CONTENT_LENGTH"] = 8 * app.config["SQFLOW_SETTINGS"].max_diagram_bytes
     security.init_app(app)
     i18n.init_app(app)
     errors.init_app(app)
@@ -28,9 +30,13 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .monitor import bp as monitor_bp
+    from .notifications import bp as notifications_bp
+    from .operations import bp as operations_bp
     from .supervisors import bp as supervisors_bp
-    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp):
+    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp, notifications_bp, operations_bp):
         app.register_blueprint(blueprint)
+    from .api import bp as api_bp
+    app.register_blueprint(api_bp)  # after auth: it rate-limits the sign-in view
 
     @app.get("/")
     def home():

@@ -12,6 +12,7 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from engine import Engine, Settings, connect
+from engine.persistence.database import READ_ONLY
 from processes import diagram_helpers
 
 EXTENSION = "sqflow"
@@ -40,3 +41,15 @@ def transaction() -> Iterator[Session]:
     """One transaction: committed when the block ends, rolled back if it raises."""
     with current_app.extensions[EXTENSION].sessions.begin() as session:
         yield session
+
+
+@contextmanager
+def reading() -> Iterator[Session]:
+    """A transaction that only reads: on SQLite it does not take the write lock, so pages and
+    per-request look-ups never wait for (or block) a step being saved."""
+    with current_app.extensions[EXTENSION].sessions() as session:
+        session.connection(execution_options=READ_ONLY)
+        try:
+            yield session
+        finally:
+            session.rollback()

@@ -57,7 +57,7 @@ def _load_user() -> None:
     g.user = None
     login = session.get("login")
     if login:
-        with runtime.transaction() as db:
+        with runtime.reading() as db:
             g.user = runtime.engine().desk.directory.get(db, login)
         if g.user is None:
             session.clear()

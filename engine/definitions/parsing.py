@@ -194,7 +194,7 @@ def _user_tasks(spec: BpmnProcessSpec) -> list[dict]:
     for task_spec in spec.task_specs.values():
         if getattr(task_spec, "manual", False):
             props = (getattr(task_spec, "extensions", None) or {}).get("properties", {})
-            rows.append({"id": task_spec.name, "name": task_spec.bpmn_name, "lane": task_spec.lane,
+            rows.append({"id": task_spec.bpmn_id or task_spec.name, "name": task_spec.bpmn_name, "lane": task_spec.lane,
                          "form": props.get("formJsonSchemaFilename"),
                          "instructions": getattr(task_spec, "extensions", {}).get("instructionsForEndUser")})
     return rows

@@ -5,9 +5,9 @@ these and never touch task rows themselves. The caller owns the transaction.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import String, and_, cast, exists, func, or_, select, update
 from sqlalchemy.orm import Session
@@ -21,6 +21,9 @@ from ..runtime.queries import Page
 from ..runtime.views import InstanceView, TaskView
 from .directory import Directory, User
 from .rights import Rights
+
+if TYPE_CHECKING:
+    from ..notifications import Notifier
 
 SCOPES = ("all", "mine", "unclaimed")
 SLA_STANDINGS = ("on_track", "warning", "breached")
@@ -56,10 +59,12 @@ class InboxRow:
 
 
 class WorkDesk:
-    def __init__(self, instances: InstanceService, clock: Clock, directory: Directory | None = None):
+    def __init__(self, instances: InstanceService, clock: Clock, directory: Directory | None = None,
+                 notifier: "Notifier | None" = None):
         self._instances = instances
         self._clock = clock
         self.directory = directory or Directory()
+        self._notifier = notifier
 
     # --- reading -----------------------------------------------------------------------------
 
@@ -133,7 +138,10 @@ class WorkDesk:
             raise InvalidInputError(f"no active user {to!r}")
         if task.candidate_group not in target.groups:
             raise InvalidInputError(f"{to} is not in the group {task.candidate_group}")
-        return self._assign(session, task, to, user.login, "task.delegated" if delegate else "task.reassigned")
+        handed = self._assign(session, task, to, user.login, "task.delegated" if delegate else "task.reassigned")
+        if self._notifier is not None:  # the new holder hears of it as of a task assigned to them
+            self._notifier.tasks_created(session, handed.instance_id, [asdict(handed)], self._clock.now())
+        return handed
 
     def complete(self, session: Session, user: User, task_id: str, data: dict | None) -> InstanceView:
         task = self.task(session, user, task_id)

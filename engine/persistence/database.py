@@ -24,13 +24,19 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.close()
 
 
+READ_ONLY = {"sqflow_read_only": True}
+BUSY_TIMEOUT_MS = 10_000
+
+
 def _sqlite_begin(connection) -> None:
-    # Writers take the lock up front, so a read-then-write never fails half-way with SQLITE_BUSY.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # Writers take the lock up front, so a read-then-write never fails half-way with SQLITE_BUSY;
+    # transactions opened with READ_ONLY execution options only read and do not queue behind writers.
+    deferred = connection.get_execution_options().get("sqflow_read_only")
+    connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
 def open_database(settings: Settings) -> Engine:

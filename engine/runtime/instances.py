@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
-from typing import Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -34,6 +34,9 @@ from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
 from .views import InstanceView, TaskView
 
 FINAL_STATES = ("completed", "terminated")
+
+if TYPE_CHECKING:
+    from ..notifications import Notifier
 
 
 class _WorkflowCache:
@@ -63,7 +66,8 @@ class _WorkflowCache:
 
 class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
-                 script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256):
+                 script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
+                 notifier: "Notifier | None" = None):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
@@ -72,7 +76,7 @@ class InstanceService(OutsideEvents):
         self._store = InstanceStore()
         self._timers = TimerStore()
         self.slas = slas
-        self._projection = Projection(self._store, self._timers, slas)
+        self._projection = Projection(self._store, self._timers, slas, notifier)
 
     # --- operations -------------------------------------------------------------------------
 

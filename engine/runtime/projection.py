@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -20,6 +21,9 @@ from .instance_store import InstanceStore
 from .journal import Journal
 from .stepping import StepRecord
 from .views import TaskView
+
+if TYPE_CHECKING:
+    from ..notifications import Notifier
 
 
 def candidate_group(task: Task) -> str | None:
@@ -61,10 +65,12 @@ class Snapshot:
 
 
 class Projection:
-    def __init__(self, instances: InstanceStore, timers: TimerStore, slas: SlaTracker):
+    def __init__(self, instances: InstanceStore, timers: TimerStore, slas: SlaTracker,
+                 notifier: "Notifier | None" = None):
         self._instances = instances
         self._timers = timers
         self._slas = slas
+        self.notifier = notifier
 
     def write(self, session: Session, instance: "StepInstance", before: Snapshot, workflow: BpmnWorkflow,
               record: StepRecord, journal: Journal, actor: str = "engine") -> "Written":
@@ -92,6 +98,8 @@ class Projection:
             completed_elements={run.element_id for run in record.runs}, cancelled_tasks=set(gone),
             starting=instance.starting, final=instance.final), journal)
         self._instances.add_tasks(session, new_rows)
+        if self.notifier and new_rows:
+            self.notifier.tasks_created(session, instance_id, new_rows, now)
         fired = self._write_timers(session, instance_id, before, workflow, record, journal, actor)
         if set(before.tasks) & set(ready):
             return Written(self._instances.open_tasks(session, instance_id), fired)

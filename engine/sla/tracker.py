@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session
@@ -22,6 +22,9 @@ from ..runtime.views import Fields
 from ..timers.leases import claim
 from .policies import PolicyBook
 from .policy import PROCESS, SlaPolicy, Target, due_time
+
+if TYPE_CHECKING:
+    from ..notifications import Notifier
 
 SLAS = RunningSla.__table__
 TASKS = HumanTask.__table__
@@ -54,10 +57,12 @@ def _next_check(row, warnings: list[float], warned: list[float], breached: bool)
 
 
 class SlaTracker:
-    def __init__(self, book: PolicyBook, calendar: WorkingDayCalendar, duty: DutyHours):
+    def __init__(self, book: PolicyBook, calendar: WorkingDayCalendar, duty: DutyHours,
+                 notifier: "Notifier | None" = None):
         self.book = book
         self.calendar = calendar
         self.duty = duty
+        self.notifier = notifier
 
     # --- with each step ---------------------------------------------------------------------
 
@@ -178,6 +183,8 @@ class SlaTracker:
                 journal.add("engine", "sla.warning", task_id=row.task_id, element_id=row.ends, details={
                     "policy": row.policy_id, "threshold": threshold, "due_at": row.due_at.isoformat()})
         breached = row.breached_at is not None or now > row.due_at
+        if self.notifier and len(warned) > len(row.warned) and not breached:  # the latest threshold only
+            self.notifier.sla_warning(session, row, max(warned), now)
         signal = None
         if breached and row.breached_at is None:
             journal.add("engine", "sla.breached", task_id=row.task_id, element_id=row.ends, details={
@@ -186,6 +193,8 @@ class SlaTracker:
             if row.escalate_to:
                 journal.add("engine", "sla.escalated", task_id=row.task_id, element_id=row.ends,
                             details={"policy": row.policy_id, "to": row.escalate_to})
+            if self.notifier:
+                self.notifier.sla_breached(session, row, now)
             signal = row.signal
         result = session.connection().execute(
             update(SLAS).where(SLAS.c.id == row.id, SLAS.c.state == "running", SLAS.c.claimed_by == worker)

@@ -6,6 +6,10 @@ due time - no fixed polling - and is moved earlier when PostgreSQL announces an 
 (LISTEN/NOTIFY) or `wake()` is called in-process. A safety wake-up every `max_sleep` covers a lost
 notification. Several workers may share one database: claims never overlap, and a dead worker's
 claims are taken over when their lease runs out.
+
+When SMTP is configured, `start()` also runs a small mail loop in its own thread that sends the
+notification outbox (`deliver_mail()`), so a slow mail server never delays a timer. Web workers
+never send mail.
 """
 from __future__ import annotations
 
@@ -19,6 +23,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from ..engine import Engine
 from ..errors import ConflictError, SqflowError
+from ..logs import configure_logging, log_context
+from ..notifications import MailDelivery, SmtpMailer
 from ..runtime.journal import Journal
 from .store import NOTIFY_CHANNEL, TimerStore
 
@@ -40,6 +46,13 @@ class TimerWorker:
         self._scheduler = None
         self._stop = threading.Event()
         self._planning = threading.Lock()  # stopping and re-planning the job never interleave
+        self.mail = None
+        if settings.mail_enabled:
+            per_claim = max(1, min(20, settings.timer_lease_seconds // (2 * max(1, settings.smtp_timeout_seconds))))
+            self.mail = MailDelivery(sessions, SmtpMailer(settings), engine.clock, worker=self.name,
+                                     lease=self.lease, batch=per_claim)
+        self._mail_wake = threading.Event()
+        self._mail_thread: threading.Thread | None = None
 
     # --- one round --------------------------------------------------------------------------
 
@@ -74,7 +87,8 @@ class TimerWorker:
                 return
             for row in claimed:
                 try:
-                    with self.sessions.begin() as session:
+                    with log_context(instance_id=row.instance_id, task_id=row.task_id), \
+                            self.sessions.begin() as session:
                         journal = Journal(session, row.instance_id, self.engine.clock.now())
                         signal = self.engine.slas.check(session, row, self.name, journal)
                         journal.flush()
@@ -100,8 +114,11 @@ class TimerWorker:
 
     def _fire(self, timer) -> int:
         try:
-            with self.sessions.begin() as session:
-                return self.engine.instances.fire_timer(session, timer, worker=self.name)
+            with log_context(instance_id=timer.instance_id, task_id=timer.task_id):
+                with self.sessions.begin() as session:
+                    fired = self.engine.instances.fire_timer(session, timer, worker=self.name)
+                log.info("timer %s (%s) fired", timer.id, timer.element_id)
+                return fired
         except ConflictError as exc:
             log.info("timer %s of instance %s not fired now: %s", timer.id, timer.instance_id, exc)
         except SqflowError as exc:
@@ -120,6 +137,27 @@ class TimerWorker:
     def release_claims(self) -> int:
         with self.sessions.begin() as session:
             return self.store.release(session, self.name)
+
+    # --- mail -------------------------------------------------------------------------------
+
+    def deliver_mail(self) -> int:
+        """Send the notification mails due by now (none without SMTP settings); returns how many went."""
+        return self.mail.run_due(self._stop.is_set) if self.mail else 0
+
+    def _mail_loop(self) -> None:
+        while not self._stop.is_set():
+            due = None
+            try:
+                self.deliver_mail()
+                with self.sessions.begin() as session:
+                    due = self.mail.next_due(session)
+            except Exception:  # the database or the mail server is away; try again after a while
+                log.exception("mail round failed")
+            sleep = self.max_sleep.total_seconds()
+            if due is not None:
+                sleep = min(sleep, max(0.0, (due - self.engine.clock.now()).total_seconds()))
+            self._mail_wake.wait(sleep)
+            self._mail_wake.clear()
 
     # --- serving ----------------------------------------------------------------------------
 
@@ -150,6 +188,7 @@ class TimerWorker:
         """A timer was created (due at `due`): run earlier if it is earlier than the planned wake."""
         if self._scheduler is None or self._stop.is_set():
             return
+        self._mail_wake.set()
         job = self._scheduler.get_job(JOB_ID)
         when = max(datetime.now(timezone.utc), due or datetime.now(timezone.utc))
         if job is None or job.next_run_time is None or when < job.next_run_time:
@@ -158,11 +197,15 @@ class TimerWorker:
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler
 
+        configure_logging(self.engine.settings.log_format)
         self._scheduler = BackgroundScheduler(timezone=timezone.utc)
         self._scheduler.start()
         self._schedule(datetime.now(timezone.utc))  # catch up at once: timers that came due while down
         watch = self._listen if self.engine.settings.database_url.startswith("postgresql") else self._watch_sqlite
         threading.Thread(target=watch, name="sqflow-timer-watch", daemon=True).start()
+        if self.mail:
+            self._mail_thread = threading.Thread(target=self._mail_loop, name="sqflow-mail", daemon=True)
+            self._mail_thread.start()
 
     def stop(self) -> None:
         """Finish the timer in hand, hand back the other claims, stop."""
@@ -170,6 +213,11 @@ class TimerWorker:
             self._stop.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=True)
+        self._mail_wake.set()
+        if self._mail_thread is not None:
+            self._mail_thread.join(timeout=2 * self.engine.settings.smtp_timeout_seconds)
+        if self.mail:
+            self.mail.release()
         released = self.release_claims()
         log.info("worker %s stopped; %d claim(s) handed back", self.name, released)
 

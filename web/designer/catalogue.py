@@ -67,7 +67,7 @@ def catalogue(db: Session) -> list[Process]:
 
 
 def render_index(problems: list | None = None, status: int = 200, chosen: str = ""):
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         processes = catalogue(db)
     return render_template("designer/index.html", processes=processes, problems=problems or [],
                            chosen=chosen, max_bytes=max_bytes()), status
@@ -107,7 +107,7 @@ def outcome_message(process_id: str, version: int, changed: bool) -> str:
 @bp.get("/files/<int:file_id>")
 @role_required("designer")
 def download(file_id: int):
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         stored = runtime.engine().definitions.file(db, file_id)
         name, content = base_name(stored.name), stored.content.encode("utf-8")
     suffix = "." + name.rsplit(".", 1)[-1].lower()

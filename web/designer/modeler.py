@@ -48,7 +48,7 @@ def new():
 @bp.get("/processes/<process_id>/edit")
 @role_required("designer")
 def edit(process_id: str):
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         found = latest_files(db, runtime.engine().definitions, process_id)
         if found is None:
             abort(404, gettext("No process %(process)s is deployed.", process=process_id))
@@ -103,7 +103,7 @@ def _files(db, xml: str, process_id: str) -> list[SourceFile]:
 def validate():
     try:
         xml, process_id = _posted()
-        with runtime.transaction() as db:
+        with runtime.reading() as db:
             parsed = runtime.engine().definitions.validate(_files(db, xml, process_id))
     except DefinitionError as error:
         return jsonify({"valid": False, "problems": problems_json(error)})

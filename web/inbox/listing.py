@@ -84,11 +84,11 @@ def index():
     try:
         query = read_query(request.args)
     except InvalidInputError as problem:
-        with runtime.transaction() as db:
+        with runtime.reading() as db:
             options = filter_options(db)
         return render_template("inbox/index.html", problem=str(problem), query=None, args={}, lines=[], total=0,
                                pages=0, options=options, names={}, person=person), 400
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         total = desk.count(db, user, filters=query.filters)
         rows = desk.inbox(db, user, query.filters, Page(PAGE_SIZE, (query.page - 1) * PAGE_SIZE))
         members = GroupMembers(db)

@@ -78,7 +78,7 @@ def _render(page: TaskPage, values: Values, errors: dict[str, str], problem: str
 @bp.get("/tasks/<task_id>")
 @login_required
 def task(task_id: str):
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         page = load_page(db, current_user(), task_id)
     # Pages are drawn after the transaction ends: the layout may open its own (SQLite allows one writer).
     return _render(page, initial_values(page.fields, page.schema, runtime.engine().settings.zone()), {})
@@ -117,7 +117,7 @@ def complete(task_id: str):
 
 def _rerender(user: User, task_id: str, values: Values, errors: dict[str, Any], problem: str, status: int):
     """After a refused completion: the page as it stands now, or where the task went if it is gone."""
-    with runtime.transaction() as db:
+    with runtime.reading() as db:
         page = load_page(db, user, task_id)
     if page.notice is not None:
         flash(page.notice, "warning")

@@ -1,0 +1,49 @@
+"""What a notification says, in the recipient's language (zh_CN or en); mail and in-app use the same words."""
+from __future__ import annotations
+
+from typing import Any
+
+from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP
+
+_TEXTS: dict[str, dict[str, tuple[str, str]]] = {
+    "zh_CN": {
+        TASK_ASSIGNED: ("新待办：{task}（{case}）",
+                        "任务“{task}”（{case}）已进入您的待办。{due_line}"),
+        TASK_FOR_GROUP: ("{group} 新待办：{task}（{case}）",
+                         "任务“{task}”（{case}）已进入 {group} 组的待办，请认领处理。{due_line}"),
+        SLA_WARNING: ("时限预警：{sla}（{case}）",
+                      "“{sla}”（{case}）已用去 {percent}% 的时限，截止 {due}。"),
+        SLA_BREACHED: ("已超时：{sla}（{case}）",
+                       "“{sla}”（{case}）已于 {due} 超时，已升级至 {to}。"),
+        SUPERVISOR_ANSWERED: ("监督员反馈已答复：{report}",
+                              "您提交的“{report}”已得到答复。{summary}"),
+    },
+    "en": {
+        TASK_ASSIGNED: ("New task: {task} ({case})",
+                        "The task \"{task}\" ({case}) is in your inbox.{due_line}"),
+        TASK_FOR_GROUP: ("New task for {group}: {task} ({case})",
+                         "The task \"{task}\" ({case}) is in the inbox of {group}; claim it to work on it.{due_line}"),
+        SLA_WARNING: ("Deadline warning: {sla} ({case})",
+                      "\"{sla}\" ({case}) has used {percent}% of its allowed time; it is due {due}."),
+        SLA_BREACHED: ("Deadline missed: {sla} ({case})",
+                       "\"{sla}\" ({case}) was due {due} and has been escalated to {to}."),
+        SUPERVISOR_ANSWERED: ("Your report was answered: {report}",
+                              "The company answered your report \"{report}\". {summary}"),
+    },
+}
+_DUE = {"zh_CN": " 截止 {due}。", "en": " Due {due}."}
+
+
+def render(kind: str, locale: str, params: dict[str, Any]) -> tuple[str, str]:
+    """The title and body of a notification for one reader."""
+    texts = _TEXTS.get(locale) or _TEXTS["zh_CN"]
+    values = {key: ("" if value is None else value) for key, value in params.items()}
+    due = values.get("due")
+    values.setdefault("due_line", _DUE.get(locale, _DUE["zh_CN"]).format(due=due) if due else "")
+    title, body = texts[kind]
+    return title.format_map(_Blank(values))[:500], body.format_map(_Blank(values)).strip()
+
+
+class _Blank(dict):
+    def __missing__(self, key: str) -> str:
+        return ""
