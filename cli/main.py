@@ -16,6 +16,7 @@ from typing import Callable
 from engine import Engine, Settings, connect
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
+from engine.persistence.database import current_revision, migrate, open_database
 from engine.retention import RetentionPurge
 from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
@@ -177,6 +178,19 @@ def cmd_message(ctx: Context, args) -> int:
     return 0
 
 
+def cmd_migrate(ctx: Context, args) -> int:
+    database = open_database(ctx.settings)
+    before = current_revision(database)
+    migrate(database)
+    after = current_revision(database)
+    database.dispose()
+    if ctx.out.as_json:
+        ctx.out.json({"from": before, "to": after})
+    else:
+        ctx.out.line(f"schema at {after}" + (f" (was {before or 'empty'})" if before != after else ", up to date"))
+    return 0
+
+
 def cmd_purge(ctx: Context, args) -> int:
     purge = RetentionPurge(ctx.engine.clock, args.years or ctx.settings.retention_years)
     with ctx.sessions.begin() as session:
@@ -267,6 +281,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
     add_worker_arguments(command("worker", cmd_worker, "fire BPMN timers as they come due, until stopped"))
+    command("migrate", cmd_migrate, "bring the database schema to this version's (Alembic)")
     sub = command("purge", cmd_purge, "remove closed cases past the retention period, recording each (R-CLS-02)")
     sub.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")
     sub.add_argument("--years", type=int, help="retention in years (default SQFLOW_RETENTION_YEARS, 5)")

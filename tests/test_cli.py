@@ -278,3 +278,15 @@ def test_demo_starts_work_orders_in_varied_states(sqflow, tmp_path, monkeypatch)
     code, out, err = sqflow("demo")
     assert code == 0, err
     assert "unchanged" in out and "WO-2026-0010" in out
+
+
+def test_migrate_brings_an_empty_database_to_the_current_schema_once(sqflow):
+    code, out, _ = sqflow("migrate")
+    assert code == 0 and "was empty" in out
+    code, out, _ = sqflow("--json", "migrate")
+    assert code == 0 and json.loads(out)["from"] == json.loads(out)["to"]
+
+
+def test_purge_lists_nothing_to_purge_on_a_young_database(started, sqflow):
+    code, out, _ = sqflow("purge", "--dry-run")
+    assert code == 0 and "would purge 0 case(s)" in out and "nothing to purge" in out

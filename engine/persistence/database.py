@@ -77,10 +77,13 @@ def _alembic_config(engine: Engine) -> Config:
     return config
 
 
-def schema_is_current(engine: Engine) -> bool:
-    head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+def current_revision(engine: Engine) -> str | None:
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision() == head
+        return MigrationContext.configure(connection).get_current_revision()
+
+
+def schema_is_current(engine: Engine) -> bool:
+    return current_revision(engine) == ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
 
 
 def migrate(engine: Engine) -> None:
