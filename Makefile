@@ -34,12 +34,15 @@ postgres:
 	  for i in $$(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done; \
 	fi
 
-# Headless Chromium for the browser tests (Debian package; Playwright drives it, downloads nothing).
+# Headless Chromium for the browser tests (Debian packages; Playwright drives it, downloads nothing),
+# with a Chinese font so the screenshots show the zh-CN pages as people see them.
+BROWSER_PACKAGES := chromium fonts-wqy-zenhei
 chromium:
-	@if [ ! -x /usr/bin/chromium ]; then \
-	  echo "installing chromium"; \
-	  if [ "$$(id -u)" = 0 ]; then apt-get install -y -q chromium >/dev/null || (apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null); \
-	  else sudo apt-get install -y -q chromium >/dev/null; fi; \
+	@if [ ! -x /usr/bin/chromium ] || [ ! -d /usr/share/fonts/truetype/wqy ]; then \
+	  echo "installing $(BROWSER_PACKAGES)"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null || \
+	    ($$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null); \
 	fi
 
 test: setup postgres chromium

@@ -1,4 +1,5 @@
-"""Domain helpers of each process, offered to diagrams' scripts and expressions."""
+"""What each process adds to the engine: helpers offered to diagrams' scripts and expressions, and
+assigners (rules for who gets a new task). Composition roots pass both to `Engine`."""
 from __future__ import annotations
 
 from typing import Callable
@@ -13,3 +14,9 @@ def diagram_helpers() -> dict[str, Callable]:
     if clash:
         raise RuntimeError(f"two processes offer the diagram helper(s) {sorted(clash)}")
     return {**complaints, **supervisors}
+
+
+def task_assigners() -> list[Callable]:
+    from .complaints.assignment import complaint_assignee
+
+    return [complaint_assignee]

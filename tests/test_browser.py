@@ -26,34 +26,45 @@ def _received_complaint(live, key: str = "TS-2026-0901"):
     view = live.start("complaint", key=key, by="zhang.min")
     task = next(t for t in view.open_tasks if t.element_id == "intake")
     with live.sessions.begin() as session:
-        return live.engine.instances.complete_task(session, task.id, by="zhang.min", data=GOOD_INTAKE)
+        return live.engine.instances.complete_task(session, task.id, by="zhang.min",
+                                                   data={**GOOD_INTAKE, "received_by": "zhang.min"})
+
+
+def _submit(page) -> None:
+    page.click("form[action*='/inbox/tasks/'] button.primary")
+    page.wait_for_load_state("networkidle")
 
 
 def test_sign_in_then_claim_and_complete_a_task_first_with_invalid_data(live, browse):
     _deploy_complaints(live)
     case = _received_complaint(live)
-    page = browse("zhang.min")
+    page = browse("zhang.min")  # the first responder: the case stays theirs (R-FR-01)
     assert page.url.endswith("/inbox/")
     screenshot(page, "01-inbox-after-sign-in")
-    row = page.locator("tr", has_text="TS-2026-0901")
-    assert row.count() == 1
-    row.locator("a[href*='/inbox/tasks/']").first.click()
-    page.locator("form[action$='/claim'] button").click()
-    page.wait_for_load_state("networkidle")
-    assert "认领" in page.content()
-    page.click("form[action*='/inbox/tasks/'] button.primary")  # nothing chosen yet
-    page.wait_for_load_state("networkidle")
+    page.locator("tr", has_text="TS-2026-0901").locator("a[href*='/inbox/tasks/']").first.click()
+    _submit(page)  # nothing chosen yet
     screenshot(page, "02-task-invalid-data")
     assert page.locator(".field-error").count() >= 1
     page.check("input[name=resolved][value=false]")
-    page.click("form[action*='/inbox/tasks/'] button.primary")
-    page.wait_for_load_state("networkidle")
-    screenshot(page, "03-next-task-of-the-case")
+    _submit(page)
+    screenshot(page, "03-next-task-of-the-case-opens")
+    page.select_option("select[name=department]", "network_dept")
+    _submit(page)
+
+    handler = browse("li.wei")  # the department's inbox: unclaimed until someone claims it
+    handler.locator("tr", has_text="TS-2026-0901").locator("a[href*='/inbox/tasks/']").first.click()
+    handler.locator("form[action$='/claim'] button").click()
+    handler.wait_for_load_state("networkidle")
+    screenshot(handler, "04-claimed")
+    handler.fill("[name=signed_by]", "李伟")
+    _submit(handler)
     with live.sessions.begin() as session:
         detail = live.engine.instances.detail(session, case.id)
         data = live.engine.instances.workflow_data(session, case.id)
-    assert "on_the_spot" not in {t.element_id for t in detail.open_tasks}
-    assert data["resolved"] is False
+        signed = [t for t in live.engine.desk.inbox(session, live.engine.desk.directory.get(session, "li.wei"))]
+    assert data["resolved"] is False and data["department"] == "network_dept" and data["signed_by"] == "李伟"
+    assert {t.element_id for t in detail.open_tasks} & {"field_test", "reply"}
+    assert all(row.task.assignee == "li.wei" for row in signed)  # the signer keeps the work order
 
 
 def test_a_handler_is_refused_another_groups_task(live, browse):
@@ -63,7 +74,7 @@ def test_a_handler_is_refused_another_groups_task(live, browse):
     page = browse("sun.li")  # billing department, not a first responder
     response = page.goto(f"{live.url}/inbox/tasks/{task.id}")
     assert response.status == 403
-    screenshot(page, "04-another-groups-task-refused")
+    screenshot(page, "05-another-groups-task-refused")
     assert page.locator("form[action*='/inbox/tasks/']").count() == 0
 
 
@@ -81,7 +92,7 @@ def test_the_designer_deploys_version_2_while_a_version_1_instance_keeps_running
     page.wait_for_selector("#status:not([hidden])")
     page.click("#deploy")
     page.wait_for_function("document.querySelector('#status').textContent.match(/2/)")
-    screenshot(page, "05-designer-deployed-version-2")
+    screenshot(page, "06-designer-deployed-version-2")
     with live.sessions.begin() as session:
         versions = [d.version for d in live.engine.definitions.list_latest(session) if d.process_id == "work_order"]
     assert versions == [2]
@@ -105,6 +116,6 @@ def test_the_dashboard_draws_its_charts(live, browse):
     drawn = page.evaluate("""() => [...document.querySelectorAll('canvas')]
         .filter(c => c.width > 0 && c.getContext('2d').getImageData(0, 0, c.width, c.height).data.some(v => v))
         .length""")
-    screenshot(page, "06-dashboard")
+    screenshot(page, "07-dashboard")
     assert drawn >= 3
     assert re.search(r"TS-2026-09|complaint|投诉", page.content())

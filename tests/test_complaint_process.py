@@ -76,11 +76,13 @@ def test_R_FR_01_R_FR_03_R_CLS_01_R_CLS_02_intake_to_archive_with_the_full_histo
     """R-FR-01, R-FR-03, R-CLS-01, R-CLS-02: the first responder owns the case from intake to the callback."""
     case = complaints()
     assert case.data["contact_type"] == "complaint" and case.data["channel_level"] == "provincial"
-    assert case.open["on_the_spot"].candidate_group == "first_responder"
+    receiver = GOOD_INTAKE["received_by"]
+    assert (case.open["on_the_spot"].candidate_group, case.open["on_the_spot"].assignee) == ("first_responder", receiver)
     case.do("on_the_spot", by="zhang.min", resolved=False)
+    assert case.open["dispatch"].assignee == receiver
     dispatch_and_reply(case)
     assert case.data["owner_informed"] is True
-    assert case.open["callback"].candidate_group == "first_responder"
+    assert (case.open["callback"].candidate_group, case.open["callback"].assignee) == ("first_responder", receiver)
     case.do("callback", by="zhang.min", reached=True, satisfied=True)
     assert case.view.state == "completed" and case.data["status"] == "archived"
     done = {(e.element_id, e.actor) for e in case.events("task.completed")}
@@ -167,11 +169,19 @@ def test_R_CLS_01_a_customer_unreachable_after_the_set_attempts_is_archived(comp
     assert case.view.state == "completed" and case.data["callback_attempts"] == 3
 
 
-def test_R_CMP_08_batch_complaints_carry_their_batch(complaints):
-    """R-CMP-08."""
-    first = complaints(key="TS-B1", batch_id="OUTAGE-0921")
-    second = complaints(key="TS-B2", batch_id="OUTAGE-0921")
+def test_R_CMP_08_a_batch_is_grouped_under_the_handler_who_signed_for_its_first_complaint(complaints):
+    """R-CMP-08: tickets marked as one batch, one designated handler."""
+    first = complaints(key="TS-B1", batch_id="OUTAGE-0921").do("on_the_spot", resolved=False)
+    first.do("dispatch", department="network_dept")
+    assert first.open["sign_for"].assignee is None  # the batch has no handler yet: the department's inbox
+    first.do("sign_for", by="zhao.min", signed_by="zhao.min")
+    next_step = first.open.get("field_test") or first.open["reply"]
+    assert next_step.assignee == "zhao.min"  # who signed for a work order keeps it
+    second = complaints(key="TS-B2", batch_id="OUTAGE-0921").do("on_the_spot", resolved=False)
+    second.do("dispatch", department="network_dept")
+    alone = complaints(key="TS-B3").do("on_the_spot", resolved=False).do("dispatch", department="network_dept")
     assert first.data["batch_id"] == second.data["batch_id"] == "OUTAGE-0921"
+    assert (second.open["sign_for"].assignee, alone.open["sign_for"].assignee) == ("zhao.min", None)
 
 
 def test_R_CMP_09_an_escalated_complaint_goes_through_the_duty_desk_with_its_deadline_and_report_review(complaints):

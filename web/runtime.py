@@ -13,14 +13,14 @@ from sqlalchemy.orm import Session
 
 from engine import Engine, Settings, connect
 from engine.persistence.database import READ_ONLY
-from processes import diagram_helpers
+from processes import diagram_helpers, task_assigners
 
 EXTENSION = "sqflow"
 
 
 class Runtime:
     def __init__(self, settings: Settings, clock=None):
-        self.engine = Engine(settings, clock, helpers=diagram_helpers())
+        self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners())
         self.sessions = connect(settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)
@@ -49,7 +49,4 @@ def reading() -> Iterator[Session]:
     per-request look-ups never wait for (or block) a step being saved."""
     with current_app.extensions[EXTENSION].sessions() as session:
         session.connection(execution_options=READ_ONLY)
-        try:
-            yield session
-        finally:
-            session.rollback()
+        yield session  # closing ends the transaction; what was read stays loaded (not expired)

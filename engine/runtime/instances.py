@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import OrderedDict
 from threading import Lock
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple
+from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 from uuid import UUID
 
 from sqlalchemy.orm import Session
@@ -28,7 +28,7 @@ from .inputs import require_object
 from .instance_store import InstanceRow, InstanceStore
 from .journal import Journal
 from .outside_events import OutsideEvents
-from .projection import Projection, Snapshot, StepInstance
+from .projection import Assigner, Projection, Snapshot, StepInstance
 from .queries import history
 from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
 from .views import InstanceView, TaskView
@@ -67,7 +67,7 @@ class _WorkflowCache:
 class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
-                 notifier: "Notifier | None" = None):
+                 notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = ()):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
@@ -76,7 +76,7 @@ class InstanceService(OutsideEvents):
         self._store = InstanceStore()
         self._timers = TimerStore()
         self.slas = slas
-        self._projection = Projection(self._store, self._timers, slas, notifier)
+        self._projection = Projection(self._store, self._timers, slas, notifier, assigners)
 
     # --- operations -------------------------------------------------------------------------
 

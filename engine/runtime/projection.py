@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -64,13 +64,29 @@ class Snapshot:
         return cls(tasks, waiting_timers(workflow))
 
 
+@dataclass(frozen=True)
+class NewTask:
+    """What an `Assigner` knows of a task being created."""
+
+    process_id: str
+    instance_id: int
+    element_id: str
+    candidate_group: str | None
+    data: dict
+
+
+# A process's own rule for who gets a new task (e.g. the one who signed for the case); None: no one.
+Assigner = Callable[[Session, NewTask], "str | None"]
+
+
 class Projection:
     def __init__(self, instances: InstanceStore, timers: TimerStore, slas: SlaTracker,
-                 notifier: "Notifier | None" = None):
+                 notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = ()):
         self._instances = instances
         self._timers = timers
         self._slas = slas
         self.notifier = notifier
+        self._assigners = tuple(assigners)
 
     def write(self, session: Session, instance: "StepInstance", before: Snapshot, workflow: BpmnWorkflow,
               record: StepRecord, journal: Journal, actor: str = "engine") -> "Written":
@@ -91,8 +107,12 @@ class Projection:
                     name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
                     candidate_group=candidate_group(task),
                     assignee=assignee(task), state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))
-                journal.add("engine", "task.created", task_id=task_id, element_id=new_rows[-1]["element_id"],
-                            details={"lane": spec.lane})
+                row = new_rows[-1]
+                if row["assignee"] is None and self._assigners:
+                    row["assignee"] = self._assigned(session, NewTask(
+                        instance.process_id, instance_id, row["element_id"], row["candidate_group"], instance.data))
+                journal.add("engine", "task.created", task_id=task_id, element_id=row["element_id"],
+                            details={"lane": spec.lane, **({"assignee": row["assignee"]} if row["assignee"] else {})})
         self._slas.on_step(session, instance_id, StepFacts(
             process_id=instance.process_id, data=instance.data, created=new_rows,
             completed_elements={run.element_id for run in record.runs}, cancelled_tasks=set(gone),
@@ -104,6 +124,13 @@ class Projection:
         if set(before.tasks) & set(ready):
             return Written(self._instances.open_tasks(session, instance_id), fired)
         return Written([TaskView(**{k: row[k] for k in TaskView.__dataclass_fields__}) for row in new_rows], fired)
+
+    def _assigned(self, session: Session, task: NewTask) -> str | None:
+        for assigner in self._assigners:
+            who = assigner(session, task)
+            if who:
+                return who
+        return None
 
     def _write_timers(self, session: Session, instance_id: int, before: Snapshot, workflow: BpmnWorkflow,
                       record: StepRecord, journal: Journal, actor: str) -> int:
