@@ -51,7 +51,7 @@ def complaints(web):
     def receive(key: str, intake: bool = True, **changes):
         view = web.start("complaint", key=key, by="zhang.min")
         if intake:
-            complete(web, view.open_tasks[0].id, "zhang.min", {**GOOD_INTAKE, **changes})
+            complete(web, view.open_tasks[0].id, "zhang.min", {**GOOD_INTAKE, "received_by": "zhang.min", **changes})
         return view
     return receive
 
@@ -269,7 +269,7 @@ def test_the_intake_form_is_drawn_from_its_schema_and_completes_through_the_page
     assert 'id="diagram" class="diagram" data-instance-id="%d"' % view.id in page
     assert "工单历史" in page and "工单发起" in page
 
-    response = first_responder.post(f"/inbox/tasks/{task.id}", data=as_form(GOOD_INTAKE))
+    response = first_responder.post(f"/inbox/tasks/{task.id}", data=as_form({**GOOD_INTAKE, "received_by": "zhang.min"}))
     assert response.status_code == 302
     following = open_tasks(web, view.id)["on_the_spot"]
     assert response.location.endswith(f"/inbox/tasks/{following.id}")  # the next step of the case opens directly

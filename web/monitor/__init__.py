@@ -1,20 +1,14 @@
-"""Managers' instance monitor and dashboard."""
+"""Managers' instance monitor (`/instances`) and dashboard (`/dashboard`).
+
+The viewer script `static/diagram.js` (bpmn-js, `window.sqflowDiagram.mount`) is shared: the inbox
+task page mounts it on `/instances/<id>/diagram.bpmn` and `/instances/<id>/elements.json`, which
+anyone who sees a task of the instance may read.
+"""
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import Blueprint
 
-from ..security import role_required
+bp = Blueprint("monitor", __name__, template_folder="templates", static_folder="static",
+               static_url_path="/monitor/static")
 
-bp = Blueprint("monitor", __name__)
-
-
-@bp.get("/instances")
-@role_required("manager")
-def instances():
-    return render_template("base.html")
-
-
-@bp.get("/dashboard")
-@role_required("manager")
-def dashboard():
-    return render_template("base.html")
+from . import dashboard, instances  # noqa: E402,F401  (routes register on bp)

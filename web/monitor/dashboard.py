@@ -1,0 +1,98 @@
+"""The managers' dashboard: instances by state, each department's month (R-SLA-05) and vendor score
+(R-MSR-02), open breaches, complaint hot topics (R-CLS-03), and a heatmap over a process version."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+from flask_babel import gettext
+from sqlalchemy.orm import Session
+
+from engine.errors import NotFoundError
+from engine.runtime.element_stats import definition_source, process_heat
+from engine.runtime.instance_search import ProcessVersion, count_by_state, process_versions
+from engine.sla.reports import department_month, month_bounds, open_slas
+from processes.complaints.analysis import analyse
+from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
+
+from .. import runtime
+from ..security import role_required
+from . import bp, labels, params
+from .instances import xml_response
+
+
+@bp.get("/dashboard")
+@role_required("manager")
+def dashboard() -> ResponseReturnValue:
+    engine = runtime.engine()
+    zone, now = engine.settings.zone(), engine.clock.now()
+    today = now.astimezone(zone).date()
+    month, months, problems = params.month_choice(request.args, today)
+    with runtime.reading() as db:
+        states = count_by_state(db)
+        departments = department_month(db, month, zone, HOURS_LIMIT)
+        breaches = open_slas(db, now, standing_is="breached")
+        topics = analyse(db, *month_bounds(month, zone))
+        versions = process_versions(db)
+        chosen = _chosen_version(request.args.get("definition"), versions, problems)
+        heat = process_heat(db, chosen.definition_id) if chosen else {}
+        names = _element_names(db, chosen.definition_id) if chosen else {}
+    scores = assess_departments(departments)
+    charts = {
+        "states": {"labels": [labels.label(labels.STATES, s) for s in states], "keys": list(states),
+                   "values": list(states.values())},
+        "departments": {"labels": [d.department for d in departments],
+                        "on_time_rate": [round(d.on_time_rate * 100, 1) for d in departments],
+                        "average_hours": [round(d.average_hours, 2) for d in departments], "limit": HOURS_LIMIT},
+        "scores": {"labels": [s.department for s in scores], "values": [s.score for s in scores]},
+        "categories": {"labels": [c for c, _ in topics.by_category], "values": [n for _, n in topics.by_category]},
+        "channels": {"labels": [c for c, _ in topics.by_channel], "values": [n for _, n in topics.by_channel]},
+    }
+    heat_rows = sorted(((element, names.get(element, element), counts) for element, counts in heat.items()),
+                       key=lambda row: (-row[2].passed - row[2].waiting, row[0]))
+    return render_template(
+        "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
+        departments=departments, scores=scores, breaches=breaches, topics=topics, charts=charts,
+        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT,
+        assessed_on=assessment_date(month), final=is_final(month, today)), 400 if problems else 200
+
+
+def _chosen_version(value: str | None, versions: list[ProcessVersion], problems: list[str]) -> ProcessVersion | None:
+    if not versions:
+        return None
+    if value:
+        match = next((v for v in versions if str(v.definition_id) == value.strip()), None)
+        if match is not None:
+            return match
+        problems.append(gettext("There is no process version “%(value)s”.", value=value[:50]))
+    return versions[0]
+
+
+def _element_names(db: Session, definition_id: int) -> dict[str, str]:
+    definitions = runtime.engine().definitions
+    try:
+        loaded = definitions.specs(definitions.get(db, definition_id))
+    except NotFoundError:
+        return {}
+    names: dict[str, str] = {}
+    for spec in [loaded.spec, *loaded.embedded.values()]:
+        for task_spec in spec.task_specs.values():
+            bpmn_id = getattr(task_spec, "bpmn_id", None)
+            if bpmn_id:
+                names[bpmn_id] = getattr(task_spec, "bpmn_name", None) or bpmn_id
+    return names
+
+
+@bp.get("/dashboard/diagram/<int:definition_id>.bpmn")
+@role_required("manager")
+def version_diagram(definition_id: int) -> ResponseReturnValue:
+    with runtime.reading() as db:
+        return xml_response(definition_source(db, definition_id))
+
+
+@bp.get("/dashboard/heat/<int:definition_id>.json")
+@role_required("manager")
+def version_heat(definition_id: int) -> ResponseReturnValue:
+    with runtime.reading() as db:
+        definition_source(db, definition_id)  # 404 for an unknown version
+        heat = process_heat(db, definition_id)
+    return jsonify({element: {"passed": h.passed, "waiting": h.waiting} for element, h in heat.items()})
