@@ -10,6 +10,7 @@ import pytest
 from engine.errors import Forbidden, InvalidInputError, TaskNotOpen
 from engine.people import User
 from engine.people.desk import InboxFilter
+from engine.runtime.queries import Page
 from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.timers.worker import TimerWorker
@@ -127,3 +128,29 @@ def test_the_next_task_of_the_case_is_offered_to_whoever_may_work_it(harness, de
         following = desk.next_task(session, LI, task.instance_id)
         assert following is not None and following.element_id == "reply"
         assert desk.next_task(session, OUTSIDER, task.instance_id) is None
+
+
+def test_pages_merge_every_way_a_task_reaches_the_inbox_in_one_order_without_repeats(harness, desk):
+    """Due tasks first by due time, then tasks without a deadline by age, across groups and claims."""
+    both = User("lead.two", "两组组长", frozenset({"handler", "team_lead"}), frozenset({"network_dept", "wireless_dept"}))
+    with harness.sessions.begin() as session:
+        desk.directory.save(session, both.login, name=both.name, password="sqflow-test", roles=both.roles,
+                            groups=both.groups, now=harness.clock.now())
+    harness.deploy("dynamic_lane.bpmn")
+    expected_dated, expected_undated = [], []
+    for n, group in enumerate(["wireless_dept", "network_dept", "wireless_dept"]):
+        view = harness.start("dynamic_lane", key=f"DL-{n}")
+        handle = harness.open_task(harness.complete(view, "dispatch", {"department": group}), "handle")
+        expected_undated.append(handle.id)
+        harness.clock.advance(timedelta(minutes=1))
+    for n in range(3):
+        expected_dated.append(order(harness, f"WO-{n}").id)
+        harness.clock.advance(timedelta(minutes=1))
+    act(harness, "claim", both, expected_dated[1])  # now reaches the inbox as "mine" and as the group's
+    seen = []
+    for offset in range(0, 8, 2):
+        with harness.sessions.begin() as session:
+            seen += [row.task.id for row in desk.inbox(session, both, page=Page(limit=2, offset=offset))]
+    assert seen == expected_dated + expected_undated
+    with harness.sessions.begin() as session:
+        assert desk.count(session, both) == 6

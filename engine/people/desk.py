@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, exists, func, or_, select, update
+from sqlalchemy import String, and_, cast, exists, or_, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -19,6 +19,7 @@ from ..runtime.instances import InstanceService
 from ..runtime.journal import Journal
 from ..runtime.queries import Page
 from ..runtime.views import InstanceView, TaskView
+from . import inbox_query
 from .directory import Directory, User
 from .rights import Rights
 
@@ -72,11 +73,15 @@ class WorkDesk:
               page: Page = Page()) -> list[InboxRow]:
         """Open tasks by due time (those without a deadline last), `page.limit` at a time."""
         now = self._clock.now()
+        conditions, by_instance = self._filter_conditions(filters, now)
+        ids = inbox_query.page_ids(user, filters.scope, conditions, by_instance, page.limit, page.offset)
+        if ids is None:
+            return []
         query = (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key,
                         ProcessInstance.attributes)
+                 .join(ids, ids.c.id == HumanTask.id)
                  .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                 .where(*self._inbox_conditions(user, filters, now)))
-        query = query.order_by(HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
+                 .order_by(*inbox_query.ORDER))
         rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
         warned = self._warned_tasks(session, [row[0] for row in rows])
         return [self._row(task, process_id, key, attributes or {}, task.id in warned, now)
@@ -85,10 +90,9 @@ class WorkDesk:
     def count(self, session: Session, user: User, scope: str = "all", filters: InboxFilter | None = None) -> int:
         """How many open tasks the inbox holds: in `scope`, or matching `filters` when given."""
         filters = filters or InboxFilter(scope=scope)
-        query = (select(func.count()).select_from(HumanTask)
-                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                 .where(*self._inbox_conditions(user, filters, self._clock.now())))
-        return session.scalar(query) or 0
+        conditions, by_instance = self._filter_conditions(filters, self._clock.now())
+        query = inbox_query.count(user, filters.scope, conditions, by_instance)
+        return 0 if query is None else session.scalar(query) or 0
 
     def standing(self, session: Session, task: TaskView) -> tuple[str | None, int | None]:
         """A task's SLA standing (on_track / warning / breached, None without a deadline) and seconds left."""
@@ -167,8 +171,10 @@ class WorkDesk:
             details={"from": task.assignee, "to": to}).flush()
         return self._instances.task(session, task.id)
 
-    def _inbox_conditions(self, user: User, filters: InboxFilter, now: datetime) -> list:
-        conditions = [self._visible_open(user, filters.scope)]
+    @staticmethod
+    def _filter_conditions(filters: InboxFilter, now: datetime) -> tuple[list, bool]:
+        """The filters' conditions, and whether they need the instance (joined) to be checked."""
+        conditions = []
         for name in ("urgency", "channel"):
             value = getattr(filters, name)
             if value:
@@ -179,28 +185,14 @@ class WorkDesk:
             like = f"%{filters.text.strip()}%"
             conditions.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
                                   _attribute("customer_phone").like(like)))
+        by_instance = bool(conditions)
         if filters.sla == "breached":
             conditions.append(HumanTask.due_at < now)
         elif filters.sla == "warning":
             conditions.extend([HumanTask.due_at >= now, _warned_sla()])
         elif filters.sla == "on_track":
             conditions.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
-        return conditions
-
-    @staticmethod
-    def _visible_open(user: User, scope: str):
-        """Open tasks in the user's `scope`; `state` is repeated in each branch so that each can use an index."""
-        is_open = HumanTask.state == "open"
-        groups = list(user.groups)
-        mine = and_(HumanTask.assignee == user.login, is_open)
-        unclaimed = and_(HumanTask.candidate_group.in_(groups), is_open, HumanTask.assignee.is_(None))
-        if scope == "mine":
-            return mine
-        if scope == "unclaimed":
-            return unclaimed
-        if "team_lead" in user.roles:
-            return or_(mine, and_(HumanTask.candidate_group.in_(groups), is_open))
-        return or_(mine, unclaimed)
+        return conditions, by_instance
 
     @staticmethod
     def _warned_tasks(session: Session, tasks: list[HumanTask] | list[TaskView]) -> set[str]:

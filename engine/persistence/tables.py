@@ -113,8 +113,10 @@ class HumanTask(Base):
 
     __tablename__ = "human_tasks"
     __table_args__ = (
+        # The inbox reads each branch in due order (engine/people/inbox_query.py).
         Index("ix_tasks_group_open", "candidate_group", "state", "due_at"),
-        Index("ix_tasks_assignee_open", "assignee", "state", "due_at"),
+        Index("ix_tasks_inbox_unclaimed", "candidate_group", "state", "assignee", "due_at", "created_at"),
+        Index("ix_tasks_inbox_assigned", "assignee", "state", "due_at", "created_at"),
         Index("ix_tasks_state_created", "state", "created_at"),
     )
 
