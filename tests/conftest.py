@@ -125,3 +125,7 @@ def web(database_url, tmp_path):
     harness = WebHarness(database_url, tmp_path / "var")
     yield harness
     harness.close()
+
+
+# The browser fixtures (one Chromium for the whole run, shared by every browser test).
+from .browser_support import browse, browser, live  # noqa: E402,F401

@@ -10,7 +10,7 @@ from pathlib import Path
 from engine import SourceFile
 from tests.test_complaint_forms import GOOD_INTAKE
 
-from .browser_support import browse, browser, live, screenshot  # noqa: F401 (fixtures)
+from .browser_support import screenshot
 
 COMPLAINTS = Path(__file__).resolve().parents[1] / "bpmn" / "complaints"
 

@@ -11,7 +11,7 @@ from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.timers.worker import TimerWorker
 
-from .browser_support import browse, browser, live, screenshot  # noqa: F401  (fixtures of the browser tests)
+from .browser_support import screenshot
 
 POLICIES = {"process_id": "complaint", "policies": [
     {"id": "handle", "name": "处理工单 within 10 h", "starts": "handle", "ends": "handle",
