@@ -7,6 +7,7 @@ savepoint and swallows its own failures, so notifying never breaks a workflow st
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Iterable
@@ -37,9 +38,18 @@ class Person:
 
 
 class Notifier:
-    def __init__(self, zone: ZoneInfo, mail_enabled: bool):
+    def __init__(self, zone: ZoneInfo, mail_enabled: bool, people_ttl_seconds: float = 5.0):
         self.zone = zone
         self.mail_enabled = mail_enabled  # without an SMTP server configured, in-app only
+        # Who may be told, read at most every few seconds: every step asks, accounts rarely change.
+        self._people_ttl = people_ttl_seconds
+        self._people: tuple[float, list[Person]] | None = None
+
+    def people(self, session: Session) -> list[Person]:
+        now = time.monotonic()
+        if self._people is None or now - self._people[0] > self._people_ttl:
+            self._people = (now, _people(session))
+        return self._people[1]
 
     # --- hooks called by the engine ---------------------------------------------------------
 
@@ -48,18 +58,23 @@ class Notifier:
         if not rows:
             return 0
 
+        people = self.people(session)
+        told = []
+        for row in rows:
+            if row.get("assignee"):
+                told.append((row, TASK_ASSIGNED, [p for p in people if p.login == row["assignee"]]))
+            else:
+                told.append((row, TASK_FOR_GROUP, _members(people, row.get("candidate_group"))))
+        if not any(readers for _, _, readers in told):
+            return 0
+
         def write() -> int:
-            people = _people(session)
             case = _case(session, instance_id)
             count = 0
-            for row in rows:
+            for row, kind, readers in told:
                 params = {"task": row["name"], "case": case, "due": self._time(row.get("due_at")),
                           "group": row.get("candidate_group")}
                 details = {"element_id": row["element_id"], "group": row.get("candidate_group")}
-                if row.get("assignee"):
-                    kind, readers = TASK_ASSIGNED, [p for p in people if p.login == row["assignee"]]
-                else:
-                    kind, readers = TASK_FOR_GROUP, _members(people, row.get("candidate_group"))
                 count += self._write(session, kind, readers, params, details, at, instance_id, row["id"])
             return count
         return self._guarded(session, "task", write)
@@ -79,7 +94,7 @@ class Notifier:
                             report_id: int | str | None = None) -> int:
         """The company answered a supervisor's report (R-SUP-06): to that supervisor's login."""
         def write() -> int:
-            readers = [p for p in _people(session) if p.login == supervisor]
+            readers = [p for p in self.people(session) if p.login == supervisor]
             return self._write(session, SUPERVISOR_ANSWERED, readers, {"report": report, "summary": summary},
                                {"report_id": report_id}, at, instance_id, None)
         return self._guarded(session, "supervisor answer", write)
@@ -87,7 +102,7 @@ class Notifier:
     # --- writing ----------------------------------------------------------------------------
 
     def _sla(self, session: Session, kind: str, sla: Any, at: datetime, extra: dict[str, Any]) -> int:
-        people = _people(session)
+        people = self.people(session)
         target = sla.escalate_to or sla.department
         readers = {p.login: p for p in _members(people, target)}
         if sla.task_id:
