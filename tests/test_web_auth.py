@@ -83,3 +83,15 @@ def test_pages_are_read_while_a_step_holds_the_sqlite_write_lock(web):
     finally:
         writer.rollback()
         writer.close()
+
+
+def test_a_lost_database_connection_answers_503_with_retry_after_not_500(web):
+    from sqlalchemy.exc import OperationalError
+
+    @web.app.get("/api/v1/_lost_connection_probe")
+    def probe():
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection unexpectedly"))
+
+    response = web.client().get("/api/v1/_lost_connection_probe")
+    assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+    assert response.get_json()["code"] == 503

@@ -2,7 +2,8 @@
 
     AuthenticationFailed 401 · Forbidden 403 · NotFoundError 404 · StateError 409 (ConflictError,
     TaskNotOpen, InstanceNotActive) · DefinitionError 422 · InvalidInputError 400 ·
-    DatabaseUnavailable 503 · CSRF failure 400 · anything else 500 (logged, never shown)
+    DatabaseUnavailable and a lost or busy database connection 503 (Retry-After) · CSRF failure 400 ·
+    anything else 500 (logged, never shown)
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import logging
 from flask import Flask, jsonify, render_template, request
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
 from engine.errors import (AuthenticationFailed, DatabaseUnavailable, DefinitionError, FormInvalid, Forbidden,
@@ -56,6 +58,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(CSRFError)
     def csrf_error(error: CSRFError):
         return problem(400, gettext("The form expired or did not come from this site: reload the page and try again."))
+
+    @app.errorhandler(OperationalError)
+    def database_away(error: OperationalError):
+        log.warning("database unavailable or busy on %s %s: %s", request.method, request.path, error.orig)
+        response, status = problem(503, gettext("The database is not reachable just now: try again in a moment."))
+        response = app.make_response((response, status))
+        response.headers["Retry-After"] = "5"
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):

@@ -36,7 +36,7 @@ STORIES = [
 STAGES = ["on_the_spot", "dispatch", "sign_for", "reply", "callback", "archived", "invalid", "resolved_on_spot"]
 
 
-def _intake(rng: random.Random, number: int) -> dict:
+def sample_intake(rng: random.Random, number: int) -> dict:
     category, description, fault = STORIES[number % len(STORIES)]
     channel = list(FIRST_RESPONDERS)[number % len(FIRST_RESPONDERS)]
     outside = channel == "regulator"
@@ -89,7 +89,7 @@ def seed(engine: Engine, sessions: sessionmaker[Session], now: datetime, count: 
         number = first_number + offset
         clock.set(now - timedelta(hours=rng.uniform(0.2, 120)))
         stage = STAGES[offset % len(STAGES)]
-        intake = _intake(rng, number)
+        intake = sample_intake(rng, number)
         if stage == "invalid":
             intake["anonymous"] = True
         with sessions.begin() as session:

@@ -1,0 +1,159 @@
+"""docs/PERFORMANCE.md: the machine, the date, a summary against the targets, and every printed figure."""
+from __future__ import annotations
+
+import os
+from collections import Counter
+import platform
+from datetime import datetime, timezone
+from importlib.metadata import version
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from sqlalchemy import create_engine, text
+from sqlalchemy.pool import NullPool
+
+if TYPE_CHECKING:
+    from .load_bench import Recorder
+
+LOAD_TARGET_COMPLETIONS = 200
+LOAD_TARGET_P95_MS = 150
+
+
+def machine(postgres_admin_url: str | None) -> dict[str, str]:
+    cpu = next((line.split(":", 1)[1].strip() for line in _read("/proc/cpuinfo").splitlines()
+                if line.startswith("model name")), platform.processor() or "unknown")
+    memory_kb = next((int(line.split()[1]) for line in _read("/proc/meminfo").splitlines()
+                      if line.startswith("MemTotal:")), 0)
+    system = next((line.split("=", 1)[1].strip().strip('"') for line in _read("/etc/os-release").splitlines()
+                   if line.startswith("PRETTY_NAME=")), platform.system())
+    postgres = "not measured"
+    if postgres_admin_url:
+        engine = create_engine(postgres_admin_url, poolclass=NullPool)
+        with engine.connect() as connection:
+            postgres = connection.execute(text("SHOW server_version")).scalar_one()
+    return {"CPU": cpu, "cores": str(os.cpu_count()), "memory": f"{memory_kb / 1024 / 1024:.1f} GiB",
+            "OS": f"{system}, Linux {platform.release()}", "Python": platform.python_version(),
+            "PostgreSQL": postgres, "SQLite": _sqlite_version(), "SpiffWorkflow": version("SpiffWorkflow"),
+            "load average before the run": " ".join(f"{n:.2f}" for n in os.getloadavg()),
+            "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def _read(path: str) -> str:
+    try:
+        return Path(path).read_text()
+    except OSError:
+        return ""
+
+
+def _sqlite_version() -> str:
+    import sqlite3
+    return sqlite3.sqlite_version
+
+
+def summary(figures: dict[str, dict]) -> list[str]:
+    """The headline figures as Markdown table rows: what, measured, target or reference."""
+    rows = []
+    engine = figures.get("engine")
+    if engine:
+        memory = engine["spiff_in_memory_per_s"]
+        rows.append(f"| work orders, plain SpiffWorkflow in memory | {memory:,.0f} instances/s | reference |")
+        for name in ("sqlite", "postgresql"):
+            rate = engine.get(f"durable_{name}_per_s")
+            if rate:
+                rows.append(f"| work orders durable on {name} (a transaction per step) | {rate:,.0f} instances/s | "
+                            f"{rate / memory:.2f} x in memory |")
+    timers = figures.get("timers")
+    if timers:
+        rows.append(f"| timer lateness, 2 workers, {timers['pending']:,} pending | p50 {timers['lateness_p50_ms']:.0f} ms, "
+                    f"p99 {timers['lateness_p99_ms']:.0f} ms | |")
+        rows.append(f"| timers fired per second, 1 / 2 workers | {timers['fired_per_s_1_worker']:,.0f} / "
+                    f"{timers['fired_per_s_2_worker']:,.0f} | |")
+    inbox = figures.get("inbox")
+    if inbox:
+        page = inbox["pages"]["first page"]
+        rows.append(f"| inbox first page, {inbox['open_tasks']:,} open / {inbox['completed_tasks']:,} done | "
+                    f"p50 {page['p50_ms']} ms, p95 {page['p95_ms']} ms | |")
+    load = figures.get("load")
+    if load:
+        rows.append(f"| load: task completions/s over HTTP | {load['completions_per_s']:,.0f} | "
+                    f"{LOAD_TARGET_COMPLETIONS} ({'met' if load['completions_per_s'] >= LOAD_TARGET_COMPLETIONS else 'not met'}) |")
+        worst = max(load["endpoints"].items(), key=lambda item: item[1]["p95_ms"])
+        rows.append(f"| load: worst p95 ({worst[0]}) | {worst[1]['p95_ms']} ms | {LOAD_TARGET_P95_MS} ms "
+                    f"({'met' if worst[1]['p95_ms'] < LOAD_TARGET_P95_MS else 'not met'}) |")
+        rows.append(f"| load: requests/s | {load['requests_per_s']:,.0f} | |")
+    chaos = figures.get("chaos")
+    if chaos:
+        c = chaos["checks"]
+        rows += [f"| chaos: instances started / consistent | {c['starts_acknowledged']} / "
+                 f"{c['acknowledged_instances_consistent']} | equal |",
+                 f"| chaos: complaints lost | {c['complaints_lost']} | 0 |",
+                 f"| chaos: tasks completed twice | {c['tasks_completed_twice']} | 0 |",
+                 f"| chaos: timers due / fired exactly once | {c['timers_due']} / {c['timers_fired_exactly_once']} | equal |"]
+    return rows
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(share * (len(ordered) - 1))))] if ordered else float("nan")
+
+
+def summarize(recorder: "Recorder", elapsed: float, echo: Callable[[str], None]) -> dict:
+    total = sum(len(v) for v in recorder.latency.values())
+    errors: Counter = Counter()
+    endpoints = {}
+    echo(f"  {'endpoint':<30}{'requests':>9}{'p50 ms':>9}{'p95 ms':>9}{'p99 ms':>9}   statuses")
+    for endpoint in sorted(recorder.latency):
+        values, statuses = recorder.latency[endpoint], recorder.statuses[endpoint]
+        endpoints[endpoint] = {"requests": len(values), "p50_ms": round(percentile(values, .5), 1),
+                               "p95_ms": round(percentile(values, .95), 1), "p99_ms": round(percentile(values, .99), 1),
+                               "statuses": {str(k): v for k, v in sorted(statuses.items())}}
+        errors.update({str(k): v for k, v in statuses.items() if k == 0 or k >= 400})
+        shown = " ".join(f"{'conn' if k == 0 else k}:{v}" for k, v in sorted(statuses.items()))
+        e = endpoints[endpoint]
+        echo(f"  {endpoint:<30}{len(values):>9}{e['p50_ms']:>9.1f}{e['p95_ms']:>9.1f}{e['p99_ms']:>9.1f}   {shown}")
+    figures = {"seconds": round(elapsed, 1), "requests": total, "requests_per_s": round(total / elapsed, 1),
+               "completions": recorder.completions, "completions_per_s": round(recorder.completions / elapsed, 1),
+               "starts_acknowledged": len(recorder.acknowledged), "endpoints": endpoints,
+               "errors_by_status": dict(sorted(errors.items()))}
+    echo(f"  {total:,} requests in {elapsed:.0f} s: {figures['requests_per_s']:.0f} requests/s; "
+         f"{recorder.completions:,} task completions: {figures['completions_per_s']:.0f}/s; "
+         f"{len(recorder.acknowledged):,} instances started")
+    echo("  errors by status: " + (", ".join(f"{'connection' if k == '0' else k}: {v}" for k, v in errors.items())
+                                   or "none") + " (409/403: another handler took the task first)")
+    return figures
+
+
+TITLES = {
+    "engine": "Engine: durable throughput and step cost (`sqflow bench engine`)",
+    "timers": "Timers on PostgreSQL (`sqflow bench timers`)",
+    "inbox": "Inbox page (`sqflow bench inbox`)",
+    "load": "Load over HTTP (`sqflow bench load`)",
+    "chaos": "Load with faults (`sqflow bench chaos`)",
+}
+NOTES = {
+    "load": "Closed-loop clients on the same 2 cores as the servers and PostgreSQL: every request waits for "
+            "a free gunicorn sync worker, so latency includes queueing. 409s are two handlers reaching for "
+            "the same task (the loser moves on); they are counted, not hidden.",
+    "chaos": "SIGKILL to a random gunicorn worker (the master replaces it) or timer worker (the bench "
+             "restarts it) every 2.75 s on average, and one PostgreSQL restart half-way. 5xx and connection "
+             "errors are what clients saw before their retry with the same Idempotency-Key succeeded.",
+}
+
+
+def write(path: Path, host: dict[str, str], figures: dict[str, dict], printed: dict[str, list[str]],
+          command: str) -> None:
+    lines = ["# sqflow performance", "",
+             f"Generated by `{command}` on {host['date']}. Every figure below is what the command printed; "
+             "run it again to measure your machine.", "", "## Machine", "", "| | |", "|---|---|"]
+    lines += [f"| {key} | {value} |" for key, value in host.items()]
+    lines += ["", "## Summary", "", "| figure | measured | target / reference |", "|---|---|---|"]
+    lines += summary(figures)
+    for name, title in TITLES.items():
+        if name not in printed:
+            continue
+        lines += ["", f"## {title}", ""]
+        if name in NOTES:
+            lines += [NOTES[name], ""]
+        lines += ["```", *printed[name], "```"]
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
