@@ -21,7 +21,7 @@ from engine.retention import RetentionPurge
 from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
 from engine.runtime.views import to_json
-from processes import diagram_helpers, task_assigners
+from processes import diagram_helpers, task_assigners, task_listeners
 
 from .bench import add_bench_arguments, cmd_bench
 from .calendar import add_calendar_arguments, cmd_calendar
@@ -40,7 +40,8 @@ class Context:
     def __init__(self, args: argparse.Namespace):
         self.settings = Settings.from_env()
         self.out = Printer(args.json, load_zone(self.settings.timezone))
-        self.engine = Engine(self.settings, helpers=diagram_helpers(), assigners=task_assigners())
+        self.engine = Engine(self.settings, helpers=diagram_helpers(), assigners=task_assigners(),
+                             listeners=task_listeners())
 
     @cached_property
     def sessions(self):

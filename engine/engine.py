@@ -23,7 +23,7 @@ from .notifications import Notifier
 from .people.desk import WorkDesk
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
-from .runtime.instances import InstanceService
+from .runtime.instances import InstanceService, TaskListener
 from .runtime.projection import Assigner
 from .runtime.spiff_time import install as install_step_clock
 from .scripting import make_script_engine
@@ -35,9 +35,11 @@ from .timers.start_schedules import StartSchedules
 
 class Engine:
     def __init__(self, settings: Settings, clock: Clock | None = None,
-                 helpers: Mapping[str, Callable] | None = None, assigners: Sequence[Assigner] = ()):
+                 helpers: Mapping[str, Callable] | None = None, assigners: Sequence[Assigner] = (),
+                 listeners: Sequence[TaskListener] = ()):
         """`helpers` are offered to diagrams' scripts; `assigners` are processes' rules for who gets a
-        new task that its diagram does not assign (see engine.runtime.projection.Assigner)."""
+        new task that its diagram does not assign (engine.runtime.projection.Assigner); `listeners`
+        hear of completed tasks (engine.runtime.instances.TaskListener)."""
         install_step_clock()
         self.settings = settings
         self.clock = clock or SystemClock()
@@ -53,7 +55,8 @@ class Engine:
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
-                                         self.slas, settings.workflow_cache_size, self.notifier, assigners)
+                                         self.slas, settings.workflow_cache_size, self.notifier, assigners,
+                                         listeners)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
         self.desk = WorkDesk(self.instances, self.clock, notifier=self.notifier)

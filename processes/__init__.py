@@ -1,5 +1,6 @@
 """What each process adds to the engine: helpers offered to diagrams' scripts and expressions, and
-assigners (rules for who gets a new task). Composition roots pass both to `Engine`."""
+assigners (rules for who gets a new task) and listeners (reactions to completed tasks).
+Composition roots pass them to `Engine`."""
 from __future__ import annotations
 
 from typing import Callable
@@ -20,3 +21,9 @@ def task_assigners() -> list[Callable]:
     from .complaints.assignment import complaint_assignee
 
     return [complaint_assignee]
+
+
+def task_listeners() -> list[Callable]:
+    from .supervisors.reports import tell_supervisor_of_the_answer
+
+    return [tell_supervisor_of_the_answer]

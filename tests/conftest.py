@@ -16,7 +16,7 @@ from sqlalchemy.engine import make_url
 
 from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
-from processes import diagram_helpers, task_assigners
+from processes import diagram_helpers, task_assigners, task_listeners
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 PRODUCT_DIAGRAMS = Path(__file__).parents[1] / "bpmn"
@@ -69,7 +69,8 @@ class Harness:
     def __init__(self, database_url: str, cache_size: int):
         self.clock = ManualClock()
         self.settings = Settings(database_url=database_url, workflow_cache_size=cache_size)
-        self.engine = Engine(self.settings, self.clock, helpers=diagram_helpers(), assigners=task_assigners())
+        self.engine = Engine(self.settings, self.clock, helpers=diagram_helpers(), assigners=task_assigners(),
+                             listeners=task_listeners())
         self.sessions = connect(self.settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine import notifications as notes
+
 from engine.errors import Forbidden, FormInvalid, InstanceNotFound
 from engine.people import User
 from engine.runtime.queries import list_instances
@@ -46,10 +48,15 @@ def test_R_SUP_06_a_finding_opens_a_complaint_from_the_supervisor_who_is_answere
     with office.session() as session:
         [row] = my_reports(office.engine, session, "sup.a")
     assert (row.status, row.complaint_state, row.answer) == ("complaint_opened", "active", None)
+    with office.session() as session:
+        office.engine.desk.directory.save(session, "sup.a", name="甲监督", password="sqflow-test",
+                                          roles=("supervisor",), now=office.clock.now())
     answer_the_complaint(office, complaint.id)
     with office.session() as session:
         [row] = my_reports(office.engine, session, "sup.a")
+        told = notes.list_for(session, "sup.a").rows
     assert row.complaint_state == "completed" and row.answer.startswith("感谢监督")
+    assert [(n.kind, n.instance_id) for n in told] == [(notes.SUPERVISOR_ANSWERED, complaint.id)]
 
 
 def test_R_SUP_06_a_report_without_a_service_failure_is_noted_without_a_complaint(office):

@@ -13,14 +13,15 @@ from sqlalchemy.orm import Session
 
 from engine import Engine, Settings, connect
 from engine.persistence.database import READ_ONLY
-from processes import diagram_helpers, task_assigners
+from processes import diagram_helpers, task_assigners, task_listeners
 
 EXTENSION = "sqflow"
 
 
 class Runtime:
     def __init__(self, settings: Settings, clock=None):
-        self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners())
+        self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
+                             listeners=task_listeners())
         self.sessions = connect(settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert, select, text
 from sqlalchemy.orm import Session
 
+from ..people.directory import changes as account_changes
 from ..persistence.tables import HumanTask, ProcessInstance, UserAccount
 from ..timers.store import NOTIFY_CHANNEL
 from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP
@@ -41,15 +42,16 @@ class Notifier:
     def __init__(self, zone: ZoneInfo, mail_enabled: bool, people_ttl_seconds: float = 5.0):
         self.zone = zone
         self.mail_enabled = mail_enabled  # without an SMTP server configured, in-app only
-        # Who may be told, read at most every few seconds: every step asks, accounts rarely change.
+        # Who may be told, read again when accounts change here, and at least every few seconds for
+        # changes made by other processes: every step asks, accounts rarely change.
         self._people_ttl = people_ttl_seconds
-        self._people: tuple[float, list[Person]] | None = None
+        self._people: tuple[float, int, list[Person]] | None = None
 
     def people(self, session: Session) -> list[Person]:
-        now = time.monotonic()
-        if self._people is None or now - self._people[0] > self._people_ttl:
-            self._people = (now, _people(session))
-        return self._people[1]
+        now, generation = time.monotonic(), account_changes()
+        if self._people is None or now - self._people[0] > self._people_ttl or self._people[1] != generation:
+            self._people = (now, generation, _people(session))
+        return self._people[2]
 
     # --- hooks called by the engine ---------------------------------------------------------
 

@@ -30,6 +30,14 @@ def _decoy_hash() -> str:
     return generate_password_hash("decoy password for unknown logins")
 
 
+_changes = 0
+
+
+def changes() -> int:
+    """How many times accounts were saved in this process: caches of who is who compare it."""
+    return _changes
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
@@ -83,6 +91,8 @@ class Directory:
         row.roles, row.groups = sorted(set(roles)), sorted(set(groups))
         row.email, row.locale, row.active = email, locale, active
         session.flush()
+        global _changes
+        _changes += 1
         return User.of(row)
 
     def authenticate(self, session: Session, login: str, password: str) -> User:

@@ -7,6 +7,8 @@ instance the second gets `ConflictError` and its transaction is rolled back whol
 from __future__ import annotations
 
 from collections import OrderedDict
+from dataclasses import dataclass
+from datetime import datetime
 from threading import Lock
 from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
 from uuid import UUID
@@ -67,7 +69,8 @@ class _WorkflowCache:
 class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
-                 notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = ()):
+                 notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = (),
+                 listeners: Sequence["TaskListener"] = ()):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
@@ -77,6 +80,8 @@ class InstanceService(OutsideEvents):
         self._timers = TimerStore()
         self.slas = slas
         self._projection = Projection(self._store, self._timers, slas, notifier, assigners)
+        self._notifier = notifier
+        self._listeners = tuple(listeners)
 
     # --- operations -------------------------------------------------------------------------
 
@@ -144,7 +149,13 @@ class InstanceService(OutsideEvents):
 
         record = run_guarded(workflow, complete, self._clock)
         before.tasks.pop(human.id, None)
-        return self._save(session, instance, workflow, before, record, journal).view
+        view = self._save(session, instance, workflow, before, record, journal).view
+        if self._listeners and self._notifier is not None:
+            done = CompletedTask(view.process_id, view.id, view.business_key, human.element_id, data,
+                                 dict(workflow.data), by, now)
+            for listener in self._listeners:
+                listener(session, done, self._notifier)
+        return view
 
     def suspend(self, session: Session, instance_id: int, *, by: str) -> InstanceView:
         instance = InstanceRow.of(self._store.instance(session, instance_id))
@@ -287,6 +298,24 @@ class InstanceService(OutsideEvents):
         journal.flush()
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return _Saved(InstanceView.of(instance, written.open_tasks), written.timers_fired)
+
+
+@dataclass(frozen=True)
+class CompletedTask:
+    """What a `TaskListener` hears after a person completed a task (and the step was saved)."""
+
+    process_id: str
+    instance_id: int
+    business_key: str | None
+    element_id: str
+    data: dict          # what the person submitted
+    case: dict          # the instance's data after the step
+    by: str
+    at: datetime
+
+
+# A process's reaction to a completed task, in the same transaction (e.g. telling someone of it).
+TaskListener = Callable[[Session, CompletedTask, "Notifier"], None]
 
 
 class _Saved(NamedTuple):

@@ -19,7 +19,7 @@ from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.timers.worker import TimerWorker
 
-from .. import diagram_helpers, task_assigners
+from .. import diagram_helpers, task_assigners, task_listeners
 
 POLICIES = Path(__file__).parent / "sla_policies.json"
 FIRST_RESPONDERS = {"hotline_10000": "zhang.min", "business_hall": "wang.fang", "web_hall": "liu.yang",
@@ -83,7 +83,8 @@ def seed(engine: Engine, sessions: sessionmaker[Session], now: datetime, count: 
             save_policies(session, process_id, policies, "defaults", "demo", now)
     engine.sla_policies.forget()
     clock = ManualClock(now)
-    past = Engine(engine.settings, clock, helpers=diagram_helpers(), assigners=task_assigners())
+    past = Engine(engine.settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
+                  listeners=task_listeners())
     views = []
     for offset in range(count):
         number = first_number + offset

@@ -19,6 +19,8 @@ from engine import Engine
 from engine.errors import Forbidden, InstanceNotFound
 from engine.people import User
 from engine.persistence.tables import ProcessInstance
+from engine.notifications import Notifier
+from engine.runtime.instances import CompletedTask
 from engine.runtime.views import InstanceView
 
 from .credentials import TERM_PROCESS, standing
@@ -137,3 +139,19 @@ def my_report(engine: Engine, session: Session, login: str, key: str) -> ReportR
     if row is None:
         raise InstanceNotFound(f"no report {key}")
     return _row(engine, session, row.id, row.business_key, row.started_at, row.attributes or {})
+
+
+def tell_supervisor_of_the_answer(session: Session, done: CompletedTask, notifier: Notifier) -> None:
+    """R-SUP-06: when a complaint opened from a supervisor's finding is answered, the supervisor hears."""
+    if done.process_id != COMPLAINT_PROCESS or done.element_id != "answer_supervisor":
+        return
+    certificate_no = done.case.get("supervisor_id")
+    if not certificate_no:
+        return
+    term = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.process_id == TERM_PROCESS, ProcessInstance.business_key == certificate_no)).first()
+    login = (term.attributes or {}).get("login") if term is not None else None
+    if login:
+        notifier.supervisor_answered(session, supervisor=login, report=done.business_key or f"#{done.instance_id}",
+                                     at=done.at, summary=str(done.data.get("supervisor_answer", "")),
+                                     instance_id=done.instance_id)
