@@ -24,6 +24,9 @@ def add_serve_arguments(sub) -> None:
     sub.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
     sub.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
     sub.add_argument("--workers", type=int, default=None, help="web worker processes (default SQFLOW_WEB_WORKERS)")
+    sub.add_argument("--threads", type=int, default=None,
+                     help="threads per web worker, so one waiting on the database does not idle it "
+                          "(default SQFLOW_WEB_THREADS)")
     sub.add_argument("--no-timer-worker", dest="timer_worker", action="store_false",
                      help="do not start a timer worker (run `sqflow worker` elsewhere)")
     sub.add_argument("--demo", action="store_true", help="seed the demo first if the database has no users")
@@ -52,16 +55,20 @@ def cmd_serve(ctx: "Context", args) -> int:
         args.user = "demo"
         cmd_demo(ctx, args)
     workers = args.workers or ctx.settings.web_workers
+    threads = args.threads or ctx.settings.web_threads
+    if workers < 1 or threads < 1:
+        raise SystemExit("sqflow: --workers and --threads must be at least 1")
     timer_worker = None
     if args.timer_worker:
         timer_worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker"])
     url = f"http://{args.host}:{args.port}/"
-    print(f"sqflow web app on {url} ({workers} worker(s)); database {ctx.settings.database_url.split('@')[-1]}",
-          flush=True)
+    where = ctx.settings.database_url.split("@")[-1]
+    print(f"sqflow web app on {url} ({workers} worker(s) x {threads} thread(s)); database {where}", flush=True)
     if args.demo or not has_users:
         print_demo_logins(ctx)
     try:
-        _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": workers, "accesslog": None,
+        _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": workers, "threads": threads,
+                   "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None,
                    "graceful_timeout": 20, "timeout": 60}).run()
     finally:
         if timer_worker is not None:
