@@ -73,8 +73,8 @@ class WorkDesk:
               page: Page = Page()) -> list[InboxRow]:
         """Open tasks by due time (those without a deadline last), `page.limit` at a time."""
         now = self._clock.now()
-        conditions, by_instance = self._filter_conditions(filters, now)
-        ids = inbox_query.page_ids(user, filters.scope, conditions, by_instance, page.limit, page.offset)
+        on_task, on_instance = self._filter_conditions(filters, now)
+        ids = inbox_query.page_ids(user, filters.scope, on_task, on_instance, page.limit, page.offset)
         if ids is None:
             return []
         query = (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key,
@@ -90,8 +90,8 @@ class WorkDesk:
     def count(self, session: Session, user: User, scope: str = "all", filters: InboxFilter | None = None) -> int:
         """How many open tasks the inbox holds: in `scope`, or matching `filters` when given."""
         filters = filters or InboxFilter(scope=scope)
-        conditions, by_instance = self._filter_conditions(filters, self._clock.now())
-        query = inbox_query.count(user, filters.scope, conditions, by_instance)
+        on_task, on_instance = self._filter_conditions(filters, self._clock.now())
+        query = inbox_query.count(user, filters.scope, on_task, on_instance)
         return 0 if query is None else session.scalar(query) or 0
 
     def standing(self, session: Session, task: TaskView) -> tuple[str | None, int | None]:
@@ -172,8 +172,8 @@ class WorkDesk:
         return self._instances.task(session, task.id)
 
     @staticmethod
-    def _filter_conditions(filters: InboxFilter, now: datetime) -> tuple[list, bool]:
-        """The filters' conditions, and whether they need the instance (joined) to be checked."""
+    def _filter_conditions(filters: InboxFilter, now: datetime) -> tuple[list, list]:
+        """The filters' conditions: on the task, and on its instance (the case)."""
         conditions = []
         for name in ("urgency", "channel"):
             value = getattr(filters, name)
@@ -185,14 +185,14 @@ class WorkDesk:
             like = f"%{filters.text.strip()}%"
             conditions.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
                                   _attribute("customer_phone").like(like)))
-        by_instance = bool(conditions)
+        on_task = []
         if filters.sla == "breached":
-            conditions.append(HumanTask.due_at < now)
+            on_task.append(HumanTask.due_at < now)
         elif filters.sla == "warning":
-            conditions.extend([HumanTask.due_at >= now, _warned_sla()])
+            on_task.extend([HumanTask.due_at >= now, _warned_sla()])
         elif filters.sla == "on_track":
-            conditions.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
-        return conditions, by_instance
+            on_task.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
+        return on_task, conditions
 
     @staticmethod
     def _warned_tasks(session: Session, tasks: list[HumanTask] | list[TaskView]) -> set[str]:
