@@ -31,7 +31,7 @@ class Settings:
     worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
     web_workers: int = 2
-    web_threads: int = 4
+    web_threads: int = 1
     smtp_host: str = ""  # empty: notifications are in-app only
     smtp_port: int = 25
     smtp_user: str = ""
