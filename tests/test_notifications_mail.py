@@ -3,8 +3,8 @@ failures recorded and retried with backoff (the clock moves, nobody sleeps), a s
 from __future__ import annotations
 
 import dataclasses
+import threading
 import socket
-import time
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -30,6 +30,7 @@ class Mailbox:
 
     def __init__(self):
         self.messages = []
+        self.received = threading.Event()
         self.reply: str | None = None
         self.refuse_recipients = False
 
@@ -43,6 +44,7 @@ class Mailbox:
         if self.reply:
             return self.reply
         self.messages.append(message_from_bytes(envelope.content, policy=default))
+        self.received.set()
         return "250 Message accepted"
 
 
@@ -150,11 +152,9 @@ def test_a_running_worker_sends_new_mail_promptly(mailing, smtp):
     worker = TimerWorker(mailing.engine, mailing.sessions, name="w1")
     worker.start()
     try:
-        time.sleep(0.5)  # the loop finds nothing and waits
+        assert worker.mail_waiting.wait(10)  # the loop found nothing and waits (up to a minute)
         assign_to_li_wei(mailing)
-        deadline = time.monotonic() + 10
-        while not smtp.messages and time.monotonic() < deadline:
-            time.sleep(0.1)
+        smtp.received.wait(10)
     finally:
         worker.stop()
     assert len(smtp.messages) == 1 and mails(mailing)[0].state == "sent"

@@ -52,6 +52,8 @@ class TimerWorker:
             self.mail = MailDelivery(sessions, SmtpMailer(settings), engine.clock, worker=self.name,
                                      lease=self.lease, batch=per_claim)
         self._mail_wake = threading.Event()
+        self.mail_waiting = threading.Event()
+        self._watching = threading.Event()  # set while the mail loop waits for the next mail or a wake-up
         self._mail_thread: threading.Thread | None = None
 
     # --- one round --------------------------------------------------------------------------
@@ -156,8 +158,10 @@ class TimerWorker:
             sleep = self.max_sleep.total_seconds()
             if due is not None:
                 sleep = min(sleep, max(0.0, (due - self.engine.clock.now()).total_seconds()))
+            self.mail_waiting.set()
             self._mail_wake.wait(sleep)
             self._mail_wake.clear()
+            self.mail_waiting.clear()
 
     # --- serving ----------------------------------------------------------------------------
 
@@ -203,6 +207,7 @@ class TimerWorker:
         self._schedule(datetime.now(timezone.utc))  # catch up at once: timers that came due while down
         watch = self._listen if self.engine.settings.database_url.startswith("postgresql") else self._watch_sqlite
         threading.Thread(target=watch, name="sqflow-timer-watch", daemon=True).start()
+        self._watching.wait(5)  # a commit from now on wakes the worker (a slow database: the safety wake-up)
         if self.mail:
             self._mail_thread = threading.Thread(target=self._mail_loop, name="sqflow-mail", daemon=True)
             self._mail_thread.start()
@@ -232,9 +237,14 @@ class TimerWorker:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
         except sqlite3.Error:
             log.exception("cannot watch %s; relying on the safety wake-up", path)
+            self._watching.set()
             return
         with connection:
             seen = None
+            try:
+                seen = connection.execute("PRAGMA data_version").fetchone()[0]
+            finally:
+                self._watching.set()
             while not self._stop.wait(interval):
                 try:
                     version = connection.execute("PRAGMA data_version").fetchone()[0]
@@ -253,9 +263,11 @@ class TimerWorker:
             try:
                 with psycopg.connect(url.render_as_string(hide_password=False), autocommit=True) as connection:
                     connection.execute(f"LISTEN {NOTIFY_CHANNEL}")
+                    self._watching.set()
                     while not self._stop.is_set():
                         for note in connection.notifies(timeout=1.0, stop_after=1):
                             self.wake(datetime.fromisoformat(note.payload))
             except Exception:
                 log.exception("LISTEN connection lost; reconnecting")
+                self._watching.set()  # starting goes on; the safety wake-up covers the gap
                 self._stop.wait(1.0)
