@@ -115,7 +115,8 @@ def test_on_sqlite_a_running_worker_notices_a_timer_another_process_creates(tmp_
     harness.deploy("timer_boundary.bpmn")
     worker = _worker(url, "solo", tmp_path, worker_max_sleep_seconds="600")
     try:
-        time.sleep(2)  # the worker starts, finds nothing due and sleeps (for up to 10 minutes)
+        # the worker says it is ready once it watches the file; it finds nothing due and sleeps (up to 10 minutes)
+        assert _wait_until(lambda: "firing timers" in (tmp_path / "solo.log").read_text(), 30)
         harness.clock.set(datetime.now(timezone.utc) - timedelta(minutes=59, seconds=57))
         harness.start("timer_boundary")  # its 1-hour warning is due in about 3 seconds
         assert _wait_until(lambda: _counts(harness)[1] == 1, 15), _counts(harness)
