@@ -69,8 +69,16 @@ class RetentionPurge:
             state=row.state, started_at=row.started_at, ended_at=row.ended_at, audit_entries=entries,
             purged_at=now, purged_by=by) for row, entries in rows])
         ids = [case.instance_id for case in cases]
-        for table in reversed(Base.metadata.sorted_tables):
-            if "instance_id" in table.c and table.name != PurgedInstance.__tablename__:
+        for table in reversed(Base.metadata.sorted_tables):  # rows that point at others go first
+            if table.name == PurgedInstance.__tablename__:
+                continue
+            if "instance_id" in table.c:
                 session.execute(delete(table).where(table.c.instance_id.in_(ids)))
+                continue
+            for key in table.foreign_keys:  # e.g. a mail's delivery attempts, kept by the mail's id
+                parent = key.column.table
+                if "instance_id" in parent.c and parent.name != ProcessInstance.__tablename__:
+                    owned = select(key.column).where(parent.c.instance_id.in_(ids))
+                    session.execute(delete(table).where(key.parent.in_(owned)))
         session.execute(delete(ProcessInstance.__table__).where(ProcessInstance.__table__.c.id.in_(ids)))
         return PurgeReport(cutoff, dry_run, cases)
