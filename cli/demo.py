@@ -13,7 +13,7 @@ from engine.runtime.views import InstanceView, to_json
 
 from processes.complaints import demo as complaint_demo
 from processes.demo_people import DEMO_PASSWORD, DEMO_USERS, seed_people
-from processes.supervisors.demo import seed_supervisors
+from processes.supervisors.demo import DEMO_SUPERVISORS, seed_supervisors
 
 from .inputs import DIAGRAM_SUFFIXES, source_files
 from .output import error
@@ -104,4 +104,6 @@ def print_demo_logins(ctx: Context) -> None:
     ctx.out.line(f"demo logins (password for all: {DEMO_PASSWORD}):")
     ctx.out.table(["LOGIN", "ROLES", "GROUPS", "WHO"],
                   [[login, ",".join(roles), ",".join(groups) or "-", who]
-                   for login, _, roles, groups, who in DEMO_USERS], "", "  ")
+                   for login, _, roles, groups, who in DEMO_USERS]
+                  + [[login, "supervisor", "-", f"service-quality supervisor {name}"]
+                     for login, name, _ in DEMO_SUPERVISORS], "", "  ")

@@ -64,7 +64,7 @@ def cmd_serve(ctx: "Context", args) -> int:
     url = f"http://{args.host}:{args.port}/"
     where = ctx.settings.database_url.split("@")[-1]
     print(f"sqflow web app on {url} ({workers} worker(s) x {threads} thread(s)); database {where}", flush=True)
-    if args.demo or not has_users:
+    if args.demo and has_users:  # a demo seeded just now has printed its logins already
         print_demo_logins(ctx)
     try:
         _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": workers, "threads": threads,
