@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInputError
 from ..persistence.tables import HumanTask, ProcessDefinition, ProcessInstance, RunningSla
 from ..sla.reports import standing
-from .queries import INSTANCE_STATES
+from .queries import INSTANCE_STATES, instance_conditions
 from .views import InstanceView, TaskView
 
 RANK = {"paused": 0, "on_track": 1, "warning": 2, "breached": 3}
@@ -83,20 +83,12 @@ def search_instances(session: Session, now: datetime, zone: ZoneInfo, filters: I
                      page: int = 1, per_page: int = 25) -> InstancePage:
     if page < 1:
         raise InvalidInputError("page numbers start at 1")
-    query = select(ProcessInstance)
-    if filters.process_id:
-        query = query.where(ProcessInstance.process_id == filters.process_id)
-    if filters.version is not None:
-        query = query.where(ProcessInstance.version == filters.version)
-    if filters.state:
-        query = query.where(ProcessInstance.state == filters.state)
-    if filters.business_key:
-        query = query.where(ProcessInstance.business_key == filters.business_key)
-    if filters.started_from:
-        query = query.where(ProcessInstance.started_at >= datetime.combine(filters.started_from, time(0), zone))
-    if filters.started_to:
-        end = datetime.combine(filters.started_to + timedelta(days=1), time(0), zone)
-        query = query.where(ProcessInstance.started_at < end)
+    query = select(ProcessInstance).where(*instance_conditions(
+        process_id=filters.process_id, state=filters.state, business_key=filters.business_key,
+        version=filters.version,
+        started_after=datetime.combine(filters.started_from, time(0), zone) if filters.started_from else None,
+        started_before=(datetime.combine(filters.started_to + timedelta(days=1), time(0), zone)
+                        if filters.started_to else None)))
     if filters.sla:
         standings = worst_standings(session, now)
         if filters.sla == "none":

@@ -28,25 +28,35 @@ class Page:
             raise InvalidInputError("offset must not be negative")
 
 
+def instance_conditions(*, process_id: str | None = None, state: str | None = None,
+                        business_key: str | None = None, version: int | None = None,
+                        started_after: datetime | None = None, started_before: datetime | None = None) -> list:
+    """The WHERE conditions of an instance list (the CLI's, the monitor's, the API's)."""
+    if state is not None and state not in INSTANCE_STATES:
+        raise InvalidInputError(f"state must be one of {', '.join(INSTANCE_STATES)}")
+    conditions = []
+    if process_id:
+        conditions.append(ProcessInstance.process_id == process_id)
+    if state:
+        conditions.append(ProcessInstance.state == state)
+    if business_key:
+        conditions.append(ProcessInstance.business_key == business_key)
+    if version is not None:
+        conditions.append(ProcessInstance.version == version)
+    if started_after is not None:
+        conditions.append(ProcessInstance.started_at >= started_after)
+    if started_before is not None:
+        conditions.append(ProcessInstance.started_at < started_before)
+    return conditions
+
+
 def list_instances(session: Session, *, process_id: str | None = None, state: str | None = None,
                    business_key: str | None = None, version: int | None = None,
                    started_after: datetime | None = None, started_before: datetime | None = None,
                    page: Page = Page()) -> list[InstanceView]:
-    if state is not None and state not in INSTANCE_STATES:
-        raise InvalidInputError(f"state must be one of {', '.join(INSTANCE_STATES)}")
-    query = select(ProcessInstance).order_by(ProcessInstance.id.desc())
-    if process_id:
-        query = query.where(ProcessInstance.process_id == process_id)
-    if state:
-        query = query.where(ProcessInstance.state == state)
-    if business_key:
-        query = query.where(ProcessInstance.business_key == business_key)
-    if version is not None:
-        query = query.where(ProcessInstance.version == version)
-    if started_after is not None:
-        query = query.where(ProcessInstance.started_at >= started_after)
-    if started_before is not None:
-        query = query.where(ProcessInstance.started_at < started_before)
+    query = select(ProcessInstance).where(*instance_conditions(
+        process_id=process_id, state=state, business_key=business_key, version=version,
+        started_after=started_after, started_before=started_before)).order_by(ProcessInstance.id.desc())
     rows = session.scalars(query.limit(page.limit).offset(page.offset))
     return [InstanceView.of(row) for row in rows]
 
