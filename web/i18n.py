@@ -23,7 +23,7 @@ log = logging.getLogger(__name__)
 
 
 def init_app(app: Flask) -> None:
-    directories = sorted(str(p.relative_to(HERE)) for p in HERE.glob("**/translations") if p.is_dir())
+    directories = sorted(str(p.relative_to(HERE)) for p in _catalogue_dirs(HERE))
     app.config.setdefault("BABEL_DEFAULT_LOCALE", "zh_CN")
     app.config.setdefault("BABEL_DEFAULT_TIMEZONE", app.config["SQFLOW_SETTINGS"].timezone)
     app.config.setdefault("BABEL_TRANSLATION_DIRECTORIES", ";".join(directories))
@@ -44,8 +44,13 @@ def _locale() -> str:
     return request.accept_languages.best_match(["zh_CN", "zh", "en"]) == "en" and "en" or "zh_CN"
 
 
+def _catalogue_dirs(root: Path) -> list[Path]:
+    """The shared catalogue and one per area (never a walk through web/assets/node_modules)."""
+    return [p for p in [root / "translations", *root.glob("*/translations")] if p.is_dir()]
+
+
 def compile_catalogues(root: Path) -> None:
-    for po in root.glob("**/translations/*/LC_MESSAGES/*.po"):
+    for po in (po for folder in _catalogue_dirs(root) for po in folder.glob("*/LC_MESSAGES/*.po")):
         mo = po.with_suffix(".mo")
         if mo.exists() and mo.stat().st_mtime >= po.stat().st_mtime:
             continue
