@@ -41,6 +41,7 @@ class Settings:
     smtp_timeout_seconds: int = 10
     log_format: str = "text"
     retention_years: int = 5
+    token_cache_seconds: int = 10  # a revoked token may still work this long in other processes
 
     def __post_init__(self) -> None:
         if not self.database_url:

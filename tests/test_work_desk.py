@@ -123,11 +123,10 @@ def test_a_team_lead_hands_tasks_on_within_the_group(harness, desk):
 
 def test_the_next_task_of_the_case_is_offered_to_whoever_may_work_it(harness, desk):
     task = order(harness, "WO-1")
-    act(harness, "complete", LI, task.id, {})
-    with harness.sessions.begin() as session:
-        following = desk.next_task(session, LI, task.instance_id)
-        assert following is not None and following.element_id == "reply"
-        assert desk.next_task(session, OUTSIDER, task.instance_id) is None
+    done = act(harness, "complete", LI, task.id, {})
+    following = desk.next_task(LI, done)
+    assert following is not None and following.element_id == "reply"
+    assert desk.next_task(OUTSIDER, done) is None
 
 
 def test_pages_merge_every_way_a_task_reaches_the_inbox_in_one_order_without_repeats(harness, desk):

@@ -197,6 +197,11 @@ class DefinitionRepository:
                 self._specs[definition.id] = cached
         return cached
 
+    def specs_of(self, session: Session, definition_id: int) -> LoadedSpecs:
+        """`specs` by definition id: no query once the definition was restored in this process."""
+        cached = self._specs.get(definition_id)
+        return cached if cached is not None else self.specs(self.get(session, definition_id))
+
     def report_fields(self, session: Session, definition_id: int) -> list[str]:
         """The case fields a definition keeps on its instances (immutable, so cached)."""
         fields = self._report_fields.get(definition_id)
@@ -224,7 +229,7 @@ class DefinitionRepository:
                          called: dict[str, int]) -> dict[str, BpmnProcessSpec]:
         specs = dict(self.specs(definition).embedded)
         for process_id, definition_id in called.items():
-            loaded = self.specs(self.get(session, definition_id))
+            loaded = self.specs_of(session, definition_id)
             specs[process_id] = loaded.spec
             specs.update(loaded.embedded)
         return specs

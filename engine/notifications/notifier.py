@@ -1,8 +1,9 @@
 """Who hears about what: written as rows in the transaction of the step that caused it.
 
 A step only inserts rows (the in-app notification for each person, and an outbox mail for those
-who chose mail and have an address); a worker delivers the mail later. Each hook runs in a
-savepoint and swallows its own failures, so notifying never breaks a workflow step.
+who chose mail and have an address); a worker delivers the mail later. Notifying never breaks a
+workflow step: the hooks for deadlines and answers run in a savepoint and swallow their own failures;
+the one for new tasks, which every step calls, works out everything that could fail before it writes.
 """
 from __future__ import annotations
 
@@ -55,31 +56,35 @@ class Notifier:
 
     # --- hooks called by the engine ---------------------------------------------------------
 
-    def tasks_created(self, session: Session, instance_id: int, rows: list[dict[str, Any]], at: datetime) -> int:
-        """New human tasks: to their assignee, or else to every member of their candidate group."""
+    def tasks_created(self, session: Session, instance_id: int, rows: list[dict[str, Any]], at: datetime,
+                      case: str | None = None) -> int:
+        """New human tasks: to their assignee, or else to every member of their candidate group.
+        `case` is the instance's business key, when the caller has it at hand."""
         if not rows:
             return 0
-
-        people = self.people(session)
-        told = []
-        for row in rows:
-            if row.get("assignee"):
-                told.append((row, TASK_ASSIGNED, [p for p in people if p.login == row["assignee"]]))
-            else:
-                told.append((row, TASK_FOR_GROUP, _members(people, row.get("candidate_group"))))
-        if not any(readers for _, _, readers in told):
-            return 0
-
-        def write() -> int:
-            case = _case(session, instance_id)
-            count = 0
+        # Every step that creates a task comes here, so it writes without a savepoint: what could
+        # fail (who is told, the texts) is worked out first, and a step never fails for it.
+        try:
+            people = self.people(session)
+            told = []
+            for row in rows:
+                if row.get("assignee"):
+                    told.append((row, TASK_ASSIGNED, [p for p in people if p.login == row["assignee"]]))
+                else:
+                    told.append((row, TASK_FOR_GROUP, _members(people, row.get("candidate_group"))))
+            if not any(readers for _, _, readers in told):
+                return 0
+            case = case or _case(session, instance_id)
+            letters = []
             for row, kind, readers in told:
                 params = {"task": row["name"], "case": case, "due": self._time(row.get("due_at")),
                           "group": row.get("candidate_group")}
                 details = {"element_id": row["element_id"], "group": row.get("candidate_group")}
-                count += self._write(session, kind, readers, params, details, at, instance_id, row["id"])
-            return count
-        return self._guarded(session, "task", write)
+                letters.append(self._letter(kind, readers, params, details, instance_id, row["id"]))
+        except Exception:
+            log.exception("could not write task notifications; the step goes on without them")
+            return 0
+        return sum(self._send(session, letter, at) for letter in letters)
 
     def sla_warning(self, session: Session, sla: Any, threshold: float, at: datetime) -> int:
         """A deadline passed a warning threshold: to the members of its escalation group (without one,
@@ -119,9 +124,20 @@ class Notifier:
 
     def _write(self, session: Session, kind: str, readers: list[Person], params: dict[str, Any],
                details: dict[str, Any], at: datetime, instance_id: int | None, task_id: str | None) -> int:
+        return self._send(session, self._letter(kind, readers, params, details, instance_id, task_id), at)
+
+    @staticmethod
+    def _letter(kind: str, readers: list[Person], params: dict[str, Any], details: dict[str, Any],
+                instance_id: int | None, task_id: str | None) -> "_Letter":
+        return _Letter(kind, readers, {p.login: render(kind, p.locale, params) for p in readers}, details,
+                       instance_id, task_id)
+
+    def _send(self, session: Session, letter: "_Letter", at: datetime) -> int:
+        """Store one notification per reader, and queue mail for those who want it."""
+        kind, readers, rendered, details = letter.kind, letter.readers, letter.rendered, letter.details
+        instance_id, task_id = letter.instance_id, letter.task_id
         if not readers:
             return 0
-        rendered = {p.login: render(kind, p.locale, params) for p in readers}
         connection = session.connection()
         connection.execute(insert(NOTIFICATIONS), [
             {"recipient": p.login, "kind": kind, "instance_id": instance_id, "task_id": task_id,
@@ -153,6 +169,17 @@ class Notifier:
 
     def _time(self, value: datetime | None) -> str | None:
         return value.astimezone(self.zone).strftime("%Y-%m-%d %H:%M") if value else None
+
+
+@dataclass(frozen=True)
+class _Letter:
+    """One notification, rendered in each reader's language, not yet stored."""
+    kind: str
+    readers: list[Person]
+    rendered: dict[str, tuple[str, str]]
+    details: dict[str, Any]
+    instance_id: int | None
+    task_id: str | None
 
 
 def _people(session: Session) -> list[Person]:

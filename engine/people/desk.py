@@ -107,12 +107,11 @@ class WorkDesk:
         Rights.require(Rights.sees_task(user, task), "open this task")
         return task
 
-    def next_task(self, session: Session, user: User, instance_id: int) -> TaskView | None:
-        """After completing a task: the case's next task this person may work, if any."""
-        candidates = session.scalars(select(HumanTask).where(
-            HumanTask.instance_id == instance_id, HumanTask.state == "open").order_by(HumanTask.created_at))
-        for row in candidates:
-            view = TaskView.of(row)
+    @staticmethod
+    def next_task(user: User, done: InstanceView) -> TaskView | None:
+        """After completing a task (`done` is the case as the step left it): the case's next task this
+        person may work, if any."""
+        for view in sorted(done.open_tasks, key=lambda task: task.created_at):
             if Rights.may_complete(user, view):
                 return view
         return None
@@ -148,13 +147,14 @@ class WorkDesk:
         return handed
 
     def complete(self, session: Session, user: User, task_id: str, data: dict | None) -> InstanceView:
-        task = self.task(session, user, task_id)
-        if task.state != "open":
-            raise TaskNotOpen(f"{task.name} was already {_taken(task)}")
-        Rights.require(Rights.may_complete(user, task),
-                       f"complete {task.name}: it is claimed by {task.assignee}" if task.assignee
-                       else f"complete {task.name}: it belongs to the group {task.candidate_group}")
-        return self._instances.complete_task(session, task.id, by=user.login, data=data)
+        def check(task: TaskView) -> None:
+            Rights.require(Rights.sees_task(user, task), "open this task")
+            if task.state != "open":
+                raise TaskNotOpen(f"{task.name} was already {_taken(task)}")
+            Rights.require(Rights.may_complete(user, task),
+                           f"complete {task.name}: it is claimed by {task.assignee}" if task.assignee
+                           else f"complete {task.name}: it belongs to the group {task.candidate_group}")
+        return self._instances.complete_task(session, task_id, by=user.login, data=data, check=check)
 
     # --- inside ------------------------------------------------------------------------------
 

@@ -2,6 +2,11 @@
 
 A token is `sqf_` followed by 43 URL-safe characters (256 random bits), so a plain SHA-256 is a
 safe one-way hash: there is nothing to guess that a slow hash would protect.
+
+`ApiTokens(cache_seconds=N)` remembers tokens it found valid for N seconds, so a busy client costs no
+database look-up per request. Revoking a token, or changing any account, through the same object or
+process forgets them at once; a revocation or account change made by another process takes effect
+there within N seconds.
 """
 from __future__ import annotations
 
@@ -14,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from ..errors import AuthenticationFailed, InvalidInputError, NotFoundError
+from . import directory as accounts
 from .directory import Directory, User
 from .token_table import ApiToken
 
@@ -23,6 +29,7 @@ MAX_DAYS = 365
 MAX_ACTIVE = 50
 # Writing the last-use time at most this often keeps a busy client from updating its row per request.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+MAX_REMEMBERED = 10_000
 
 
 @dataclass(frozen=True)
@@ -57,9 +64,19 @@ def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
+@dataclass(frozen=True)
+class _Remembered:
+    user: User
+    info: TokenInfo
+    until: datetime
+    accounts_version: int
+
+
 class ApiTokens:
-    def __init__(self, directory: Directory | None = None):
+    def __init__(self, directory: Directory | None = None, *, cache_seconds: float = 0):
         self.directory = directory or Directory()
+        self.cache_for = timedelta(seconds=cache_seconds)
+        self._remembered: dict[str, _Remembered] = {}
 
     def create(self, session: Session, login: str, name: str, now: datetime,
                days: int = DEFAULT_DAYS) -> NewToken:
@@ -95,12 +112,29 @@ class ApiTokens:
         if row.revoked_at is None:
             row.revoked_at = now
             session.flush()
+        self.forget(token_id)
         return TokenInfo.of(row)
+
+    def forget(self, token_id: int) -> None:
+        for key, remembered in list(self._remembered.items()):
+            if remembered.info.id == token_id:
+                self._remembered.pop(key, None)
+
+    def recall(self, token: str, now: datetime) -> tuple[User, TokenInfo] | None:
+        """The user and token `authenticate` found valid less than `cache_seconds` ago, if still valid."""
+        remembered = self._remembered.get(hash_token(token)) if self._remembered else None
+        if remembered is None:
+            return None
+        if now >= remembered.until or remembered.accounts_version != accounts.changes():
+            self._remembered.pop(hash_token(token), None)
+            return None
+        return remembered.user, remembered.info
 
     def authenticate(self, session: Session, token: str, now: datetime) -> tuple[User, TokenInfo]:
         """The active user a valid token belongs to; `AuthenticationFailed` for anything else."""
         if not token.startswith(PREFIX) or len(token) > 100:
             raise AuthenticationFailed("not an sqflow API token")
+        accounts_version = accounts.changes()
         row = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_token(token)))
         if row is None:
             raise AuthenticationFailed("unknown API token")
@@ -114,4 +148,10 @@ class ApiTokens:
         if row.last_used_at is None or now - row.last_used_at >= LAST_USED_RESOLUTION:
             row.last_used_at = now
             session.flush()
-        return user, TokenInfo.of(row)
+        info = TokenInfo.of(row)
+        if self.cache_for:
+            if len(self._remembered) >= MAX_REMEMBERED:
+                self._remembered.clear()
+            self._remembered[hash_token(token)] = _Remembered(
+                user, info, min(now + self.cache_for, info.expires_at), accounts_version)
+        return user, info

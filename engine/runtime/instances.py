@@ -118,16 +118,20 @@ class InstanceService(OutsideEvents):
         record = run_guarded(workflow, lambda did_complete: None, self._clock)
         return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 
-    def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None) -> InstanceView:
+    def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None,
+                      check: Callable[[TaskView], None] | None = None) -> InstanceView:
+        """Complete an open human task with `data` (checked against its form); `check` may refuse the
+        task first (raising), e.g. for who is asking."""
         data = require_object(data)
         human = self._store.human_task(session, task_ref)
+        if check is not None:
+            check(TaskView.of(human))
         if human.state != "open":
             when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
         instance = InstanceRow.of(self._store.instance(session, human.instance_id))
         self._require_state(instance, "active", f"complete task {human.id}")
-        form = self._definitions.specs(self._definitions.get(session, instance.definition_id)).forms.get(
-            human.element_id)
+        form = self._definitions.specs_of(session, instance.definition_id).forms.get(human.element_id)
         if form is not None:
             check_form_data(human.name, form, data)
         workflow = self._load(session, instance)
@@ -291,7 +295,7 @@ class InstanceService(OutsideEvents):
         # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
         instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
-        step = StepInstance(instance.id, instance.process_id, data,
+        step = StepInstance(instance.id, instance.process_id, instance.business_key, data,
                             starting=starting,
                             final=changes["state"] in FINAL_STATES)
         written = self._projection.write(session, step, before, workflow, record, journal, actor)

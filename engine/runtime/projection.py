@@ -119,7 +119,7 @@ class Projection:
             starting=instance.starting, final=instance.final), journal)
         self._instances.add_tasks(session, new_rows)
         if self.notifier and new_rows:
-            self.notifier.tasks_created(session, instance_id, new_rows, now)
+            self.notifier.tasks_created(session, instance_id, new_rows, now, case=instance.business_key)
         fired = self._write_timers(session, instance_id, before, workflow, record, journal, actor)
         if set(before.tasks) & set(ready):
             return Written(self._instances.open_tasks(session, instance_id), fired)
@@ -162,6 +162,7 @@ class Projection:
 class StepInstance:
     id: int
     process_id: str
+    business_key: str | None
     data: dict
     starting: bool
     final: bool

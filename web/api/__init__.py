@@ -34,9 +34,10 @@ def openapi():
 
 
 from . import definitions, instances, reports, tasks, tokens  # noqa: E402,F401  (each adds its operations)
-from .access import authenticate, challenge, init_limits  # noqa: E402
+from .access import authenticate, challenge, init_limits, init_tokens  # noqa: E402
 
 bp.before_request(lambda: authenticate(PUBLIC))
 bp.after_request(challenge)
 # Recorded after the views' routes, so at registration the token view exists when it is limited.
 bp.record_once(lambda state: init_limits(state.app, "api.create_token"))
+bp.record_once(lambda state: init_tokens(state.app))

@@ -20,13 +20,22 @@ from ..security import csrf, current_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
 LIMITER = "sqflow_limiter"
+TOKENS = "sqflow_api_tokens"
 DEFAULTS = {
     "SQFLOW_LOGIN_RATE_LIMIT": "10 per minute",        # failed sign-ins per address and login
     "SQFLOW_LOGIN_ADDRESS_RATE_LIMIT": "100 per hour",  # failed sign-ins per address, whatever the login
     "SQFLOW_TOKEN_RATE_LIMIT": "10 per hour",          # token creations per user
     "RATELIMIT_STORAGE_URI": "memory://",              # e.g. redis://host:6379 with several processes
 }
-tokens = ApiTokens()
+
+
+def init_tokens(app: Flask) -> None:
+    """The app's API tokens, remembering valid ones for `Settings.token_cache_seconds`."""
+    app.extensions[TOKENS] = ApiTokens(cache_seconds=app.config["SQFLOW_SETTINGS"].token_cache_seconds)
+
+
+def api_tokens() -> ApiTokens:
+    return current_app.extensions[TOKENS]
 
 
 def authenticate(public_endpoints: set[str]) -> None:
@@ -39,8 +48,12 @@ def authenticate(public_endpoints: set[str]) -> None:
         scheme, _, secret = header.partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             raise AuthenticationFailed("use the header Authorization: Bearer <token>")
-        with runtime.transaction() as db:
-            g.user, g.api_token = tokens.authenticate(db, secret.strip(), runtime.engine().clock.now())
+        secret, now, tokens = secret.strip(), runtime.engine().clock.now(), api_tokens()
+        known = tokens.recall(secret, now)
+        if known is None:
+            with runtime.transaction() as db:
+                known = tokens.authenticate(db, secret, now)
+        g.user, g.api_token = known
         g.api_auth = "token"
     elif current_user() is not None:
         g.api_auth = "session"

@@ -96,5 +96,4 @@ def complete_task(task_id: str, body: dict):
     caller = user()
     with runtime.transaction() as db:
         view = desk.complete(db, caller, task_id, body["data"])
-        following = desk.next_task(db, caller, view.id)
-    return {"instance": view, "next_task": following}
+    return {"instance": view, "next_task": desk.next_task(caller, view)}

@@ -5,7 +5,7 @@ from flask import g
 
 from .. import runtime
 from . import bp
-from .access import require_session, tokens, user
+from .access import api_tokens, require_session, user
 from .framework import Reply, operation, paged
 from .params import PageQuery, TokenBody
 from .schemas import MeSchema, NewTokenSchema, TokenPageSchema, TokenSchema
@@ -24,7 +24,7 @@ def me():
 def list_tokens(query: dict):
     now = runtime.engine().clock.now()
     with runtime.transaction() as db:
-        rows = tokens.list(db, user().login)
+        rows = api_tokens().list(db, user().login)
     return paged([{**vars(row), "status": row.status(now)} for row in rows], query)
 
 
@@ -36,7 +36,7 @@ def create_token(body: dict):
     owner = require_session("create API tokens")
     now = runtime.engine().clock.now()
     with runtime.transaction() as db:
-        created = tokens.create(db, owner.login, body["name"], now, body["expires_in_days"])
+        created = api_tokens().create(db, owner.login, body["name"], now, body["expires_in_days"])
     return Reply({**vars(created.info), "status": created.info.status(now), "token": created.token}, 201,
                  {"Cache-Control": "no-store"})
 
@@ -46,5 +46,5 @@ def create_token(body: dict):
 def revoke_token(token_id: int):
     now = runtime.engine().clock.now()
     with runtime.transaction() as db:
-        revoked = tokens.revoke(db, user().login, token_id, now)
+        revoked = api_tokens().revoke(db, user().login, token_id, now)
     return {**vars(revoked), "status": revoked.status(now)}

@@ -101,8 +101,7 @@ def complete(task_id: str):
         return _render(page, values, errors, _("Please correct the marked fields."), 422)
     try:
         with runtime.transaction() as db:
-            engine.desk.complete(db, user, page.task.id, data)
-            following = engine.desk.next_task(db, user, page.task.instance_id)
+            following = engine.desk.next_task(user, engine.desk.complete(db, user, page.task.id, data))
     except FormInvalid as invalid:
         return _rerender(user, task_id, values, dict(invalid.fields), _("Please correct the marked fields."), 422)
     except StateError as error:
