@@ -198,6 +198,23 @@ def test_a_handler_cannot_touch_another_groups_task(web):
     assert lei.get("/tasks/zzzzzz").status_code == 404
 
 
+def test_claim_next_gives_each_caller_the_next_waiting_task_then_null(web):
+    deploy_case(web)
+    first, second = start_case(web, "TS-1"), start_case(web, "TS-2")
+    wei, gang = Api(web, "li.wei"), Api(web, "wu.lead")
+    taken = wei.post("/tasks/claim-next", {"process_id": "api_case"})
+    assert taken.status_code == 200
+    task = taken.get_json()["task"]
+    assert (task["id"], task["assignee"], task["element_id"]) == (first["open_tasks"][0]["id"], "li.wei", "sign_for")
+    assert gang.post("/tasks/claim-next", {}).get_json()["task"]["id"] == second["open_tasks"][0]["id"]
+    assert wei.post("/tasks/claim-next").get_json() == {"task": None}
+    assert Api(web, "zhao.lei").post("/tasks/claim-next").get_json() == {"task": None}  # another group
+    bad = wei.post("/tasks/claim-next", {"sla": "soon", "scope": "mine"})
+    assert bad.status_code == 422 and set(bad.get_json()["details"]) == {"sla", "scope"}
+    mine = wei.get("/tasks?scope=mine").get_json()["items"]
+    assert [t["business_key"] for t in mine] == ["TS-1"]
+
+
 def test_a_team_lead_hands_a_claimed_task_on(web):
     deploy_case(web)
     task_id = start_case(web, "TS-1")["open_tasks"][0]["id"]

@@ -204,6 +204,24 @@ def test_claim_and_give_back_with_a_message_each_time(web, orders):
     assert case_keys(handler.get("/inbox/?scope=unclaimed")) == ["WO-1"]
 
 
+def test_take_the_next_task_opens_the_soonest_due_one_within_the_filters(web, orders):
+    orders("WO-1")
+    urgent = orders("WO-2", outage=True).open_tasks[0]
+    handler = web.client("li.wei")
+    page = handler.get("/inbox/?process=work_order").get_data(as_text=True)
+    assert "取下一单" in page and 'name="process" value="work_order"' in page
+    taken = handler.post("/inbox/next", data={"process": "work_order"})
+    assert taken.status_code == 302 and taken.location.endswith(f"/inbox/tasks/{urgent.id}")
+    assert "你已取下一单：“Sign for the work order”" in flashes(handler)
+    assert task_of(web, urgent.id).assignee == "li.wei"
+    none_left = handler.post("/inbox/next", data={"process": "complaint"})
+    assert none_left.location.endswith("/inbox/?process=complaint")
+    assert "没有待认领的任务" in flashes(handler)
+    assert handler.post("/inbox/next", data={"sla": "soon"}).status_code == 302
+    assert "未知的" in flashes(handler) or "Unknown" in flashes(handler)
+    assert "取下一单" not in web.client("lin.designer").get("/inbox/").get_data(as_text=True)  # in no group
+
+
 def test_a_task_claimed_meanwhile_by_a_colleague_is_explained(web, orders):
     task = orders("WO-1").open_tasks[0]
     handler = web.client("li.wei")

@@ -153,3 +153,55 @@ def test_pages_merge_every_way_a_task_reaches_the_inbox_in_one_order_without_rep
     assert seen == expected_dated + expected_undated
     with harness.sessions.begin() as session:
         assert desk.count(session, both) == 6
+
+
+def test_claim_next_takes_the_soonest_due_unclaimed_task_of_my_groups_within_the_filters(harness, desk):
+    slow = order(harness, "WO-1")
+    urgent = order(harness, "WO-2", outage=True)
+    later = order(harness, "WO-3")
+    act(harness, "claim", WANG, later.id)
+    harness.deploy("dynamic_lane.bpmn")
+    undated = harness.open_task(harness.complete(harness.start("dynamic_lane", key="DL-1"), "dispatch",
+                                                 {"department": "network_dept"}), "handle")
+
+    assert act(harness, "claim_next", OUTSIDER) is None
+    taken = act(harness, "claim_next", LI, InboxFilter(process_id="work_order"))
+    assert (taken.id, taken.assignee) == (urgent.id, "li.wei")
+    assert act(harness, "claim_next", LI, InboxFilter(process_id="complaint")) is None
+    assert act(harness, "claim_next", LI).id == slow.id
+    assert act(harness, "claim_next", LI).id == undated.id  # tasks without a deadline come last
+    assert act(harness, "claim_next", LI) is None  # WO-3's task is wang.gang's
+    claimed = [e for e in harness.history(urgent.instance_id) if e.event == "task.claimed"]
+    assert [(e.actor, e.details) for e in claimed] == [("li.wei", {"from": None, "to": "li.wei", "next": True})]
+    with harness.sessions.begin() as session:
+        assert desk.inbox(session, LI, InboxFilter(scope="mine"))[0].task.id == urgent.id
+
+
+def test_handlers_taking_the_next_task_at_the_same_moment_get_different_tasks(harness, desk):
+    import threading
+
+    tasks = {order(harness, f"WO-{n}").id for n in range(6)}
+    handlers = [User(f"h{n}", f"h{n}", frozenset({"handler"}), frozenset({"network_dept"})) for n in range(4)]
+    barrier, taken, failures = threading.Barrier(len(handlers)), [], []
+
+    def take(user: User) -> None:
+        try:
+            barrier.wait(timeout=30)
+            for _ in range(2):
+                with harness.sessions.begin() as session:
+                    task = desk.claim_next(session, user)
+                taken.append((task.id, user.login) if task else None)
+        except Exception as exc:  # the test reports it instead of a thread dying quietly
+            failures.append(exc)
+
+    threads = [threading.Thread(target=take, args=(user,)) for user in handlers]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert failures == []
+    got = [t for t in taken if t is not None]
+    assert len(got) == 6 and {task_id for task_id, _ in got} == tasks and taken.count(None) == 2
+    with harness.sessions.begin() as session:
+        holders = {v.task.id: v.task.assignee for h in handlers for v in desk.inbox(session, h, InboxFilter(scope="mine"))}
+    assert holders == dict(got)

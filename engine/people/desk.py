@@ -5,7 +5,7 @@ these and never touch task rows themselves. The caller owns the transaction.
 """
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from ..notifications import Notifier
 
 SCOPES = ("all", "mine", "unclaimed")
+NEXT_WINDOW = 10                # `claim_next` tries the first this many unclaimed tasks, then the next ones
 SLA_STANDINGS = ("on_track", "warning", "breached")
 TASKS = HumanTask.__table__
 
@@ -125,6 +126,35 @@ class WorkDesk:
         Rights.require(Rights.may_claim(user, task), f"claim {task.name}: it is not an unclaimed task of your groups")
         return self._assign(session, task, user.login, user.login, "task.claimed", expect_unassigned=True)
 
+    def claim_next(self, session: Session, user: User, filters: InboxFilter = InboxFilter()) -> TaskView | None:
+        """Claim the first unclaimed task of the user's groups in inbox order (the soonest due first),
+        within `filters` (their scope is ignored); None when none waits. Handlers working a queue this
+        way neither pick nor race: concurrent callers get different tasks, none waits for another."""
+        on_task, on_instance = self._filter_conditions(filters, self._clock.now())
+        connection = session.connection()
+        for offset in range(0, 10 * NEXT_WINDOW, NEXT_WINDOW):
+            ids = inbox_query.page_ids(user, "unclaimed", on_task, on_instance, NEXT_WINDOW, offset)
+            if ids is None:
+                return None
+            window = connection.execute(select(ids.c.id).order_by(
+                ids.c.due_at.is_(None), ids.c.due_at, ids.c.created_at, ids.c.id)
+                .limit(NEXT_WINDOW).offset(offset)).scalars().all()
+            if not window:
+                return None
+            first_free = (select(TASKS.c.id).where(TASKS.c.id.in_(window), TASKS.c.state == "open",
+                                                   TASKS.c.assignee.is_(None))
+                          .order_by(*inbox_query.ORDER).limit(1)
+                          .with_for_update(skip_locked=True).scalar_subquery())
+            row = connection.execute(update(TASKS).where(TASKS.c.id == first_free, TASKS.c.assignee.is_(None))
+                                     .values(assignee=user.login).returning(*TASKS.c)).first()
+            if row is not None:
+                task = TaskView.of(row)
+                Journal(session, task.instance_id, self._clock.now()).add(
+                    user.login, "task.claimed", task_id=task.id, element_id=task.element_id,
+                    details={"from": None, "to": user.login, "next": True}).flush()
+                return task
+        return None
+
     def unclaim(self, session: Session, user: User, task_id: str) -> TaskView:
         task = self.task(session, user, task_id)
         if task.state != "open" or task.assignee is None:
@@ -169,7 +199,7 @@ class WorkDesk:
         Journal(session, task.instance_id, self._clock.now()).add(
             by, event, task_id=task.id, element_id=task.element_id,
             details={"from": task.assignee, "to": to}).flush()
-        return self._instances.task(session, task.id)
+        return replace(task, assignee=to)
 
     @staticmethod
     def _filter_conditions(filters: InboxFilter, now: datetime) -> tuple[list, list]:

@@ -52,6 +52,14 @@ class InboxQuery(PageQuery):
     text = line(100, metadata={"description": "complaint number (business key), customer name or phone"})
 
 
+class NextTaskBody(Schema):
+    process_id = line()
+    urgency = line(50)
+    channel = line(50)
+    sla = fields.String(validate=validate.OneOf(TASK_STANDINGS))
+    text = line(100, metadata={"description": "complaint number (business key), customer name or phone"})
+
+
 class InstanceQuery(PageQuery):
     process_id = line()
     version = fields.Integer(validate=validate.Range(1, MAX_ID))

@@ -120,6 +120,10 @@ class CompletedSchema(Schema):
     next_task = optional(Nested(TaskSchema, metadata={"description": "the case's next task for the same person"}))
 
 
+class ClaimedNextSchema(Schema):
+    task = optional(Nested(TaskSchema, metadata={"description": "the task now claimed by me; null when none waits"}))
+
+
 class UserTaskSchema(Schema):
     id = present(Str())
     name = optional(Str())

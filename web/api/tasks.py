@@ -17,8 +17,8 @@ from .. import runtime
 from . import bp
 from .access import user
 from .framework import offset_of, operation, page_body
-from .params import CompleteBody, InboxQuery, ReassignBody
-from .schemas import CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
+from .params import CompleteBody, InboxQuery, NextTaskBody, ReassignBody
+from .schemas import ClaimedNextSchema, CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
 
 FILTERS = ("scope", "process_id", "urgency", "channel", "sla", "text")
 
@@ -71,6 +71,17 @@ def _detail(db: Session, task: TaskView) -> dict:
 def claim_task(task_id: str):
     with runtime.transaction() as db:
         return runtime.engine().desk.claim(db, user(), task_id)
+
+
+@operation(bp, "/tasks/claim-next", "POST", tag="tasks", summary="Claim the next unclaimed task of my groups",
+           body=NextTaskBody, response=ClaimedNextSchema,
+           description="The soonest due first (tasks without a deadline last), within the filters given. "
+                       "Callers at the same time get different tasks and never wait for each other; "
+                       "`task` is null when none waits.")
+def claim_next_task(body: dict):
+    filters = InboxFilter(**{name: body[name] for name in FILTERS if body.get(name) is not None})
+    with runtime.transaction() as db:
+        return {"task": runtime.engine().desk.claim_next(db, user(), filters)}
 
 
 @operation(bp, "/tasks/<task_id>/unclaim", "POST", tag="tasks", summary="Give a claimed task back to its group",

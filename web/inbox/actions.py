@@ -1,4 +1,5 @@
-"""Claiming, giving back and handing on a task: POST forms that go back where they came from with a message.
+"""Claiming (one task, or the next one due), giving back and handing on a task: POST forms that go back
+where they came from with a message.
 
 When someone else was quicker (the task was claimed, completed or cancelled meanwhile) the person is
 told who has it now instead of getting an error page.
@@ -8,6 +9,7 @@ from __future__ import annotations
 from typing import Callable
 
 from flask import flash, redirect, request, url_for
+from werkzeug.datastructures import MultiDict
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -20,6 +22,7 @@ from .. import runtime
 from ..auth import safe_next
 from ..security import current_user, login_required
 from . import bp
+from .listing import read_query
 from .task_rights import claimed_message, people_names, person, taken_message
 
 
@@ -28,6 +31,25 @@ from .task_rights import claimed_message, people_names, person, taken_message
 def claim(task_id: str):
     return _act(task_id, lambda db, desk, user: desk.claim(db, user, task_id),
                 lambda task, names: _("You claimed “%(task)s”.", task=task.name))
+
+
+@bp.post("/next")
+@login_required
+def claim_next():
+    """Take the soonest due unclaimed task of my groups (within the inbox's filters) and open it."""
+    filters_given = MultiDict({name: value for name, value in request.form.items() if name != "csrf_token"})
+    try:
+        filters = read_query(filters_given).filters
+    except InvalidInputError as problem:
+        flash(str(problem), "error")
+        return redirect(url_for("inbox.index"))
+    with runtime.transaction() as db:
+        task = runtime.engine().desk.claim_next(db, current_user(), filters)
+    if task is None:
+        flash(_("No unclaimed task waits in your groups."), "info")
+        return redirect(url_for("inbox.index", **filters_given.to_dict()))
+    flash(_("You took “%(task)s”, the soonest due.", task=task.name), "success")
+    return redirect(url_for("inbox.task", task_id=task.id))
 
 
 @bp.post("/tasks/<task_id>/unclaim")
