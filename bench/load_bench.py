@@ -7,7 +7,8 @@ and client threads drive the JSON API on loopback for a bounded time:
 * front desks on several channels start work orders, complaints (then record the intake and
   resolve them on the spot) and deadline cases whose 3 s timer the workers fire, each with an
   `Idempotency-Key`;
-* handlers list their inbox, claim a task and complete it, then complete the case's next task;
+* handlers take the next task of their groups (取下一单: the soonest due, claimed in one call), complete it,
+  then the case's next task for them; every fifth round they look at their inbox first;
 * a manager opens the dashboard and the instance list.
 
 Clients are closed loops (the next request when the last one is answered); the front desks pause
@@ -47,6 +48,7 @@ CHANNELS = {"hotline_10000": "zhang.min", "business_hall": "wang.fang", "web_hal
 GROUPS = {"network_dept": ("sign_for", "reply"), "front_desk": ("callback",)}
 WORK = {"sign_for": {}, "reply": {"answer": "更换分光器 replaced the splitter"}, "callback": {"reached": True}}
 BACKLOG_PER_HANDLER = 40
+INBOX_EVERY = 5
 
 
 @contextmanager
@@ -306,19 +308,23 @@ def intake(login: str, channel: str, number: int) -> dict:
 
 
 def handler(client: Client) -> None:
-    """Inbox, claim one of the first unclaimed work-order tasks (or one of mine), complete, then the next one."""
+    """Takes the next work-order task (取下一单) and completes it, then the case's next task for them; every
+    fifth round first looks at the inbox, and works a task already theirs (say, one left by a failed call)."""
+    rounds = 0
     while not client.stop.is_set():
-        status, page = client.call("GET", "/tasks?process_id=work_order&per_page=20", "GET /tasks")
-        items = page["items"] if status == 200 and page else []
-        mine = [t for t in items if t["assignee"] == client.login]
-        task = mine[0] if mine else client.rng.choice(items[:10]) if items else None
+        rounds += 1
+        task = None
+        if rounds % INBOX_EVERY == 1:
+            status, page = client.call("GET", "/tasks?process_id=work_order&per_page=20", "GET /tasks")
+            task = next((t for t in (page["items"] if status == 200 and page else []) if t["assignee"] == client.login),
+                        None)
         if task is None:
-            time.sleep(0.05)
+            status, body = client.call("POST", "/tasks/claim-next", "POST /tasks/claim-next",
+                                       {"process_id": "work_order"})
+            task = body.get("task") if status == 200 and body else None
+        if task is None:
+            client.stop.wait(0.05)
             continue
-        if not mine:
-            status, _ = client.call("POST", f"/tasks/{task['id']}/claim", "POST /tasks/{id}/claim")
-            if status != 200:
-                continue
         while task is not None and not client.stop.is_set():
             done = client.complete(task, WORK[task["element_id"]], "work_order")
             task = done.get("next_task") if done else None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+from datetime import timedelta
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -200,7 +201,9 @@ def test_a_handler_cannot_touch_another_groups_task(web):
 
 def test_claim_next_gives_each_caller_the_next_waiting_task_then_null(web):
     deploy_case(web)
-    first, second = start_case(web, "TS-1"), start_case(web, "TS-2")
+    first = start_case(web, "TS-1")
+    web.clock.advance(timedelta(minutes=1))
+    second = start_case(web, "TS-2")
     wei, gang = Api(web, "li.wei"), Api(web, "wu.lead")
     taken = wei.post("/tasks/claim-next", {"process_id": "api_case"})
     assert taken.status_code == 200

@@ -1,6 +1,7 @@
 """Who gets a complaint's department tasks when the diagram does not say.
 
-- The handler who signed for the work order keeps it: its field test and reply go to them.
+- The handler who signed for the work order keeps it: its field test and reply go to them (in a
+  complaint, and in the plain `work_order` process).
 - R-CMP-08: complaints of one batch (the same `batch_id`) are grouped under one handler: the
   sign-for of every later complaint of the batch goes to whoever signed for (or holds the
   sign-for of) the batch's first one in that department.
@@ -14,14 +15,14 @@ from engine.persistence.tables import HumanTask, ProcessInstance
 from engine.runtime.projection import NewTask
 
 PROCESS = "complaint"
-KEPT_BY_SIGNER = ("field_test", "reply")
+KEPT_BY_SIGNER = {PROCESS: ("field_test", "reply"), "work_order": ("reply",)}
 
 
 def complaint_assignee(session: Session, task: NewTask) -> str | None:
+    if task.element_id in KEPT_BY_SIGNER.get(task.process_id, ()):
+        return signed_for_by(session, task.instance_id)
     if task.process_id != PROCESS:
         return None
-    if task.element_id in KEPT_BY_SIGNER:
-        return signed_for_by(session, task.instance_id)
     if task.element_id == "sign_for" and task.data.get("batch_id"):
         return batch_handler(session, str(task.data["batch_id"]), task.candidate_group, task.instance_id)
     return None
