@@ -9,45 +9,33 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import String, and_, cast, exists, or_, select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
 from ..errors import InvalidInputError, TaskNotOpen
-from ..persistence.tables import HumanTask, ProcessInstance, RunningSla
+from ..persistence.tables import HumanTask
 from ..runtime.instances import InstanceService
 from ..runtime.journal import Journal
 from ..runtime.queries import Page
 from ..runtime.views import InstanceView, TaskView
 from . import inbox_query
+from .inbox_query import SCOPES, SLA_STANDINGS, InboxFilter, Shape  # noqa: F401  (the desk's vocabulary)
 from .directory import Directory, User
 from .rights import Rights
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
 
-SCOPES = ("all", "mine", "unclaimed")
 NEXT_WINDOW = 10                # `claim_next` tries the first this many unclaimed tasks, then the next ones
-SLA_STANDINGS = ("on_track", "warning", "breached")
 TASKS = HumanTask.__table__
-
-
-@dataclass(frozen=True)
-class InboxFilter:
-    scope: str = "all"            # mine + my groups' unclaimed (team leads: their groups' claimed too)
-    process_id: str | None = None
-    urgency: str | None = None
-    channel: str | None = None
-    sla: str | None = None
-    text: str | None = None       # complaint number (business key) or customer name / phone
-
-    def __post_init__(self) -> None:
-        if self.scope not in SCOPES:
-            raise InvalidInputError(f"scope must be one of {', '.join(SCOPES)}")
-        if self.sla not in (None, *SLA_STANDINGS):
-            raise InvalidInputError(f"sla must be one of {', '.join(SLA_STANDINGS)}")
-        if self.text is not None and len(self.text) > 100:
-            raise InvalidInputError("search text is limited to 100 characters")
+# The first of a window of tasks still unclaimed and not being claimed right now (row locks on PostgreSQL).
+_FIRST_FREE = (select(TASKS.c.id)
+               .where(TASKS.c.id.in_(bindparam("window", expanding=True)), TASKS.c.state == "open",
+                      TASKS.c.assignee.is_(None))
+               .order_by(*inbox_query.ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery())
+_TAKE_FIRST_FREE = (update(TASKS).where(TASKS.c.id == _FIRST_FREE, TASKS.c.assignee.is_(None))
+                    .values(assignee=bindparam("taker")).returning(*TASKS.c))
 
 
 @dataclass(frozen=True)
@@ -74,16 +62,11 @@ class WorkDesk:
               page: Page = Page()) -> list[InboxRow]:
         """Open tasks by due time (those without a deadline last), `page.limit` at a time."""
         now = self._clock.now()
-        on_task, on_instance = self._filter_conditions(filters, now)
-        ids = inbox_query.page_ids(user, filters.scope, on_task, on_instance, page.limit, page.offset)
-        if ids is None:
+        query = inbox_query.page(Shape.of(user, filters))
+        if query is None:
             return []
-        query = (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key,
-                        ProcessInstance.attributes)
-                 .join(ids, ids.c.id == HumanTask.id)
-                 .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
-                 .order_by(*inbox_query.ORDER))
-        rows = session.execute(query.limit(page.limit).offset(page.offset)).all()
+        rows = session.execute(query, inbox_query.params(user, filters, now, limit=page.limit,
+                                                         offset=page.offset)).all()
         warned = self._warned_tasks(session, [row[0] for row in rows])
         return [self._row(task, process_id, key, attributes or {}, task.id in warned, now)
                 for task, process_id, key, attributes in rows]
@@ -91,9 +74,8 @@ class WorkDesk:
     def count(self, session: Session, user: User, scope: str = "all", filters: InboxFilter | None = None) -> int:
         """How many open tasks the inbox holds: in `scope`, or matching `filters` when given."""
         filters = filters or InboxFilter(scope=scope)
-        on_task, on_instance = self._filter_conditions(filters, self._clock.now())
-        query = inbox_query.count(user, filters.scope, on_task, on_instance)
-        return 0 if query is None else session.scalar(query) or 0
+        query = inbox_query.count(Shape.of(user, filters))
+        return 0 if query is None else session.scalar(query, inbox_query.params(user, filters, self._clock.now())) or 0
 
     def standing(self, session: Session, task: TaskView) -> tuple[str | None, int | None]:
         """A task's SLA standing (on_track / warning / breached, None without a deadline) and seconds left."""
@@ -130,23 +112,16 @@ class WorkDesk:
         """Claim the first unclaimed task of the user's groups in inbox order (the soonest due first),
         within `filters` (their scope is ignored); None when none waits. Handlers working a queue this
         way neither pick nor race: concurrent callers get different tasks, none waits for another."""
-        on_task, on_instance = self._filter_conditions(filters, self._clock.now())
+        window_of = inbox_query.page_of_ids(Shape.of(user, filters, scope="unclaimed"))
+        if window_of is None:
+            return None
         connection = session.connection()
         for offset in range(0, 10 * NEXT_WINDOW, NEXT_WINDOW):
-            ids = inbox_query.page_ids(user, "unclaimed", on_task, on_instance, NEXT_WINDOW, offset)
-            if ids is None:
-                return None
-            window = connection.execute(select(ids.c.id).order_by(
-                ids.c.due_at.is_(None), ids.c.due_at, ids.c.created_at, ids.c.id)
-                .limit(NEXT_WINDOW).offset(offset)).scalars().all()
+            window = connection.execute(window_of, inbox_query.params(
+                user, filters, self._clock.now(), limit=NEXT_WINDOW, offset=offset)).scalars().all()
             if not window:
                 return None
-            first_free = (select(TASKS.c.id).where(TASKS.c.id.in_(window), TASKS.c.state == "open",
-                                                   TASKS.c.assignee.is_(None))
-                          .order_by(*inbox_query.ORDER).limit(1)
-                          .with_for_update(skip_locked=True).scalar_subquery())
-            row = connection.execute(update(TASKS).where(TASKS.c.id == first_free, TASKS.c.assignee.is_(None))
-                                     .values(assignee=user.login).returning(*TASKS.c)).first()
+            row = connection.execute(_TAKE_FIRST_FREE, {"window": window, "taker": user.login}).first()
             if row is not None:
                 task = TaskView.of(row)
                 Journal(session, task.instance_id, self._clock.now()).add(
@@ -202,35 +177,10 @@ class WorkDesk:
         return replace(task, assignee=to)
 
     @staticmethod
-    def _filter_conditions(filters: InboxFilter, now: datetime) -> tuple[list, list]:
-        """The filters' conditions: on the task, and on its instance (the case)."""
-        conditions = []
-        for name in ("urgency", "channel"):
-            value = getattr(filters, name)
-            if value:
-                conditions.append(_attribute(name) == value)
-        if filters.process_id:
-            conditions.append(ProcessInstance.process_id == filters.process_id)
-        if filters.text and filters.text.strip():
-            like = f"%{filters.text.strip()}%"
-            conditions.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
-                                  _attribute("customer_phone").like(like)))
-        on_task = []
-        if filters.sla == "breached":
-            on_task.append(HumanTask.due_at < now)
-        elif filters.sla == "warning":
-            on_task.extend([HumanTask.due_at >= now, _warned_sla()])
-        elif filters.sla == "on_track":
-            on_task.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
-        return on_task, conditions
-
-    @staticmethod
     def _warned_tasks(session: Session, tasks: list[HumanTask] | list[TaskView]) -> set[str]:
         if not tasks:
             return set()
-        rows = session.execute(select(RunningSla.task_id, RunningSla.ends, RunningSla.instance_id).where(
-            RunningSla.instance_id.in_({t.instance_id for t in tasks}), RunningSla.state == "running",
-            cast(RunningSla.warned, String) != "[]")).all()
+        rows = session.execute(inbox_query.WARNED, {"instance_ids": sorted({t.instance_id for t in tasks})}).all()
         warned = set()
         for task in tasks:
             if any(r.task_id == task.id or (r.task_id is None and r.instance_id == task.instance_id
@@ -256,13 +206,3 @@ def _taken(task: TaskView) -> str:
         return task.state + (f" by {task.completed_by}" if task.completed_by else "")
     return f"claimed by {task.assignee}" if task.assignee else "unclaimed"
 
-
-def _attribute(name: str):
-    return ProcessInstance.attributes[name].as_string()
-
-
-def _warned_sla():
-    return exists().where(RunningSla.instance_id == HumanTask.instance_id, RunningSla.state == "running",
-                          cast(RunningSla.warned, String) != "[]",
-                          or_(RunningSla.task_id == HumanTask.id,
-                              and_(RunningSla.task_id.is_(None), RunningSla.ends == HumanTask.element_id)))

@@ -5,35 +5,171 @@ their groups (unclaimed; team leads see claimed ones too). Each branch is read i
 its own index and cut at `offset + limit` rows (tasks with a deadline and without one separately,
 so the index order holds), and only the union of those short lists is sorted and paged. A single
 query with `OR` would read every visible task and sort them all.
+
+Building that statement costs more than running it, so each `Shape` (scope, number of groups,
+which filters) is built once, with every value a bound parameter that `params` fills in.
 """
 from __future__ import annotations
 
-from sqlalchemy import Select, func, select, union
+from dataclasses import dataclass
+from datetime import datetime
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Integer, Select, String, and_, bindparam, cast, exists, func, or_, select, union
 from sqlalchemy.sql.elements import ColumnElement
 
-from ..persistence.tables import HumanTask, ProcessInstance
+from ..errors import InvalidInputError
+from ..persistence.tables import HumanTask, ProcessInstance, RunningSla
 from .directory import User
 
+SCOPES = ("all", "mine", "unclaimed")
+SLA_STANDINGS = ("on_track", "warning", "breached")
+CASE_FILTERS = ("process_id", "urgency", "channel", "text")
 ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
 
 
-def branches(user: User, scope: str) -> list[list[ColumnElement]]:
+@dataclass(frozen=True)
+class InboxFilter:
+    scope: str = "all"            # mine + my groups' unclaimed (team leads: their groups' claimed too)
+    process_id: str | None = None
+    urgency: str | None = None
+    channel: str | None = None
+    sla: str | None = None
+    text: str | None = None       # complaint number (business key) or customer name / phone
+
+    def __post_init__(self) -> None:
+        if self.scope not in SCOPES:
+            raise InvalidInputError(f"scope must be one of {', '.join(SCOPES)}")
+        if self.sla not in (None, *SLA_STANDINGS):
+            raise InvalidInputError(f"sla must be one of {', '.join(SLA_STANDINGS)}")
+        if self.text is not None and len(self.text) > 100:
+            raise InvalidInputError("search text is limited to 100 characters")
+
+    def case_filters(self) -> tuple[str, ...]:
+        return tuple(name for name in CASE_FILTERS if _given(getattr(self, name)))
+
+
+@dataclass(frozen=True)
+class Shape:
+    """What an inbox statement's SQL depends on (not the values)."""
+
+    scope: str
+    groups: int
+    leads: bool                   # a team lead's "all" also shows the groups' claimed tasks
+    sla: str | None
+    case_filters: tuple[str, ...]
+
+    @classmethod
+    def of(cls, user: User, filters: InboxFilter, scope: str | None = None) -> "Shape":
+        scope = scope or filters.scope
+        return cls(scope, len(user.groups), scope == "all" and "team_lead" in user.roles, filters.sla,
+                   filters.case_filters())
+
+
+def params(user: User, filters: InboxFilter, now: datetime, **extra: Any) -> dict[str, Any]:
+    values: dict[str, Any] = {"me": user.login, "now": now, **extra}
+    values.update({f"group_{n}": group for n, group in enumerate(sorted(user.groups))})
+    for name in ("process_id", "urgency", "channel"):
+        if _given(getattr(filters, name)):
+            values[name] = getattr(filters, name)
+    if _given(filters.text):
+        values["like"] = f"%{filters.text.strip()}%"
+    return values
+
+
+@lru_cache(maxsize=512)
+def page(shape: Shape) -> Select | None:
+    """One page of tasks with their case's process, key and attributes (`limit`, `offset`)."""
+    ids = _page_ids(shape)
+    if ids is None:
+        return None
+    return (select(HumanTask, ProcessInstance.process_id, ProcessInstance.business_key, ProcessInstance.attributes)
+            .join(ids, ids.c.id == HumanTask.id)
+            .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+            .order_by(*ORDER).limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+@lru_cache(maxsize=512)
+def page_of_ids(shape: Shape) -> Select | None:
+    """Only the ids of one page (`limit`, `offset`), in inbox order."""
+    ids = _page_ids(shape)
+    if ids is None:
+        return None
+    return (select(ids.c.id).order_by(ids.c.due_at.is_(None), ids.c.due_at, ids.c.created_at, ids.c.id)
+            .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+@lru_cache(maxsize=512)
+def count(shape: Shape) -> Select | None:
+    on_task, on_instance = _conditions(shape)
+    parts = []
+    for branch in _branches(shape):
+        query = select(HumanTask.id).where(*branch, *on_task)
+        if on_instance:
+            query = query.where(_case_matches(HumanTask.instance_id, on_instance))
+        parts.append(query)
+    if not parts:
+        return None
+    found = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
+    return select(func.count()).select_from(found)
+
+
+WARNED = (select(RunningSla.task_id, RunningSla.ends, RunningSla.instance_id)
+          .where(RunningSla.instance_id.in_(bindparam("instance_ids", expanding=True)),
+                 RunningSla.state == "running", cast(RunningSla.warned, String) != "[]"))
+
+
+def _page_ids(shape: Shape):
+    """The ids (with their sort keys) of the first `offset + limit` tasks of each branch."""
+    on_task, on_instance = _conditions(shape)
+    take = bindparam("offset", type_=Integer) + bindparam("limit", type_=Integer)
+    parts = [select(_ordered(branch, on_task, on_instance, dated, take).subquery())
+             for branch in _branches(shape) for dated in (True, False)]
+    if not parts:
+        return None
+    return union(*parts).subquery("page") if len(parts) > 1 else parts[0].subquery("page")
+
+
+def _branches(shape: Shape) -> list[list[ColumnElement]]:
     is_open = HumanTask.state == "open"
     found = []
-    if scope in ("all", "mine"):
-        found.append([HumanTask.assignee == user.login, is_open])
-    if scope in ("all", "unclaimed"):
-        leads = scope == "all" and "team_lead" in user.roles
-        for group in sorted(user.groups):
-            branch = [HumanTask.candidate_group == group, is_open]
-            if not leads:
+    if shape.scope in ("all", "mine"):
+        found.append([HumanTask.assignee == bindparam("me"), is_open])
+    if shape.scope in ("all", "unclaimed"):
+        for n in range(shape.groups):
+            branch = [HumanTask.candidate_group == bindparam(f"group_{n}"), is_open]
+            if not shape.leads:
                 branch.append(HumanTask.assignee.is_(None))
             found.append(branch)
     return found
 
 
+def _conditions(shape: Shape) -> tuple[list[ColumnElement], list[ColumnElement]]:
+    """The filters' conditions: on the task, and on its instance (the case)."""
+    now = bindparam("now", type_=HumanTask.due_at.type)
+    on_task: list[ColumnElement] = []
+    if shape.sla == "breached":
+        on_task.append(HumanTask.due_at < now)
+    elif shape.sla == "warning":
+        on_task.extend([HumanTask.due_at >= now, _warned_sla()])
+    elif shape.sla == "on_track":
+        on_task.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
+    on_instance: list[ColumnElement] = []
+    for name in shape.case_filters:
+        if name == "process_id":
+            on_instance.append(ProcessInstance.process_id == bindparam("process_id"))
+        elif name == "text":
+            like = bindparam("like", type_=String)
+            on_instance.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
+                                   _attribute("customer_phone").like(like)))
+        else:
+            on_instance.append(_attribute(name) == bindparam(name, type_=String))
+    return on_task, on_instance
+
+
 def _ordered(branch: list[ColumnElement], on_task: list[ColumnElement], on_instance: list[ColumnElement],
-             dated: bool, take: int | None) -> Select:
+             dated: bool, take: ColumnElement) -> Select:
     """One branch's tasks (with or without a deadline) in due order. Filters on the case are checked
     row by row after the branch's own rows are listed, so the planner never starts from every
     instance because it misjudges how many match an attribute."""
@@ -45,31 +181,7 @@ def _ordered(branch: list[ColumnElement], on_task: list[ColumnElement], on_insta
         query = select(listed.c.id, listed.c.due_at, listed.c.created_at, listed.c.instance_id).where(
             _case_matches(listed.c.instance_id, on_instance))
         order = tuple(listed.c[column.key] for column in order)
-    query = query.order_by(*order)
-    return query.limit(take) if take is not None else query
-
-
-def page_ids(user: User, scope: str, on_task: list[ColumnElement], on_instance: list[ColumnElement],
-             limit: int, offset: int) -> Select | None:
-    """The ids (with their sort keys) of one inbox page, or None when the scope reaches no task."""
-    parts = [select(_ordered(branch, on_task, on_instance, dated, limit + offset).subquery())
-             for branch in branches(user, scope) for dated in (True, False)]
-    if not parts:
-        return None
-    return union(*parts).subquery("page") if len(parts) > 1 else parts[0].subquery("page")
-
-
-def count(user: User, scope: str, on_task: list[ColumnElement], on_instance: list[ColumnElement]) -> Select | None:
-    parts = []
-    for branch in branches(user, scope):
-        query = select(HumanTask.id).where(*branch, *on_task)
-        if on_instance:
-            query = query.where(_case_matches(HumanTask.instance_id, on_instance))
-        parts.append(query)
-    if not parts:
-        return None
-    found = union(*parts).subquery() if len(parts) > 1 else parts[0].subquery()
-    return select(func.count()).select_from(found)
+    return query.order_by(*order).limit(take)
 
 
 def _case_matches(instance_id: ColumnElement, on_instance: list[ColumnElement]) -> ColumnElement:
@@ -77,3 +189,18 @@ def _case_matches(instance_id: ColumnElement, on_instance: list[ColumnElement]) 
     never turned into a join that would read every instance)."""
     return select(func.count()).select_from(ProcessInstance).where(
         ProcessInstance.id == instance_id, *on_instance).scalar_subquery() > 0
+
+
+def _attribute(name: str):
+    return ProcessInstance.attributes[name].as_string()
+
+
+def _warned_sla():
+    return exists().where(RunningSla.instance_id == HumanTask.instance_id, RunningSla.state == "running",
+                          cast(RunningSla.warned, String) != "[]",
+                          or_(RunningSla.task_id == HumanTask.id,
+                              and_(RunningSla.task_id.is_(None), RunningSla.ends == HumanTask.element_id)))
+
+
+def _given(value: str | None) -> bool:
+    return bool(value and value.strip())
