@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import re
 from dataclasses import dataclass, field
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any, Callable
 from urllib.parse import urlencode
 
@@ -50,6 +50,21 @@ class Operation:
     def path_params(self) -> list[tuple[str, str]]:
         return [(name, converter or "string") for converter, name in _PATH_PARAM.findall(self.rule)]
 
+    # One schema instance each, made at first use: building one copies every field (and each
+    # nested schema its own), which cost more than the rest of a small request. Loading and
+    # dumping leave an instance as it was, so requests share them.
+    @cached_property
+    def query_schema(self) -> Schema:
+        return self.query(unknown=EXCLUDE)
+
+    @cached_property
+    def body_schema(self) -> Schema:
+        return self.body(unknown=RAISE)
+
+    @cached_property
+    def response_schema(self) -> Schema:
+        return self.response()
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -74,12 +89,12 @@ def operation(bp: Blueprint, rule: str, method: str, *, tag: str, summary: str, 
             _check_path(op, path)
             kwargs = dict(path)
             if op.query is not None:
-                kwargs["query"] = op.query(unknown=EXCLUDE).load(request.args.to_dict())
+                kwargs["query"] = op.query_schema.load(request.args.to_dict())
             if op.body is not None:
-                kwargs["body"] = op.body(unknown=RAISE).load(json_body())
+                kwargs["body"] = op.body_schema.load(json_body())
             result = view(**kwargs)
             reply = result if isinstance(result, Reply) else Reply(result, op.status)
-            body = op.response().dump(reply.body) if op.response is not None else reply.body
+            body = op.response_schema.dump(reply.body) if op.response is not None else reply.body
             return jsonify(body), reply.status, reply.headers
 
         bp.add_url_rule(rule, op.endpoint, wrapped, methods=[op.method])

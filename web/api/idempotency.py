@@ -1,8 +1,9 @@
 """Instance starts with an `Idempotency-Key`: a retried request never starts a second instance.
 
-The key row is inserted before the instance is started, in the same transaction: of two requests
-racing with one key, the second waits on the key's primary key, fails when the first commits, and
-is answered with the first one's instance. A failed start rolls back its key, so it may be retried.
+The key row is inserted with the instance it started, in the same transaction: of two requests
+racing with one key, the second waits on the key's primary key, fails when the first commits, rolls
+back its own start and is answered with the first one's instance. A failed start stores no key, so
+it may be retried.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import json
 from typing import Any
 
 from marshmallow import ValidationError
+from sqlalchemy import insert
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError
@@ -41,12 +43,11 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
                         raise ValidationError({HEADER: ["this key was used for a different request: "
                                                         "use a new key for a new instance"]})
                     return engine.instances.detail(db, row.instance_id), True
-                row = IdempotencyKey(login=user.login, key=key, request_hash=digest, created_at=engine.clock.now())
-                db.add(row)
-                db.flush()
                 view = engine.instances.start(db, body["process_id"], started_by=user.login, data=body["data"],
                                               business_key=body.get("business_key"))
-                row.instance_id = view.id
+                db.connection().execute(insert(IdempotencyKey), {
+                    "login": user.login, "key": key, "request_hash": digest, "instance_id": view.id,
+                    "created_at": engine.clock.now()})
                 return view, False
         except IntegrityError:
             if attempt == 2:
