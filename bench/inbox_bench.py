@@ -64,7 +64,8 @@ def fill(sessions, definition_id: int, open_tasks: int, completed: int, now: dat
                     task_id = str(uuid.uuid4())
                     due = created + timedelta(hours=rng.choice([2, 10, 15, 24, 360]))
                     tasks.append(dict(
-                        id=task_id, instance_id=instance_id, element_id="reply", name="Reply to the customer",
+                        id=task_id, instance_id=instance_id, process_id="work_order", element_id="reply",
+                        name="Reply to the customer",
                         lane=group, candidate_group=group,
                         assignee=None if rng.random() < 0.6 else f"handler{rng.randrange(2000)}",
                         state="open" if is_open else "completed", created_at=created, due_at=due,

@@ -7,8 +7,9 @@ and client threads drive the JSON API on loopback for a bounded time:
 * front desks on several channels start work orders, complaints (then record the intake and
   resolve them on the spot) and deadline cases whose 3 s timer the workers fire, each with an
   `Idempotency-Key`;
-* handlers take the next task of their groups (取下一单: the soonest due, claimed in one call), complete it,
-  then the case's next task for them; every fifth round they look at their inbox first;
+* handlers work the queue: they take the next task of their groups (取下一单: the soonest due, claimed in
+  one call) and complete it asking for what comes next (`take_next`: the case's next task for them, or
+  else the queue's next one, claimed in the same call); every fifth task they look at their inbox;
 * a manager opens the dashboard and the instance list.
 
 Clients are closed loops (the next request when the last one is answered); the front desks pause
@@ -49,6 +50,7 @@ GROUPS = {"network_dept": ("sign_for", "reply"), "front_desk": ("callback",)}
 WORK = {"sign_for": {}, "reply": {"answer": "更换分光器 replaced the splitter"}, "callback": {"reached": True}}
 BACKLOG_PER_HANDLER = 40
 INBOX_EVERY = 5
+QUEUE = {"process_id": "work_order"}
 
 
 @contextmanager
@@ -258,9 +260,9 @@ class Client:
         self.recorder.unanswered.append(key)
         return None
 
-    def complete(self, task: dict, data: dict, process_id: str) -> dict | None:
+    def complete(self, task: dict, data: dict, process_id: str, take_next: dict | None = None) -> dict | None:
         status, body = self.call("POST", f"/tasks/{task['id']}/complete", "POST /tasks/{id}/complete",
-                                 {"data": data})
+                                 {"data": data, **({"take_next": take_next} if take_next is not None else {})})
         if status == 200 and body:
             self.recorder.completed(task["element_id"], process_id)
             return body
@@ -308,8 +310,9 @@ def intake(login: str, channel: str, number: int) -> dict:
 
 
 def handler(client: Client) -> None:
-    """Takes the next work-order task (取下一单) and completes it, then the case's next task for them; every
-    fifth round first looks at the inbox, and works a task already theirs (say, one left by a failed call)."""
+    """Works the queue: takes the next work-order task (取下一单), completes it asking for what comes next
+    (the case's next task for them, or else the queue's next one, claimed in the same call), and so on;
+    every fifth round looks at the inbox first, and works a task already theirs (left by a failed call)."""
     rounds = 0
     while not client.stop.is_set():
         rounds += 1
@@ -319,15 +322,16 @@ def handler(client: Client) -> None:
             task = next((t for t in (page["items"] if status == 200 and page else []) if t["assignee"] == client.login),
                         None)
         if task is None:
-            status, body = client.call("POST", "/tasks/claim-next", "POST /tasks/claim-next",
-                                       {"process_id": "work_order"})
+            status, body = client.call("POST", "/tasks/claim-next", "POST /tasks/claim-next", QUEUE)
             task = body.get("task") if status == 200 and body else None
         if task is None:
             client.stop.wait(0.05)
             continue
-        while task is not None and not client.stop.is_set():
-            done = client.complete(task, WORK[task["element_id"]], "work_order")
-            task = done.get("next_task") if done else None
+        for _ in range(INBOX_EVERY):
+            if task is None or client.stop.is_set():
+                break
+            done = client.complete(task, WORK[task["element_id"]], "work_order", take_next=QUEUE)
+            task = (done.get("next_task") or done.get("taken_next")) if done else None
 
 
 def manager(client: Client) -> None:
@@ -343,7 +347,7 @@ def drive(port: int, tokens: dict[str, str], seconds: float, clients: int, recor
           ) -> float:
     """Run the mix for `seconds` on `clients` threads; `during` runs beside it. Returns the elapsed time."""
     stop = threading.Event()
-    desks = max(1, min(len(CHANNELS), clients // 5))
+    desks = max(1, min(len(CHANNELS), clients // 3))
     handlers = max(2, clients - desks - 1)
     desk_handlers = max(1, handlers // 3)
     roles: list[tuple[Callable, Client, tuple]] = []

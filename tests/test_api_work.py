@@ -218,6 +218,24 @@ def test_claim_next_gives_each_caller_the_next_waiting_task_then_null(web):
     assert [t["business_key"] for t in mine] == ["TS-1"]
 
 
+def test_completing_with_take_next_claims_the_next_waiting_task_when_the_case_has_none_for_me(web):
+    deploy_case(web)
+    first = start_case(web, "TS-1")
+    web.clock.advance(timedelta(minutes=1))
+    second = start_case(web, "TS-2")
+    wei = Api(web, "li.wei")
+    done = wei.post(f"/tasks/{first['open_tasks'][0]['id']}/complete", {"data": SIGNED, "take_next": {}})
+    assert done.status_code == 200
+    body = done.get_json()
+    assert body["next_task"] is None and body["taken_next"]["id"] == second["open_tasks"][0]["id"]
+    assert body["taken_next"]["assignee"] == "li.wei"
+    last = wei.post(f"/tasks/{body['taken_next']['id']}/complete",
+                    {"data": SIGNED, "take_next": {"process_id": "api_case"}}).get_json()
+    assert (last["next_task"], last["taken_next"]) == (None, None)
+    bad = wei.post(f"/tasks/{second['open_tasks'][0]['id']}/complete", {"data": SIGNED, "take_next": {"sla": "x"}})
+    assert bad.status_code == 422 and set(bad.get_json()["details"]) == {"take_next.sla"}
+
+
 def test_a_team_lead_hands_a_claimed_task_on(web):
     deploy_case(web)
     task_id = start_case(web, "TS-1")["open_tasks"][0]["id"]

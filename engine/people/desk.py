@@ -48,6 +48,13 @@ class InboxRow:
     seconds_left: int | None
 
 
+@dataclass(frozen=True)
+class Continued:
+    instance: InstanceView        # the case after the step
+    next_task: TaskView | None    # the case's next task for the same person
+    taken: TaskView | None        # else the queue's next task, claimed for them (when asked)
+
+
 class WorkDesk:
     def __init__(self, instances: InstanceService, clock: Clock, directory: Directory | None = None,
                  notifier: "Notifier | None" = None):
@@ -160,6 +167,16 @@ class WorkDesk:
                            f"complete {task.name}: it is claimed by {task.assignee}" if task.assignee
                            else f"complete {task.name}: it belongs to the group {task.candidate_group}")
         return self._instances.complete_task(session, task_id, by=user.login, data=data, check=check)
+
+    def complete_and_continue(self, session: Session, user: User, task_id: str, data: dict | None,
+                              take_next: InboxFilter | None = None) -> "Continued":
+        """Complete a task, then what comes next for this person: the case's next task for them, or else,
+        given `take_next`, the next task of their groups within those filters, claimed (working the
+        queue without going back to the inbox)."""
+        done = self.complete(session, user, task_id, data)
+        following = self.next_task(user, done)
+        taken = self.claim_next(session, user, take_next) if following is None and take_next is not None else None
+        return Continued(done, following, taken)
 
     # --- inside ------------------------------------------------------------------------------
 

@@ -25,7 +25,7 @@ from .directory import User
 
 SCOPES = ("all", "mine", "unclaimed")
 SLA_STANDINGS = ("on_track", "warning", "breached")
-CASE_FILTERS = ("process_id", "urgency", "channel", "text")
+CASE_FILTERS = ("urgency", "channel", "text")
 ORDER = (HumanTask.due_at.is_(None), HumanTask.due_at, HumanTask.created_at, HumanTask.id)
 
 
@@ -47,6 +47,7 @@ class InboxFilter:
             raise InvalidInputError("search text is limited to 100 characters")
 
     def case_filters(self) -> tuple[str, ...]:
+        """The filters on the task's case (its attributes), checked row by row."""
         return tuple(name for name in CASE_FILTERS if _given(getattr(self, name)))
 
 
@@ -58,13 +59,14 @@ class Shape:
     groups: int
     leads: bool                   # a team lead's "all" also shows the groups' claimed tasks
     sla: str | None
+    process: bool
     case_filters: tuple[str, ...]
 
     @classmethod
     def of(cls, user: User, filters: InboxFilter, scope: str | None = None) -> "Shape":
         scope = scope or filters.scope
         return cls(scope, len(user.groups), scope == "all" and "team_lead" in user.roles, filters.sla,
-                   filters.case_filters())
+                   _given(filters.process_id), filters.case_filters())
 
 
 def params(user: User, filters: InboxFilter, now: datetime, **extra: Any) -> dict[str, Any]:
@@ -155,11 +157,11 @@ def _conditions(shape: Shape) -> tuple[list[ColumnElement], list[ColumnElement]]
         on_task.extend([HumanTask.due_at >= now, _warned_sla()])
     elif shape.sla == "on_track":
         on_task.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
+    if shape.process:
+        on_task.append(HumanTask.process_id == bindparam("process_id"))
     on_instance: list[ColumnElement] = []
     for name in shape.case_filters:
-        if name == "process_id":
-            on_instance.append(ProcessInstance.process_id == bindparam("process_id"))
-        elif name == "text":
+        if name == "text":
             like = bindparam("like", type_=String)
             on_instance.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
                                    _attribute("customer_phone").like(like)))

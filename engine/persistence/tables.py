@@ -122,6 +122,7 @@ class HumanTask(Base):
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True)
     instance_id: Mapped[int] = mapped_column(BigId, ForeignKey("process_instances.id"), index=True)
+    process_id: Mapped[str | None] = mapped_column(String(200))  # the instance's, so the inbox filters by it
     element_id: Mapped[str] = mapped_column(String(200))
     name: Mapped[str] = mapped_column(String(500))
     lane: Mapped[str | None] = mapped_column(String(200))

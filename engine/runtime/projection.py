@@ -103,7 +103,8 @@ class Projection:
             if task_id not in before.tasks:
                 spec = task.task_spec
                 new_rows.append(dict(
-                    id=task_id, instance_id=instance_id, element_id=spec.bpmn_id or spec.name,
+                    id=task_id, instance_id=instance_id, process_id=instance.process_id,
+                    element_id=spec.bpmn_id or spec.name,
                     name=spec.bpmn_name or spec.bpmn_id or spec.name, lane=spec.lane,
                     candidate_group=candidate_group(task),
                     assignee=assignee(task), state="open", created_at=now, due_at=None, completed_at=None, completed_by=None))

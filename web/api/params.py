@@ -93,6 +93,9 @@ class StartBody(Schema):
 
 class CompleteBody(Schema):
     data = data("the task's data; checked against its form")
+    take_next = fields.Nested(NextTaskBody, allow_none=True, load_default=None, metadata={
+        "description": "then, when the case has no next task for me, claim the next task of my groups "
+                       "within these filters (`{}`: any)"})
 
 
 class ReassignBody(Schema):

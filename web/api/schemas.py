@@ -118,6 +118,8 @@ class InstanceDetailSchema(InstanceSchema):
 class CompletedSchema(Schema):
     instance = present(Nested(InstanceSchema))
     next_task = optional(Nested(TaskSchema, metadata={"description": "the case's next task for the same person"}))
+    taken_next = optional(Nested(TaskSchema, metadata={
+        "description": "with `take_next` and no next task in the case: the task claimed for me from my groups"}))
 
 
 class ClaimedNextSchema(Schema):

@@ -101,10 +101,13 @@ def reassign_task(task_id: str, body: dict):
 @operation(bp, "/tasks/<task_id>/complete", "POST", tag="tasks", summary="Complete a task with its form's data",
            body=CompleteBody, response=CompletedSchema, errors=(409, 422),
            description="The data is checked against the task's form: 422 with a message per field "
-                       "(`a.b` for nested fields) when it does not fit; the task stays open.")
+                       "(`a.b` for nested fields) when it does not fit; the task stays open. With `take_next` "
+                       "a handler works the queue: when the case has no next task for them, the next task of "
+                       "their groups is claimed in the same step (`taken_next`).")
 def complete_task(task_id: str, body: dict):
-    desk = runtime.engine().desk
-    caller = user()
+    take_next = body.get("take_next")
+    if take_next is not None:
+        take_next = InboxFilter(**{name: take_next[name] for name in FILTERS if take_next.get(name) is not None})
     with runtime.transaction() as db:
-        view = desk.complete(db, caller, task_id, body["data"])
-    return {"instance": view, "next_task": desk.next_task(caller, view)}
+        done = runtime.engine().desk.complete_and_continue(db, user(), task_id, body["data"], take_next)
+    return {"instance": done.instance, "next_task": done.next_task, "taken_next": done.taken}

@@ -49,7 +49,7 @@ def claim_next():
         flash(_("No unclaimed task waits in your groups."), "info")
         return redirect(url_for("inbox.index", **filters_given.to_dict()))
     flash(_("You took “%(task)s”, the soonest due.", task=task.name), "success")
-    return redirect(url_for("inbox.task", task_id=task.id))
+    return redirect(url_for("inbox.task", task_id=task.id, then_take_next=1))  # keep working the queue
 
 
 @bp.post("/tasks/<task_id>/unclaim")

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, StateError
 from engine.people import User
+from engine.people.desk import InboxFilter
 from engine.persistence.tables import ProcessInstance
 from engine.runtime.views import AuditView, InstanceView, TaskView
 
@@ -25,6 +26,8 @@ from .forms import FormField, Values, form_fields, initial_values, problems, sub
 from .labels import QUIET_EVENTS
 from .task_rights import (GroupMembers, TaskChoices, choices_for, claimed_message, people_names, person,
                           taken_message)
+
+TAKE_NEXT = "then_take_next"  # the form's box: after completing, open the next task of my groups
 
 
 @dataclass(frozen=True)
@@ -72,7 +75,7 @@ def _render(page: TaskPage, values: Values, errors: dict[str, str], problem: str
     known = {field.name for field in page.fields}
     form_errors = [message for name, message in errors.items() if name not in known]
     return render_template("inbox/task.html", page=page, values=values, errors=errors, form_errors=form_errors,
-                           problem=problem, person=person), status
+                           problem=problem, person=person, taking_next=bool(request.values.get(TAKE_NEXT))), status
 
 
 @bp.get("/tasks/<task_id>")
@@ -100,8 +103,10 @@ def complete(task_id: str):
     if errors:
         return _render(page, values, errors, _("Please correct the marked fields."), 422)
     try:
+        take_next = InboxFilter() if request.form.get(TAKE_NEXT) else None
         with runtime.transaction() as db:
-            following = engine.desk.next_task(user, engine.desk.complete(db, user, page.task.id, data))
+            done = engine.desk.complete_and_continue(db, user, page.task.id, data, take_next)
+        following = done.next_task
     except FormInvalid as invalid:
         return _rerender(user, task_id, values, dict(invalid.fields), _("Please correct the marked fields."), 422)
     except StateError as error:
@@ -110,6 +115,13 @@ def complete(task_id: str):
         flash(_("“%(done)s” is completed. Next for this case: “%(next)s”.", done=page.task.name,
                 next=following.name), "success")
         return redirect(url_for("inbox.task", task_id=following.id))
+    if done.taken is not None:
+        flash(_("“%(done)s” is completed. You took the next task: “%(next)s”.", done=page.task.name,
+                next=done.taken.name), "success")
+        return redirect(url_for("inbox.task", task_id=done.taken.id, **{TAKE_NEXT: 1}))
+    if take_next is not None:
+        flash(_("“%(done)s” is completed. No unclaimed task waits in your groups.", done=page.task.name), "success")
+        return redirect(url_for("inbox.index"))
     flash(_("“%(done)s” is completed.", done=page.task.name), "success")
     return redirect(url_for("inbox.index"))
 
