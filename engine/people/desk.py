@@ -9,7 +9,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
@@ -29,13 +29,6 @@ if TYPE_CHECKING:
 
 NEXT_WINDOW = 10                # `claim_next` tries the first this many unclaimed tasks, then the next ones
 TASKS = HumanTask.__table__
-# The first of a window of tasks still unclaimed and not being claimed right now (row locks on PostgreSQL).
-_FIRST_FREE = (select(TASKS.c.id)
-               .where(TASKS.c.id.in_(bindparam("window", expanding=True)), TASKS.c.state == "open",
-                      TASKS.c.assignee.is_(None))
-               .order_by(*inbox_query.ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery())
-_TAKE_FIRST_FREE = (update(TASKS).where(TASKS.c.id == _FIRST_FREE, TASKS.c.assignee.is_(None))
-                    .values(assignee=bindparam("taker")).returning(*TASKS.c))
 
 
 @dataclass(frozen=True)
@@ -119,16 +112,17 @@ class WorkDesk:
         """Claim the first unclaimed task of the user's groups in inbox order (the soonest due first),
         within `filters` (their scope is ignored); None when none waits. Handlers working a queue this
         way neither pick nor race: concurrent callers get different tasks, none waits for another."""
-        window_of = inbox_query.page_of_ids(Shape.of(user, filters, scope="unclaimed"))
-        if window_of is None:
+        shape = Shape.of(user, filters, scope="unclaimed")
+        take, window_of = inbox_query.take_first_free(shape), inbox_query.page_of_ids(shape)
+        if take is None:
             return None
         connection = session.connection()
         for offset in range(0, 10 * NEXT_WINDOW, NEXT_WINDOW):
-            window = connection.execute(window_of, inbox_query.params(
-                user, filters, self._clock.now(), limit=NEXT_WINDOW, offset=offset)).scalars().all()
-            if not window:
-                return None
-            row = connection.execute(_TAKE_FIRST_FREE, {"window": window, "taker": user.login}).first()
+            values = inbox_query.params(user, filters, self._clock.now(), limit=NEXT_WINDOW, offset=offset,
+                                        taker=user.login)
+            row = connection.execute(take, values).first()
+            if row is None and not connection.execute(window_of, values).first():
+                return None  # not a window of tasks all taken meanwhile: no task is left at all
             if row is not None:
                 task = TaskView.of(row)
                 Journal(session, task.instance_id, self._clock.now()).add(

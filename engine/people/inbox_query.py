@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Integer, Select, String, and_, bindparam, cast, exists, func, or_, select, union
+from sqlalchemy import Integer, Select, String, Update, and_, bindparam, cast, exists, func, or_, select, union, update
 from sqlalchemy.sql.elements import ColumnElement
 
 from ..errors import InvalidInputError
@@ -70,11 +70,12 @@ class Shape:
 
 
 def params(user: User, filters: InboxFilter, now: datetime, **extra: Any) -> dict[str, Any]:
+    # Named apart from every column: an UPDATE (`take_first_free`) reserves the column names.
     values: dict[str, Any] = {"me": user.login, "now": now, **extra}
     values.update({f"group_{n}": group for n, group in enumerate(sorted(user.groups))})
     for name in ("process_id", "urgency", "channel"):
         if _given(getattr(filters, name)):
-            values[name] = getattr(filters, name)
+            values["filter_" + name] = getattr(filters, name)
     if _given(filters.text):
         values["like"] = f"%{filters.text.strip()}%"
     return values
@@ -100,6 +101,20 @@ def page_of_ids(shape: Shape) -> Select | None:
         return None
     return (select(ids.c.id).order_by(ids.c.due_at.is_(None), ids.c.due_at, ids.c.created_at, ids.c.id)
             .limit(bindparam("limit", type_=Integer)).offset(bindparam("offset", type_=Integer)))
+
+
+@lru_cache(maxsize=512)
+def take_first_free(shape: Shape) -> Update | None:
+    """Claim (for `taker`) the first task of one page of ids that is still unclaimed and that no one
+    is claiming right now (row locks, skipped, on PostgreSQL); the claimed task's row, or none."""
+    window = page_of_ids(shape)
+    if window is None:
+        return None
+    tasks = HumanTask.__table__
+    first_free = (select(tasks.c.id).where(tasks.c.id.in_(window), tasks.c.state == "open", tasks.c.assignee.is_(None))
+                  .order_by(*ORDER).limit(1).with_for_update(skip_locked=True).scalar_subquery())
+    return (update(tasks).where(tasks.c.id == first_free, tasks.c.assignee.is_(None))
+            .values(assignee=bindparam("taker")).returning(*tasks.c))
 
 
 @lru_cache(maxsize=512)
@@ -158,7 +173,7 @@ def _conditions(shape: Shape) -> tuple[list[ColumnElement], list[ColumnElement]]
     elif shape.sla == "on_track":
         on_task.extend([or_(HumanTask.due_at.is_(None), HumanTask.due_at >= now), ~_warned_sla()])
     if shape.process:
-        on_task.append(HumanTask.process_id == bindparam("process_id"))
+        on_task.append(HumanTask.process_id == bindparam("filter_process_id"))
     on_instance: list[ColumnElement] = []
     for name in shape.case_filters:
         if name == "text":
@@ -166,7 +181,7 @@ def _conditions(shape: Shape) -> tuple[list[ColumnElement], list[ColumnElement]]
             on_instance.append(or_(ProcessInstance.business_key.like(like), _attribute("customer_name").like(like),
                                    _attribute("customer_phone").like(like)))
         else:
-            on_instance.append(_attribute(name) == bindparam(name, type_=String))
+            on_instance.append(_attribute(name) == bindparam("filter_" + name, type_=String))
     return on_task, on_instance
 
 

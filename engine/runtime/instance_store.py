@@ -34,6 +34,10 @@ _SELECT_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
 _COMPLETE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == "open")
                   .values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
 _INSERT_TASKS = insert(TASKS)
+_INSTANCE_PREFIX = "instance__"
+_SELECT_TASK_AND_INSTANCE = (
+    select(*TASKS.c, *(column.label(_INSTANCE_PREFIX + column.name) for column in INSTANCES.c))
+    .join_from(TASKS, INSTANCES, TASKS.c.instance_id == INSTANCES.c.id).where(TASKS.c.id == bindparam("task_id")))
 
 
 class InstanceStore:
@@ -91,6 +95,18 @@ class InstanceStore:
             if len(matches) > 1:
                 raise TaskNotFound(f"task id prefix {task_ref!r} is ambiguous; give more characters")
         raise TaskNotFound(f"no task {task_ref!r}")
+
+    def human_task_and_instance(self, session: Session, task_ref: str) -> tuple[Fields, "InstanceRow"]:
+        """`human_task` and its instance, read together (one query when `task_ref` is a whole id)."""
+        row = session.connection().execute(_SELECT_TASK_AND_INSTANCE,
+                                           {"task_id": (task_ref or "").strip().lower()}).first()
+        if row is None:
+            task = Fields(self.human_task(session, task_ref)._mapping)
+            return task, InstanceRow.of(self.instance(session, task.instance_id))
+        values = row._mapping
+        cut = len(_INSTANCE_PREFIX)
+        return (Fields({column.name: values[column.name] for column in TASKS.c}),
+                InstanceRow({key[cut:]: value for key, value in values.items() if key.startswith(_INSTANCE_PREFIX)}))
 
     def complete_task(self, session: Session, task_id: str, by: str, at: datetime) -> bool:
         result = session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": at, "by": by})

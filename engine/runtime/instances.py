@@ -123,13 +123,12 @@ class InstanceService(OutsideEvents):
         """Complete an open human task with `data` (checked against its form); `check` may refuse the
         task first (raising), e.g. for who is asking."""
         data = require_object(data)
-        human = self._store.human_task(session, task_ref)
+        human, instance = self._store.human_task_and_instance(session, task_ref)
         if check is not None:
             check(TaskView.of(human))
         if human.state != "open":
             when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
             raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
-        instance = InstanceRow.of(self._store.instance(session, human.instance_id))
         self._require_state(instance, "active", f"complete task {human.id}")
         form = self._definitions.specs_of(session, instance.definition_id).forms.get(human.element_id)
         if form is not None:
@@ -153,7 +152,8 @@ class InstanceService(OutsideEvents):
 
         record = run_guarded(workflow, complete, self._clock)
         before.tasks.pop(human.id, None)
-        view = self._save(session, instance, workflow, before, record, journal).view
+        view = self._save(session, instance, workflow, before, record, journal,
+                          completed_now={human.element_id: by}).view
         if self._listeners and self._notifier is not None:
             done = CompletedTask(view.process_id, view.id, view.business_key, human.element_id, data,
                                  dict(workflow.data), by, now)
@@ -272,7 +272,8 @@ class InstanceService(OutsideEvents):
 
     def _save(self, session: Session, instance: "InstanceRow", workflow: BpmnWorkflow, before: Snapshot,
               record: StepRecord, journal: Journal, final_state: str | None = None,
-              actor: str = "engine", starting: bool = False) -> "_Saved":
+              actor: str = "engine", starting: bool = False,
+              completed_now: dict[str, str] | None = None) -> "_Saved":
         """Persist a step; `before` is what the instance had waiting when the step began."""
         now = journal.at
         journal.element_runs(record.runs)
@@ -296,8 +297,8 @@ class InstanceService(OutsideEvents):
         instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
         instance.update(changes)
         step = StepInstance(instance.id, instance.process_id, instance.business_key, data,
-                            starting=starting,
-                            final=changes["state"] in FINAL_STATES)
+                            starting=starting, final=changes["state"] in FINAL_STATES,
+                            completed_now=completed_now or {})
         written = self._projection.write(session, step, before, workflow, record, journal, actor)
         journal.flush()
         self._cache.put(instance.id, instance.workflow_state, workflow)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
@@ -73,6 +73,7 @@ class NewTask:
     element_id: str
     candidate_group: str | None
     data: dict
+    completed_now: Mapping[str, str] = field(default_factory=dict)  # element id -> who completed it in this step
 
 
 # A process's own rule for who gets a new task (e.g. the one who signed for the case); None: no one.
@@ -111,7 +112,8 @@ class Projection:
                 row = new_rows[-1]
                 if row["assignee"] is None and self._assigners:
                     row["assignee"] = self._assigned(session, NewTask(
-                        instance.process_id, instance_id, row["element_id"], row["candidate_group"], instance.data))
+                        instance.process_id, instance_id, row["element_id"], row["candidate_group"], instance.data,
+                        instance.completed_now))
                 journal.add("engine", "task.created", task_id=task_id, element_id=row["element_id"],
                             details={"lane": spec.lane, **({"assignee": row["assignee"]} if row["assignee"] else {})})
         self._slas.on_step(session, instance_id, StepFacts(
@@ -167,6 +169,7 @@ class StepInstance:
     data: dict
     starting: bool
     final: bool
+    completed_now: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

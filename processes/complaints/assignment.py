@@ -20,7 +20,7 @@ KEPT_BY_SIGNER = {PROCESS: ("field_test", "reply"), "work_order": ("reply",)}
 
 def complaint_assignee(session: Session, task: NewTask) -> str | None:
     if task.element_id in KEPT_BY_SIGNER.get(task.process_id, ()):
-        return signed_for_by(session, task.instance_id)
+        return task.completed_now.get("sign_for") or signed_for_by(session, task.instance_id)
     if task.process_id != PROCESS:
         return None
     if task.element_id == "sign_for" and task.data.get("batch_id"):
