@@ -5,6 +5,7 @@ and stops with itself. `--demo` seeds the demo first when the database has no us
 """
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from typing import TYPE_CHECKING
@@ -69,7 +70,9 @@ def cmd_serve(ctx: "Context", args) -> int:
     try:
         _Gunicorn({"bind": f"{args.host}:{args.port}", "workers": workers, "threads": threads,
                    "worker_class": "gthread" if threads > 1 else "sync", "accesslog": None,
-                   "graceful_timeout": 20, "timeout": 60}).run()
+                   "graceful_timeout": 20, "timeout": 60,
+                   # Each worker touches a heartbeat file between requests; in memory that costs nothing.
+                   **({"worker_tmp_dir": "/dev/shm"} if os.path.isdir("/dev/shm") else {})}).run()
     finally:
         if timer_worker is not None:
             timer_worker.terminate()

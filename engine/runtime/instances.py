@@ -110,8 +110,8 @@ class InstanceService(OutsideEvents):
                       business_key=business_key, state="active", started_by=started_by, started_at=now,
                       ended_at=None, updated_at=now, serializer_version=STATE_FORMAT, workflow_state="",
                       called_definitions=called, error_task=None, error_message=None, attributes={})
-        instance = InstanceRow(id=self._store.insert_instance(session, values), revision=1, **values)
-        journal = Journal(session, instance.id, now)
+        instance = InstanceRow(id=None, revision=0, **values)  # inserted with its first state by `_save`
+        journal = Journal(session, None, now)
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data), **details})
@@ -293,9 +293,15 @@ class InstanceService(OutsideEvents):
         fields = self._definitions.report_fields(session, instance.definition_id)
         changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now,
                        attributes=json_safe({name: data[name] for name in fields if name in data}))
-        # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
-        instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
-        instance.update(changes)
+        if starting:
+            instance.update(changes)
+            instance.id = journal.instance_id = self._store.insert_instance(
+                session, {key: value for key, value in instance.items() if key not in ("id", "revision")})
+            instance.revision = 1
+        else:
+            # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
+            instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
+            instance.update(changes)
         step = StepInstance(instance.id, instance.process_id, instance.business_key, data,
                             starting=starting, final=changes["state"] in FINAL_STATES,
                             completed_now=completed_now or {})

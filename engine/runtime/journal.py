@@ -35,7 +35,10 @@ class Journal:
                      details=details)
 
     def flush(self) -> None:
+        """Insert the entries; those added before the instance had its id (a start) get it now."""
         if self._rows:
+            rows = [row if row["instance_id"] is not None else {**row, "instance_id": self.instance_id}
+                    for row in self._rows]
             # Core insert on the session's connection: no ORM bookkeeping for rows nobody reads back.
-            self._session.connection().execute(_INSERT, self._rows)
+            self._session.connection().execute(_INSERT, rows)
             self._rows = []

@@ -1,8 +1,9 @@
 """Instance starts with an `Idempotency-Key`: a retried request never starts a second instance.
 
 The key row is inserted with the instance it started, in the same transaction: of two requests
-racing with one key, the second waits on the key's primary key, fails when the first commits, rolls
-back its own start and is answered with the first one's instance. A failed start stores no key, so
+racing with one key, the second either waits on the key's primary key and fails when the first
+commits, or finds the first one's case holding the business key; either way it rolls back its own
+start, looks again and is answered with the first one's instance. A failed start stores no key, so
 it may be retried.
 """
 from __future__ import annotations
@@ -49,7 +50,11 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
                     "login": user.login, "key": key, "request_hash": digest, "instance_id": view.id,
                     "created_at": engine.clock.now()})
                 return view, False
-        except IntegrityError:
+        except (IntegrityError, ConflictError) as clash:
+            # Another request with this key may have committed meanwhile (its key, or the case with
+            # the same business key): look again, and answer with its instance if it is there.
             if attempt == 2:
+                if isinstance(clash, ConflictError):
+                    raise
                 raise ConflictError(f"the {HEADER} {key!r} is being used by another request: retry") from None
     raise AssertionError("unreachable")
