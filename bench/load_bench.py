@@ -310,28 +310,26 @@ def intake(login: str, channel: str, number: int) -> dict:
 
 
 def handler(client: Client) -> None:
-    """Works the queue: takes the next work-order task (取下一单), completes it asking for what comes next
-    (the case's next task for them, or else the queue's next one, claimed in the same call), and so on;
-    every fifth round looks at the inbox first, and works a task already theirs (left by a failed call)."""
-    rounds = 0
+    """Works the queue: takes the next work-order task (取下一单) when their hands are empty, completes it
+    asking for what comes next (the case's next task for them, or else the queue's next one, claimed in
+    the same call), and so on; every fifth task they look at their inbox, and work a task already theirs
+    there first (one left by a failed call)."""
+    task, done_tasks, glance_at = None, 0, 0
     while not client.stop.is_set():
-        rounds += 1
-        task = None
-        if rounds % INBOX_EVERY == 1:
+        if done_tasks >= glance_at:
+            glance_at = done_tasks + INBOX_EVERY
             status, page = client.call("GET", "/tasks?process_id=work_order&per_page=20", "GET /tasks")
             task = next((t for t in (page["items"] if status == 200 and page else []) if t["assignee"] == client.login),
-                        None)
+                        task)
         if task is None:
             status, body = client.call("POST", "/tasks/claim-next", "POST /tasks/claim-next", QUEUE)
             task = body.get("task") if status == 200 and body else None
         if task is None:
             client.stop.wait(0.05)
             continue
-        for _ in range(INBOX_EVERY):
-            if task is None or client.stop.is_set():
-                break
-            done = client.complete(task, WORK[task["element_id"]], "work_order", take_next=QUEUE)
-            task = (done.get("next_task") or done.get("taken_next")) if done else None
+        done = client.complete(task, WORK[task["element_id"]], "work_order", take_next=QUEUE)
+        done_tasks += 1
+        task = (done.get("next_task") or done.get("taken_next")) if done else None
 
 
 def manager(client: Client) -> None:
