@@ -227,9 +227,14 @@ class DefinitionRepository:
 
     def subprocess_specs(self, session: Session, definition: ProcessDefinition,
                          called: dict[str, int]) -> dict[str, BpmnProcessSpec]:
-        specs = dict(self.specs(definition).embedded)
+        return self.subprocess_specs_of(session, self.specs(definition), called)
+
+    def subprocess_specs_of(self, session: Session, loaded: LoadedSpecs,
+                            called: dict[str, int]) -> dict[str, BpmnProcessSpec]:
+        """The specs an instance of `loaded` runs besides its own: embedded ones and the called processes'."""
+        specs = dict(loaded.embedded)
         for process_id, definition_id in called.items():
-            loaded = self.specs_of(session, definition_id)
-            specs[process_id] = loaded.spec
-            specs.update(loaded.embedded)
+            callee = self.specs_of(session, definition_id)
+            specs[process_id] = callee.spec
+            specs.update(callee.embedded)
         return specs

@@ -129,8 +129,8 @@ class Notifier:
     @staticmethod
     def _letter(kind: str, readers: list[Person], params: dict[str, Any], details: dict[str, Any],
                 instance_id: int | None, task_id: str | None) -> "_Letter":
-        return _Letter(kind, readers, {p.login: render(kind, p.locale, params) for p in readers}, details,
-                       instance_id, task_id)
+        texts = {locale: render(kind, locale, params) for locale in {p.locale for p in readers}}
+        return _Letter(kind, readers, {p.login: texts[p.locale] for p in readers}, details, instance_id, task_id)
 
     def _send(self, session: Session, letter: "_Letter", at: datetime) -> int:
         """Store one notification per reader, and queue mail for those who want it."""

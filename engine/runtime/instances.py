@@ -255,10 +255,10 @@ class InstanceService(OutsideEvents):
         cached = self._cache.take(instance.id, instance.workflow_state)
         if cached is not None:
             return cached
-        definition = self._definitions.get(session, instance.definition_id)
+        loaded = self._definitions.specs_of(session, instance.definition_id)
         workflow = self._codec.loads(
-            instance.workflow_state, instance.serializer_version, self._definitions.specs(definition).spec,
-            self._definitions.subprocess_specs(session, definition, instance.called_definitions))
+            instance.workflow_state, instance.serializer_version, loaded.spec,
+            self._definitions.subprocess_specs_of(session, loaded, instance.called_definitions))
         workflow.script_engine = self._script_engine
         return workflow
 
