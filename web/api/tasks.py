@@ -29,7 +29,7 @@ FILTERS = ("scope", "process_id", "urgency", "channel", "sla", "text")
                        "claimed tasks.")
 def list_tasks(query: dict):
     desk = runtime.engine().desk
-    filters = InboxFilter(**{name: query[name] for name in FILTERS if query.get(name) is not None})
+    filters = _filters(query)
     caller = user()
     with runtime.transaction() as db:
         rows = desk.inbox(db, caller, filters, Page(query["per_page"], offset_of(query)))
@@ -79,7 +79,7 @@ def claim_task(task_id: str):
                        "Callers at the same time get different tasks and never wait for each other; "
                        "`task` is null when none waits.")
 def claim_next_task(body: dict):
-    filters = InboxFilter(**{name: body[name] for name in FILTERS if body.get(name) is not None})
+    filters = _filters(body)
     with runtime.transaction() as db:
         return {"task": runtime.engine().desk.claim_next(db, user(), filters)}
 
@@ -107,7 +107,11 @@ def reassign_task(task_id: str, body: dict):
 def complete_task(task_id: str, body: dict):
     take_next = body.get("take_next")
     if take_next is not None:
-        take_next = InboxFilter(**{name: take_next[name] for name in FILTERS if take_next.get(name) is not None})
+        take_next = _filters(take_next)
     with runtime.transaction() as db:
         done = runtime.engine().desk.complete_and_continue(db, user(), task_id, body["data"], take_next)
     return {"instance": done.instance, "next_task": done.next_task, "taken_next": done.taken}
+
+
+def _filters(values: dict) -> InboxFilter:
+    return InboxFilter(**{name: values[name] for name in FILTERS if values.get(name) is not None})
