@@ -114,7 +114,11 @@ def test_bad_filter_values_are_explained_not_a_server_error(monitored):
 def test_the_instance_page_shows_facts_history_data_slas_and_tasks_with_user_text_escaped(monitored):
     view = start(monitored, key="<b>WO-1</b>", note="<script>alert('x')</script>")
     monitored.clock.advance(timedelta(hours=6))
-    page = monitored.client("ma.manager").get(f"/instances/{view.id}").get_data(as_text=True)
+    manager = monitored.client("ma.manager")
+    before = manager.get(f"/instances/{view.id}").get_data(as_text=True)
+    assert '<tr data-policy="handle" data-standing="on_track">' in before  # no warning sent yet
+    TimerWorker(monitored.engine, monitored.sessions, name="test").run_due()  # sends it (R-SLA-10)
+    page = manager.get(f"/instances/{view.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "<b>WO-1</b>" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "&lt;b&gt;WO-1&lt;/b&gt;" in page
     data = re.search(r'<pre class="data" id="data">(.*?)</pre>', page, re.S).group(1)

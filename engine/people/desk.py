@@ -19,6 +19,7 @@ from ..runtime.instances import InstanceService
 from ..runtime.journal import Journal
 from ..runtime.queries import Page
 from ..runtime.views import InstanceView, TaskView
+from ..sla.reports import standing_of
 from . import inbox_query
 from .inbox_query import SCOPES, SLA_STANDINGS, InboxFilter, Shape  # noqa: F401  (the desk's vocabulary)
 from .directory import Directory, User
@@ -207,8 +208,7 @@ class WorkDesk:
 
 
 def _standing(due_at: datetime, warned: bool, now: datetime) -> tuple[str, int]:
-    left = int((due_at - now).total_seconds())
-    return ("breached" if left < 0 else "warning" if warned else "on_track"), left
+    return standing_of(due_at, warned, now), int((due_at - now).total_seconds())
 
 
 def _taken(task: TaskView) -> str:

@@ -29,15 +29,19 @@ class OpenSla:
     seconds_left: int
 
 
+def standing_of(due_at: datetime, warned: bool, now: datetime, *, breached: bool = False) -> str:
+    """The one rule for how a deadline stands, wherever it is shown (inbox, monitor, `sqflow sla`):
+    breached once it has passed; in warning once the worker has recorded a warning threshold as
+    passed (R-SLA-10: when the warning was sent); on track before."""
+    if breached or now > due_at:
+        return "breached"
+    return "warning" if warned else "on_track"
+
+
 def standing(row: RunningSla, now: datetime) -> str:
     if row.state == "paused":
         return "paused"
-    if row.breached_at is not None or now > row.due_at:
-        return "breached"
-    allowed = (row.due_at - row.started_at).total_seconds() - row.paused_seconds
-    used = (now - row.started_at).total_seconds() - row.paused_seconds
-    first_warning = min(row.warnings) if row.warnings else 1.0
-    return "warning" if allowed > 0 and used >= first_warning * allowed else "on_track"
+    return standing_of(row.due_at, bool(row.warned), now, breached=row.breached_at is not None)
 
 
 def open_slas(session: Session, now: datetime, *, standing_is: str | None = None,
