@@ -42,22 +42,18 @@ class PageQuery(Schema):
     per_page = fields.Integer(load_default=25, validate=validate.Range(1, MAX_PER_PAGE))
 
 
-class InboxQuery(PageQuery):
+class TaskFilters(Schema):
+    """What narrows an inbox: the list's query and the queue's `claim-next` / `take_next` body."""
+    process_id = line()
+    urgency = line(50)
+    channel = line(50)
+    sla = fields.String(validate=validate.OneOf(TASK_STANDINGS))
+    text = line(100, metadata={"description": "complaint number (business key), customer name or phone"})
+
+
+class InboxQuery(PageQuery, TaskFilters):
     scope = fields.String(load_default="all", validate=validate.OneOf(SCOPES),
                           metadata={"description": "all: mine and my groups' unclaimed; mine; unclaimed"})
-    process_id = line()
-    urgency = line(50)
-    channel = line(50)
-    sla = fields.String(validate=validate.OneOf(TASK_STANDINGS))
-    text = line(100, metadata={"description": "complaint number (business key), customer name or phone"})
-
-
-class NextTaskBody(Schema):
-    process_id = line()
-    urgency = line(50)
-    channel = line(50)
-    sla = fields.String(validate=validate.OneOf(TASK_STANDINGS))
-    text = line(100, metadata={"description": "complaint number (business key), customer name or phone"})
 
 
 class InstanceQuery(PageQuery):
@@ -93,7 +89,7 @@ class StartBody(Schema):
 
 class CompleteBody(Schema):
     data = data("the task's data; checked against its form")
-    take_next = fields.Nested(NextTaskBody, allow_none=True, load_default=None, metadata={
+    take_next = fields.Nested(TaskFilters, allow_none=True, load_default=None, metadata={
         "description": "then, when the case has no next task for me, claim the next task of my groups "
                        "within these filters (`{}`: any)"})
 

@@ -17,7 +17,7 @@ from .. import runtime
 from . import bp
 from .access import user
 from .framework import offset_of, operation, page_body
-from .params import CompleteBody, InboxQuery, NextTaskBody, ReassignBody
+from .params import CompleteBody, InboxQuery, ReassignBody, TaskFilters
 from .schemas import ClaimedNextSchema, CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
 
 FILTERS = ("scope", "process_id", "urgency", "channel", "sla", "text")
@@ -74,7 +74,7 @@ def claim_task(task_id: str):
 
 
 @operation(bp, "/tasks/claim-next", "POST", tag="tasks", summary="Claim the next unclaimed task of my groups",
-           body=NextTaskBody, response=ClaimedNextSchema,
+           body=TaskFilters, response=ClaimedNextSchema,
            description="The soonest due first (tasks without a deadline last), within the filters given. "
                        "Callers at the same time get different tasks and never wait for each other; "
                        "`task` is null when none waits.")
