@@ -205,3 +205,18 @@ def test_handlers_taking_the_next_task_at_the_same_moment_get_different_tasks(ha
     with harness.sessions.begin() as session:
         holders = {v.task.id: v.task.assignee for h in handlers for v in desk.inbox(session, h, InboxFilter(scope="mine"))}
     assert holders == dict(got)
+
+
+def test_on_postgresql_take_next_skips_a_task_being_claimed_instead_of_waiting_for_it(harness, desk):
+    if harness.sessions.kw["bind"].dialect.name != "postgresql":
+        pytest.skip("SQLite runs one writer at a time: there is no row being claimed to skip")
+    from sqlalchemy import text
+
+    first = order(harness, "WO-1")
+    harness.clock.advance(timedelta(minutes=1))
+    second = order(harness, "WO-2")
+    with harness.sessions.begin() as holding:  # li.wei's take-next, not yet committed, holds WO-1's row
+        assert desk.claim_next(holding, LI).id == first.id
+        with harness.sessions.begin() as other:
+            other.execute(text("SET LOCAL lock_timeout = '2s'"))  # waiting would fail here, not hang
+            assert desk.claim_next(other, WANG).id == second.id

@@ -122,11 +122,14 @@ class ApiTokens:
 
     def recall(self, token: str, now: datetime) -> tuple[User, TokenInfo] | None:
         """The user and token `authenticate` found valid less than `cache_seconds` ago, if still valid."""
-        remembered = self._remembered.get(hash_token(token)) if self._remembered else None
+        if not self._remembered:
+            return None
+        key = hash_token(token)
+        remembered = self._remembered.get(key)
         if remembered is None:
             return None
         if now >= remembered.until or remembered.accounts_version != accounts.changes():
-            self._remembered.pop(hash_token(token), None)
+            self._remembered.pop(key, None)
             return None
         return remembered.user, remembered.info
 

@@ -23,6 +23,7 @@ from ..auth import safe_next
 from ..security import current_user, login_required
 from . import bp
 from .listing import read_query
+from .task_page import TAKE_NEXT
 from .task_rights import claimed_message, people_names, person, taken_message
 
 
@@ -49,7 +50,7 @@ def claim_next():
         flash(_("No unclaimed task waits in your groups."), "info")
         return redirect(url_for("inbox.index", **filters_given.to_dict()))
     flash(_("You took “%(task)s”, the soonest due.", task=task.name), "success")
-    return redirect(url_for("inbox.task", task_id=task.id, then_take_next=1))  # keep working the queue
+    return redirect(url_for("inbox.task", task_id=task.id, **{TAKE_NEXT: 1}))  # keep working the queue
 
 
 @bp.post("/tasks/<task_id>/unclaim")
