@@ -14,10 +14,11 @@ from datetime import datetime
 from typing import Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import insert, select, text
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from ..people.directory import changes as account_changes
+from ..persistence.bulk import insert_rows
 from ..persistence.tables import HumanTask, ProcessInstance, UserAccount
 from ..timers.store import NOTIFY_CHANNEL
 from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP
@@ -139,7 +140,7 @@ class Notifier:
         if not readers:
             return 0
         connection = session.connection()
-        connection.execute(insert(NOTIFICATIONS), [
+        insert_rows(connection, NOTIFICATIONS, [
             {"recipient": p.login, "kind": kind, "instance_id": instance_id, "task_id": task_id,
              "title": rendered[p.login][0], "body": rendered[p.login][1], "details": details, "created_at": at,
              "read_at": None} for p in readers])
@@ -147,7 +148,7 @@ class Notifier:
         wanted = wanting_mail(session, (p.login for p in mailed), kind)
         mails = [p for p in mailed if p.login in wanted]
         if mails:
-            connection.execute(insert(OUTBOX), [
+            insert_rows(connection, OUTBOX, [
                 {"recipient": p.login, "address": p.email, "kind": kind, "instance_id": instance_id,
                  "task_id": task_id, "subject": rendered[p.login][0], "body": rendered[p.login][1],
                  "state": "pending", "attempts": 0, "next_attempt_at": at, "last_error": None, "created_at": at,

@@ -14,6 +14,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
+from ..persistence.bulk import insert_rows
 from ..persistence.tables import HumanTask, ProcessInstance
 from .views import Fields, TaskView
 
@@ -33,7 +34,6 @@ _SAVE_STATE = (update(INSTANCES)
 _SELECT_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
 _COMPLETE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == "open")
                   .values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
-_INSERT_TASKS = insert(TASKS)
 _INSTANCE_PREFIX = "instance__"
 _SELECT_TASK_AND_INSTANCE = (
     select(*TASKS.c, *(column.label(_INSTANCE_PREFIX + column.name) for column in INSTANCES.c))
@@ -114,7 +114,7 @@ class InstanceStore:
 
     def add_tasks(self, session: Session, rows: list[dict[str, Any]]) -> None:
         if rows:
-            session.connection().execute(_INSERT_TASKS, rows)
+            insert_rows(session.connection(), TASKS, rows)
 
     def cancel_tasks(self, session: Session, task_ids: list[str]) -> None:
         if task_ids:

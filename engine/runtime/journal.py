@@ -4,13 +4,13 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
+from ..persistence.bulk import insert_rows
 from ..persistence.tables import AuditEntry
 from .stepping import ElementRun
 
-_INSERT = insert(AuditEntry.__table__)
+AUDIT_LOG = AuditEntry.__table__
 
 
 class Journal:
@@ -40,5 +40,5 @@ class Journal:
             rows = [row if row["instance_id"] is not None else {**row, "instance_id": self.instance_id}
                     for row in self._rows]
             # Core insert on the session's connection: no ORM bookkeeping for rows nobody reads back.
-            self._session.connection().execute(_INSERT, rows)
+            insert_rows(self._session.connection(), AUDIT_LOG, rows)
             self._rows = []

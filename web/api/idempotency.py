@@ -13,7 +13,7 @@ import json
 from typing import Any
 
 from marshmallow import ValidationError
-from sqlalchemy import insert
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from engine.errors import ConflictError
@@ -24,6 +24,9 @@ from engine.runtime.views import InstanceView
 from .. import runtime
 
 HEADER = "Idempotency-Key"
+KEYS = IdempotencyKey.__table__
+_EARLIER = select(KEYS.c.request_hash, KEYS.c.instance_id).where(
+    KEYS.c.login == bindparam("login"), KEYS.c.key == bindparam("key"))
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -38,7 +41,7 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
     for attempt in (1, 2):
         try:
             with runtime.transaction() as db:
-                row = db.get(IdempotencyKey, (user.login, key))
+                row = db.connection().execute(_EARLIER, {"login": user.login, "key": key}).first()
                 if row is not None:
                     if row.request_hash != digest:
                         raise ValidationError({HEADER: ["this key was used for a different request: "

@@ -1,0 +1,54 @@
+"""Inserting several rows of one table in one statement.
+
+psycopg runs an executemany as one INSERT per row (in a pipeline): the server binds and executes
+each, and the driver adapts every row's parameters in Python. A step writes several audit entries
+and a notification per group member, so those single-row INSERTs were half the statements the
+server ran under load. On PostgreSQL the rows go as one JSON document instead, unpacked by
+`json_populate_recordset` into the table's own column types in a single INSERT … SELECT.
+SQLite's executemany runs in C and stays as it is.
+"""
+from __future__ import annotations
+
+import json
+from datetime import date, datetime, timezone
+from functools import lru_cache
+from typing import Any
+
+from sqlalchemy import Connection, Table, TextClause, insert, text
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
+    """Insert `rows` (dicts with the same keys, named by column) into `table`."""
+    if not rows:
+        return
+    columns = tuple(rows[0])
+    unknown = [name for name in columns if name not in table.c]
+    if unknown:
+        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    if any(len(row) != len(columns) or any(name not in row for name in columns) for row in rows):
+        raise ValueError(f"rows for {table.name} must all have the same columns")
+    if len(rows) == 1 or connection.dialect.name != "postgresql":
+        connection.execute(insert(table), rows)
+        return
+    document = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+    connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
+                                  tuple(connection.dialect.identifier_preparer.quote(name) for name in columns)),
+                       {"rows": document})
+
+
+@lru_cache(maxsize=64)
+def _from_json(table: str, columns: tuple[str, ...]) -> TextClause:
+    names = ", ".join(columns)
+    return text(f"INSERT INTO {table} ({names}) SELECT {names} "
+                f"FROM json_populate_recordset(NULL::{table}, CAST(:rows AS json))")
+
+
+def _json_value(value: Any) -> str:
+    # What the column types would store: times as aware UTC (naive ones are refused, as UtcDateTime does).
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            raise ValueError("naive datetimes are not stored; pass a timezone-aware time")
+        return value.astimezone(timezone.utc).isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    raise TypeError(f"{type(value).__name__} is not JSON serializable")
