@@ -21,18 +21,18 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
     """Insert `rows` (dicts with the same keys, named by column) into `table`."""
     if not rows:
         return
-    columns = tuple(rows[0])
-    unknown = [name for name in columns if name not in table.c]
+    keys = rows[0].keys()
+    unknown = [name for name in keys if name not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
-    if any(len(row) != len(columns) or any(name not in row for name in columns) for row in rows):
+    if any(row.keys() != keys for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
     if len(rows) == 1 or connection.dialect.name != "postgresql":
         connection.execute(insert(table), rows)
         return
     document = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
     connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
-                                  tuple(connection.dialect.identifier_preparer.quote(name) for name in columns)),
+                                  tuple(connection.dialect.identifier_preparer.quote(name) for name in keys)),
                        {"rows": document})
 
 

@@ -94,6 +94,9 @@ def init_limits(app: Flask, token_endpoint: str) -> Limiter:
     limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
                       headers_enabled=True, key_prefix="sqflow")
     app.extensions[LIMITER] = limiter
+    # Only these endpoints have limits: every other request skips the limiter's per-request lookup.
+    limited = {"auth.login", token_endpoint}
+    limiter.request_filter(lambda: request.endpoint not in limited)
     too_many = _too_many_message
     login = app.view_functions.get("auth.login")
     if login is not None:
