@@ -15,12 +15,14 @@ from sqlalchemy import Row, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock
-from ..timers.leases import claim
+from ..timers.leases import Claim
 from .mailer import MailError
 from .tables import MailAttempt, OutboxMail
 
 log = logging.getLogger("sqflow.mail")
 OUTBOX = OutboxMail.__table__
+_CLAIM = Claim(OUTBOX, open_=OUTBOX.c.state == "pending", due=lambda now: OUTBOX.c.next_attempt_at <= now,
+               order_by=[OUTBOX.c.next_attempt_at, OUTBOX.c.id])
 ATTEMPTS = MailAttempt.__table__
 MAX_ATTEMPTS = 8
 FIRST_PAUSE = timedelta(minutes=1)
@@ -52,10 +54,7 @@ class MailDelivery:
         sent = 0
         while not stopping():
             with self.sessions.begin() as session:
-                claimed = claim(session, OUTBOX, open_=OUTBOX.c.state == "pending",
-                                due=OUTBOX.c.next_attempt_at <= self.clock.now(),
-                                order_by=[OUTBOX.c.next_attempt_at, OUTBOX.c.id], worker=self.worker,
-                                now=self.clock.now(), lease=self.lease, limit=self.batch)
+                claimed = _CLAIM(session, self.worker, self.clock.now(), self.lease, self.batch)
             if not claimed:
                 break
             for mail in claimed:

@@ -19,7 +19,7 @@ from ..persistence.tables import RunningSla
 from ..persistence.tables import HumanTask
 from ..runtime.journal import Journal
 from ..runtime.views import Fields
-from ..timers.leases import claim
+from ..timers.leases import Claim
 from .policies import PolicyBook
 from .policy import PROCESS, SlaPolicy, Target, due_time
 
@@ -27,6 +27,10 @@ if TYPE_CHECKING:
     from ..notifications import Notifier
 
 SLAS = RunningSla.__table__
+_CLAIM = Claim(SLAS, open_=and_(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None)),
+               due=lambda now: SLAS.c.next_check_at < now, order_by=[SLAS.c.next_check_at, SLAS.c.id])
+NEXT_CHECK = (select(SLAS.c.next_check_at).where(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None))
+              .order_by(SLAS.c.next_check_at).limit(1))
 TASKS = HumanTask.__table__
 OPEN = ("running", "paused")
 
@@ -159,17 +163,10 @@ class SlaTracker:
         if task_id:
             connection.execute(update(TASKS).where(TASKS.c.id == task_id).values(due_at=due))
 
-    def next_check(self, session: Session) -> datetime | None:
-        query = (select(SLAS.c.next_check_at).where(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None))
-                 .order_by(SLAS.c.next_check_at).limit(1))
-        return session.connection().execute(query).scalar()
-
     # --- the worker's part ------------------------------------------------------------------
 
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
-        return claim(session, SLAS, open_=and_(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None)),
-                     due=SLAS.c.next_check_at < now, order_by=[SLAS.c.next_check_at, SLAS.c.id], worker=worker,
-                     now=now, lease=lease, limit=limit)
+        return _CLAIM(session, worker, now, lease, limit)
 
     def check(self, session: Session, row, worker: str, journal: Journal) -> str | None:
         """Record the warnings and breach now due; returns the signal to send into the instance, if any."""

@@ -24,9 +24,12 @@ from ..errors import ConflictError, DefinitionError, DefinitionProblem
 from ..persistence.tables import StartTimer
 from ..runtime.spiff_time import step_clock
 from ..scripting import SandboxEnvironment
-from .leases import claim
+from .leases import Claim
 
 STARTS = StartTimer.__table__
+_CLAIM = Claim(STARTS, open_=STARTS.c.state == "waiting", due=lambda now: STARTS.c.due_at < now,
+               order_by=[STARTS.c.due_at, STARTS.c.id])
+NEXT_DUE = select(STARTS.c.due_at).where(STARTS.c.state == "waiting").order_by(STARTS.c.due_at).limit(1)
 
 
 def _first_start(definition: TimerEventDefinition, value: str, now: datetime) -> tuple[datetime, int, float | None]:
@@ -84,8 +87,7 @@ class StartSchedules:
         return len(rows)
 
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int):
-        return claim(session, STARTS, open_=STARTS.c.state == "waiting", due=STARTS.c.due_at < now,
-                     order_by=[STARTS.c.due_at, STARTS.c.id], worker=worker, now=now, lease=lease, limit=limit)
+        return _CLAIM(session, worker, now, lease, limit)
 
     def advance(self, session: Session, row, worker: str) -> None:
         """After a start: plan the next cycle, or close the plan."""
@@ -100,7 +102,3 @@ class StartSchedules:
             .values(started_count=row.started_count + 1, claimed_by=None, lease_until=None, **changes))
         if result.rowcount != 1:
             raise ConflictError(f"start plan #{row.id} is no longer held by {worker}")
-
-    def next_due(self, session: Session) -> datetime | None:
-        return session.connection().execute(
-            select(STARTS.c.due_at).where(STARTS.c.state == "waiting").order_by(STARTS.c.due_at).limit(1)).scalar()

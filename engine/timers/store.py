@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from ..errors import ConflictError
 from ..persistence.tables import ProcessInstance, Timer
-from .leases import claim
+from .leases import Claim
 from .waiting import WaitingTimer
 
 TIMERS = Timer.__table__
@@ -24,6 +24,15 @@ _CLOSE = (update(TIMERS).where(TIMERS.c.instance_id == bindparam("of_instance"),
                                TIMERS.c.task_id == bindparam("of_task"), TIMERS.c.due_at == bindparam("due"),
                                or_(TIMERS.c.state == "waiting", TIMERS.c.state == "claimed"))
           .values(state=bindparam("new_state"), fired_at=bindparam("fired_at")))
+# Strictly before now: SpiffWorkflow fires a timer once its due time has passed.
+_CLAIM = Claim(TIMERS, open_=and_(TIMERS.c.state.in_(("waiting", "claimed")), INSTANCES.c.state == "active"),
+               due=lambda now: TIMERS.c.due_at < now, order_by=[TIMERS.c.due_at, TIMERS.c.id],
+               join=(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id), extra={"state": "claimed"})
+# When the earliest open timer of an active instance is due, and when the first lease runs out.
+NEXT_MOMENTS = (select(TIMERS.c.due_at).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
+                .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active")
+                .order_by(TIMERS.c.due_at).limit(1),  # walks the (state, due_at) index, no scan
+                select(TIMERS.c.lease_until).where(TIMERS.c.state == "claimed").order_by(TIMERS.c.lease_until).limit(1))
 _MARK_FIRED = (update(TIMERS).where(TIMERS.c.id == bindparam("timer_id"), TIMERS.c.state == "claimed",
                                     TIMERS.c.claimed_by == bindparam("worker"))
                .values(state="fired", fired_at=bindparam("at")))
@@ -57,12 +66,7 @@ class TimerStore:
 
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
         """Claim up to `limit` due timers of active instances, oldest first."""
-        # Strictly before now: SpiffWorkflow fires a timer once its due time has passed.
-        return claim(session, TIMERS, open_=and_(TIMERS.c.state.in_(("waiting", "claimed")),
-                                                 INSTANCES.c.state == "active"),
-                     due=TIMERS.c.due_at < now, order_by=[TIMERS.c.due_at, TIMERS.c.id], worker=worker, now=now,
-                     lease=lease, limit=limit, join=(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id),
-                     extra={"state": "claimed"})
+        return _CLAIM(session, worker, now, lease, limit)
 
     def drop_claim(self, session: Session, timer_id: int, worker: str) -> None:
         """A claimed timer the workflow no longer waits for (it fired with another, or was cancelled)."""
@@ -78,12 +82,3 @@ class TimerStore:
         return session.connection().execute(
             statement.values(state="waiting", claimed_by=None, lease_until=None)).rowcount
 
-    def next_due(self, session: Session) -> datetime | None:
-        """When the earliest open timer of an active instance is due (or a lease runs out)."""
-        waiting = (select(TIMERS.c.due_at).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
-                   .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active")
-                   .order_by(TIMERS.c.due_at).limit(1))  # walks the (state, due_at) index, no scan
-        leased = select(TIMERS.c.lease_until).where(TIMERS.c.state == "claimed").order_by(TIMERS.c.lease_until).limit(1)
-        connection = session.connection()
-        moments = [m for m in (connection.execute(waiting).scalar(), connection.execute(leased).scalar()) if m]
-        return min(moments) if moments else None

@@ -19,6 +19,7 @@ import socket
 import threading
 from datetime import datetime, timedelta, timezone
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..engine import Engine
@@ -26,10 +27,15 @@ from ..errors import ConflictError, SqflowError
 from ..logs import configure_logging, log_context
 from ..notifications import MailDelivery, SmtpMailer
 from ..runtime.journal import Journal
-from .store import NOTIFY_CHANNEL, TimerStore
+from ..sla.tracker import NEXT_CHECK
+from .start_schedules import NEXT_DUE as NEXT_START
+from .store import NEXT_MOMENTS, NOTIFY_CHANNEL, TimerStore
 
 log = logging.getLogger("sqflow.worker")
 JOB_ID = "fire-due-timers"
+
+# Every kind of work on time in one statement: a worker asks after each round.
+_NEXT_MOMENTS = select(*(query.scalar_subquery() for query in (*NEXT_MOMENTS, NEXT_CHECK, NEXT_START)))
 
 
 class TimerWorker:
@@ -132,8 +138,7 @@ class TimerWorker:
     def next_due(self) -> datetime | None:
         """The next moment there is work: a timer due, a lease running out, or an SLA to check."""
         with self.sessions.begin() as session:
-            moments = [m for m in (self.store.next_due(session), self.engine.slas.next_check(session),
-                                   self.engine.start_schedules.next_due(session)) if m]
+            moments = [m for m in session.connection().execute(_NEXT_MOMENTS).one() if m]
         return min(moments) if moments else None
 
     def release_claims(self) -> int:
