@@ -1,6 +1,7 @@
 """Opening the database: SQLite (WAL, immediate write transactions) or PostgreSQL, and migrating it."""
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 from alembic import command
@@ -9,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError, DBAPIError
+from sqlalchemy.exc import DBAPIError, DisconnectionError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..errors import DatabaseUnavailable
@@ -39,6 +40,30 @@ def _sqlite_begin(connection) -> None:
     connection.exec_driver_sql("BEGIN" if deferred else "BEGIN IMMEDIATE")
 
 
+# A pooled connection used this recently is taken to be alive; one idle longer is pinged before use.
+PING_WHEN_IDLE_SECONDS = 1.0
+_LAST_USED = "sqflow_last_used"
+
+
+def _ping_if_idle(engine: Engine):
+    # Pinging at every checkout (pool_pre_ping) cost one round trip per transaction, a tenth of
+    # what the server ran under load. A server restart leaves every connection idle longer than
+    # this, so they are all pinged, and a dead one is replaced before the request uses it.
+    def checkout(dbapi_connection, record, _proxy) -> None:
+        if time.monotonic() - record.info.get(_LAST_USED, 0.0) < PING_WHEN_IDLE_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:
+            raise DisconnectionError(f"pooled connection is gone: {exc}") from exc
+
+    def checkin(_dbapi_connection, record) -> None:
+        record.info[_LAST_USED] = time.monotonic()
+
+    event.listen(engine, "checkout", checkout)
+    event.listen(engine, "checkin", checkin)
+
+
 def open_database(settings: Settings) -> Engine:
     """A SQLAlchemy Engine for the configured URL; raises DatabaseUnavailable with one clear line."""
     url = make_url(settings.database_url)
@@ -54,8 +79,8 @@ def open_database(settings: Settings) -> Engine:
     else:
         if url.drivername == "postgresql":
             url = url.set(drivername="postgresql+psycopg")
-        engine = create_engine(url, echo=settings.sql_echo, pool_pre_ping=True,
-                               connect_args={"connect_timeout": 5})
+        engine = create_engine(url, echo=settings.sql_echo, connect_args={"connect_timeout": 5})
+        _ping_if_idle(engine)
     try:
         with engine.connect() as connection:
             connection.execute(text("SELECT 1"))
