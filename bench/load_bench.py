@@ -226,6 +226,7 @@ class Client:
         self.headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
         self.retry_until = retry_until
         self.rng = random.Random(login)
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
 
     def call(self, method: str, path: str, endpoint: str, body: dict | None = None,
              headers: dict | None = None) -> tuple[int, dict | None]:
@@ -234,12 +235,14 @@ class Client:
         while True:
             began = time.perf_counter()
             try:
-                connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
-                connection.request(method, "/api/v1" + path, body=payload, headers={**self.headers, **(headers or {})})
-                response = connection.getresponse()
+                # One connection per client, kept open while the server allows (http.client reconnects
+                # by itself after a `Connection: close`, as gunicorn's sync workers answer).
+                self.connection.request(method, "/api/v1" + path, body=payload,
+                                        headers={**self.headers, **(headers or {})})
+                response = self.connection.getresponse()
                 status, raw = response.status, response.read()
-                connection.close()
             except (OSError, http.client.HTTPException):
+                self.connection.close()
                 status, raw = 0, b""
             self.recorder.request(endpoint, status, time.perf_counter() - began)
             failed = status == 0 or status >= 500
