@@ -27,8 +27,9 @@ from typing import Callable
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from .load_bench import Cluster, Recorder, drive, prepare, scratch_database
+from .load_bench import Cluster, Recorder, drive, echo_statistics, prepare, scratch_database
 from .report import summarize
+from .scratch import statistics_kept
 
 PG_RESTART = os.environ.get("SQFLOW_BENCH_PG_RESTART", "pg_ctlcluster --skip-systemctl-redirect 15 main restart")
 RETRY_GRACE_SECONDS = 60
@@ -144,13 +145,16 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
         recorder = Recorder()
         give_up = time.monotonic() + seconds + RETRY_GRACE_SECONDS
         try:
-            elapsed = drive(cluster.port, tokens, seconds, clients, recorder,
-                            retry_until=lambda: time.monotonic() < give_up, during=chaos)
+            with statistics_kept(url) as analyze_every:
+                echo_statistics(analyze_every, echo)
+                elapsed = drive(cluster.port, tokens, seconds, clients, recorder,
+                                retry_until=lambda: time.monotonic() < give_up, during=chaos)
             until = datetime.now(timezone.utc) - timedelta(seconds=1)
             left = wait_for_due_timers(url, until, 3 * LEASE_SECONDS + 30)
         finally:
             cluster.stop()
         figures = summarize(recorder, elapsed, echo)
+        figures["analyze_every_seconds"] = analyze_every
         figures["kills"] = dict(chaos.kills)
         figures["restarts"] = dict(cluster.restarts)
         figures["postgres_restart_seconds"] = chaos.postgres_down_seconds

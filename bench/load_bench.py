@@ -39,6 +39,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
 from .report import summarize
+from .scratch import statistics_kept
 
 REPO = Path(__file__).resolve().parents[1]
 DEADLINE_DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
@@ -376,6 +377,12 @@ def drive(port: int, tokens: dict[str, str], seconds: float, clients: int, recor
     return elapsed
 
 
+def echo_statistics(analyze_every: float | None, echo: Callable[[str], None]) -> None:
+    if analyze_every is not None:
+        echo(f"  this PostgreSQL runs without autovacuum: the bench runs ANALYZE every {analyze_every:.0f} s "
+             "in its place")
+
+
 def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers: int = 2, timer_workers: int = 2,
         clients: int = 12, echo: Callable[[str], None] = print) -> dict:
     with scratch_database(postgres_admin_url, "sqflow_bench_load") as url:
@@ -386,9 +393,12 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
              f"{timer_workers} timer workers on PostgreSQL (port {cluster.port})")
         recorder = Recorder()
         try:
-            elapsed = drive(cluster.port, tokens, seconds, clients, recorder)
+            with statistics_kept(url) as analyze_every:
+                echo_statistics(analyze_every, echo)
+                elapsed = drive(cluster.port, tokens, seconds, clients, recorder)
         finally:
             cluster.stop()
         figures = summarize(recorder, elapsed, echo)
-    figures.update(clients=clients, web_workers=web_workers, timer_workers=timer_workers)
+    figures.update(clients=clients, web_workers=web_workers, timer_workers=timer_workers,
+                   analyze_every_seconds=analyze_every)
     return figures

@@ -16,7 +16,7 @@ from typing import Callable
 from engine import Engine, Settings, connect
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
-from engine.persistence.database import current_revision, migrate, open_database
+from engine.persistence.database import current_revision, migrate, open_database, server_advice, server_settings
 from engine.retention import RetentionPurge
 from engine.runtime import queries
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
@@ -49,6 +49,11 @@ class Context:
         with sessions.begin() as session:
             self.engine.refresh_calendar(session)
         return sessions
+
+    def warn_about_database_server(self) -> None:
+        """Say on stderr what the database server lacks for running sqflow well (long-running commands)."""
+        for advice in server_advice(server_settings(self.sessions.kw["bind"])):
+            print(f"sqflow: warning: {advice}", file=sys.stderr, flush=True)
 
 
 # --- commands -----------------------------------------------------------------------------------

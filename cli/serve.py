@@ -55,6 +55,7 @@ def cmd_serve(ctx: "Context", args) -> int:
     if args.demo and not has_users:
         args.user = "demo"
         cmd_demo(ctx, args)
+    ctx.warn_about_database_server()
     workers = args.workers or ctx.settings.web_workers
     threads = args.threads or ctx.settings.web_threads
     if workers < 1 or threads < 1:

@@ -20,6 +20,7 @@ def cmd_worker(ctx: "Context", args) -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     for noisy in ("spiff", "apscheduler", "alembic"):  # SpiffWorkflow logs every task state change at INFO
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    ctx.warn_about_database_server()
     worker = TimerWorker(ctx.engine, ctx.sessions, name=args.name)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
