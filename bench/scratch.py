@@ -12,6 +12,9 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import NullPool
 
 ANALYZE_EVERY_SECONDS = 10.0
+# The tables whose statistics decide plans under load (the append-only logs are read by key only);
+# analyzing those too tripled the cost, to 0.37 s a round.
+ANALYZED = "human_tasks, process_instances, timers, slas"
 
 
 @contextmanager
@@ -46,7 +49,7 @@ def statistics_kept(url: str) -> Iterator[float | None]:
         while not stop.wait(ANALYZE_EVERY_SECONDS):
             try:
                 with engine.connect() as connection:
-                    connection.execute(text("ANALYZE"))
+                    connection.execute(text(f"ANALYZE {ANALYZED}"))
             except DBAPIError:  # the chaos bench restarts the server; the next round analyzes
                 pass
 
