@@ -141,7 +141,7 @@ NOTES = {
             "runs ANALYZE on the task, instance, timer and SLA tables every 10 s in its place. The host is "
             "shared and its speed drifts: the in-memory engine figure at the top measures it in the same "
             "run (from one host to the next it fell from 953 to 591 instances/s, and this figure from 188 "
-            "to about 110 completions/s with it), so compare changes side by side, not against an older "
+            "to 90-110 completions/s with it), so compare changes side by side, not against an older "
             "report.",
     "chaos": "SIGKILL to a random gunicorn worker (the master replaces it) or timer worker (the bench "
              "restarts it) every 2.75 s on average, and one PostgreSQL restart half-way. 5xx and connection "

@@ -13,7 +13,7 @@ from sqlalchemy.pool import NullPool
 
 ANALYZE_EVERY_SECONDS = 10.0
 # The tables whose statistics decide plans under load (the append-only logs are read by key only);
-# analyzing those too tripled the cost, to 0.37 s a round.
+# analyzing the whole database cost ten times as much (0.37 s a round against 35 ms).
 ANALYZED = "human_tasks, process_instances, timers, slas"
 
 
