@@ -27,9 +27,9 @@ from typing import Callable
 from sqlalchemy import create_engine, text
 from sqlalchemy.pool import NullPool
 
-from .load_bench import Cluster, Recorder, drive, echo_statistics, prepare, scratch_database
+from .load_bench import Cluster, Recorder, drive, prepare
 from .report import summarize
-from .scratch import statistics_kept
+from .scratch import scratch_postgres, statistics_kept
 
 PG_RESTART = os.environ.get("SQFLOW_BENCH_PG_RESTART", "pg_ctlcluster --skip-systemctl-redirect 15 main restart")
 RETRY_GRACE_SECONDS = 60
@@ -135,7 +135,7 @@ def check(url: str, recorder: Recorder, until: datetime) -> dict:
 
 def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers: int = 2, timer_workers: int = 2,
         clients: int = 12, restart_postgres: bool = True, echo: Callable[[str], None] = print) -> dict:
-    with scratch_database(postgres_admin_url, "sqflow_bench_chaos") as url:
+    with scratch_postgres(postgres_admin_url, "sqflow_bench_chaos") as url:
         tokens = prepare(url, handlers_per_group=clients)
         cluster = Cluster(url, tmp, web_workers, timer_workers, lease_seconds=LEASE_SECONDS)
         cluster.start()
@@ -145,8 +145,7 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
         recorder = Recorder()
         give_up = time.monotonic() + seconds + RETRY_GRACE_SECONDS
         try:
-            with statistics_kept(url) as analyze_every:
-                echo_statistics(analyze_every, echo)
+            with statistics_kept(url, echo) as analyze_every:
                 elapsed = drive(cluster.port, tokens, seconds, clients, recorder,
                                 retry_until=lambda: time.monotonic() < give_up, during=chaos)
             until = datetime.now(timezone.utc) - timedelta(seconds=1)

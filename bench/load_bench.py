@@ -29,17 +29,12 @@ import threading
 import time
 import uuid
 from collections import Counter, defaultdict
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable, Iterator
-
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
-from sqlalchemy.pool import NullPool
+from typing import Callable
 
 from .report import summarize
-from .scratch import statistics_kept
+from .scratch import scratch_postgres, statistics_kept
 
 REPO = Path(__file__).resolve().parents[1]
 DEADLINE_DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
@@ -52,25 +47,6 @@ WORK = {"sign_for": {}, "reply": {"answer": "更换分光器 replaced the splitt
 BACKLOG_PER_HANDLER = 40
 INBOX_EVERY = 5
 QUEUE = {"process_id": "work_order"}
-
-
-@contextmanager
-def scratch_database(admin_url: str, prefix: str) -> Iterator[str]:
-    """Like `scratch.scratch_postgres`, with no pooled admin connection to go stale across a server restart."""
-    name = f"{prefix}_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(admin_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        for _ in range(30):
-            try:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                break
-            except Exception:  # the server may still be coming back from the chaos restart
-                time.sleep(1)
 
 
 def prepare(url: str, handlers_per_group: int) -> dict[str, str]:
@@ -377,15 +353,9 @@ def drive(port: int, tokens: dict[str, str], seconds: float, clients: int, recor
     return elapsed
 
 
-def echo_statistics(analyze_every: float | None, echo: Callable[[str], None]) -> None:
-    if analyze_every is not None:
-        echo(f"  this PostgreSQL runs without autovacuum: the bench runs ANALYZE every {analyze_every:.0f} s "
-             "in its place")
-
-
 def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers: int = 2, timer_workers: int = 2,
         clients: int = 12, echo: Callable[[str], None] = print) -> dict:
-    with scratch_database(postgres_admin_url, "sqflow_bench_load") as url:
+    with scratch_postgres(postgres_admin_url, "sqflow_bench_load") as url:
         tokens = prepare(url, handlers_per_group=clients)
         cluster = Cluster(url, tmp, web_workers, timer_workers)
         cluster.start()
@@ -393,8 +363,7 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
              f"{timer_workers} timer workers on PostgreSQL (port {cluster.port})")
         recorder = Recorder()
         try:
-            with statistics_kept(url) as analyze_every:
-                echo_statistics(analyze_every, echo)
+            with statistics_kept(url, echo) as analyze_every:
                 elapsed = drive(cluster.port, tokens, seconds, clients, recorder)
         finally:
             cluster.stop()

@@ -7,6 +7,7 @@ holds - the equivalent of SpiffWorkflow's `save_restore()` between every step.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from pathlib import Path
 
@@ -20,6 +21,13 @@ from processes import diagram_helpers, task_assigners, task_listeners
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 PRODUCT_DIAGRAMS = Path(__file__).parents[1] / "bpmn"
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now, for a server a test starts."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 def diagram_path(name: str) -> Path:

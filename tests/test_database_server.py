@@ -14,6 +14,7 @@ from sqlalchemy import text
 
 from engine import Settings
 from engine.persistence.database import open_database, server_advice, server_settings
+from tests.conftest import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -45,19 +46,24 @@ def test_the_settings_are_the_servers_own(database_url):
 
 
 @pytest.mark.postgres
-def test_the_timer_worker_warns_at_start_when_this_server_lacks_autovacuum(postgres_database, tmp_path):
+@pytest.mark.parametrize("command, started", [
+    (["worker", "--name", "advice-test"], "worker advice-test"),
+    (["serve", "--no-timer-worker", "--workers", "1", "--port", None], "sqflow web app on"),
+])
+def test_serve_and_the_timer_worker_warn_at_start_when_this_server_lacks_autovacuum(
+        postgres_database, tmp_path, command, started):
     engine = open_database(Settings(database_url=postgres_database))
     expected = server_advice(server_settings(engine))
     engine.dispose()
     env = {**os.environ, "SQFLOW_DATABASE_URL": postgres_database, "SQFLOW_VAR_DIR": str(tmp_path),
            "SQFLOW_UNKNOWN_YEAR_POLICY": "provisional"}
-    worker = subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", "advice-test"], cwd=REPO,
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    command = [str(free_port()) if part is None else part for part in command]
+    process = subprocess.Popen([sys.executable, "-m", "cli.main", *command], cwd=REPO, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        started = worker.stdout.readline()  # printed after the advice
-        assert "worker advice-test" in started
+        assert started in process.stdout.readline()  # printed after the advice
     finally:
-        worker.send_signal(signal.SIGTERM)
-        _, err = worker.communicate(timeout=30)
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=30)
     warnings = [line for line in err.splitlines() if line.startswith("sqflow: warning:")]
     assert warnings == [f"sqflow: warning: {advice}" for advice in expected]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import threading
-import socket
 from datetime import timedelta
 from email import message_from_bytes
 from email.policy import default
@@ -16,13 +15,9 @@ from sqlalchemy import select
 from engine.notifications import outbox as outbox_module
 from engine.notifications.tables import MailAttempt, OutboxMail
 from engine.timers.worker import TimerWorker
+from tests.conftest import free_port
 from tests.test_notifications import seed
 
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 class Mailbox:

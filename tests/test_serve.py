@@ -3,23 +3,19 @@ from __future__ import annotations
 
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
 
 def test_serve_with_demo_prints_the_url_and_logins_serves_pages_and_stops_its_worker(tmp_path):
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "SQFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'sqflow.db'}", "SQFLOW_VAR_DIR": str(tmp_path),
            "SQFLOW_UNKNOWN_YEAR_POLICY": "provisional"}
     server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--demo", "--port", str(port),

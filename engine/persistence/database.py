@@ -112,8 +112,9 @@ def server_settings(engine: Engine) -> dict[str, str]:
     if engine.dialect.name != "postgresql":
         return {}
     with engine.connect() as connection:
-        return {name: connection.execute(text("SELECT current_setting(:name)"), {"name": name}).scalar_one()
-                for name in _SERVER_SETTINGS}
+        rows = connection.execute(text("SELECT name, setting FROM pg_settings WHERE name = ANY(:names)"),
+                                  {"names": list(_SERVER_SETTINGS)})
+        return dict(rows.tuples().all())
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
