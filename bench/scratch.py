@@ -53,8 +53,8 @@ def statistics_kept(url: str, echo: Callable[[str], None]) -> Iterator[float | N
         engine.dispose()
         yield None
         return
-    echo(f"  this PostgreSQL runs without autovacuum: the bench runs ANALYZE every {ANALYZE_EVERY_SECONDS:.0f} s "
-         "in its place")
+    echo("  this PostgreSQL keeps no statistics (autovacuum or track_counts off): the bench runs ANALYZE "
+         f"every {ANALYZE_EVERY_SECONDS:.0f} s in its place")
     stop = threading.Event()
 
     def analyze() -> None:
