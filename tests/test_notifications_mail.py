@@ -19,7 +19,6 @@ from tests.conftest import free_port
 from tests.test_notifications import seed
 
 
-
 class Mailbox:
     """An aiosmtpd handler: keeps what it accepts; `reply` makes it answer DATA with an error instead."""
 

@@ -13,7 +13,6 @@ from tests.conftest import free_port
 REPO = Path(__file__).resolve().parents[1]
 
 
-
 def test_serve_with_demo_prints_the_url_and_logins_serves_pages_and_stops_its_worker(tmp_path):
     port = free_port()
     env = {**os.environ, "SQFLOW_DATABASE_URL": f"sqlite:///{tmp_path / 'sqflow.db'}", "SQFLOW_VAR_DIR": str(tmp_path),
