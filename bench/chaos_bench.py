@@ -13,10 +13,12 @@ worker's claims are taken over during the run. Afterwards the database must show
 """
 from __future__ import annotations
 
+import json
 import os
 import random
 import signal
 import subprocess
+import sys
 import threading
 import time
 from collections import Counter
@@ -133,6 +135,16 @@ def check(url: str, recorder: Recorder, until: datetime) -> dict:
     }
 
 
+def doctor(url: str) -> dict:
+    """What `sqflow check` (the engine's own invariant check) finds in the database after the run."""
+    done = subprocess.run([sys.executable, "-m", "cli.main", "check", "--json"], capture_output=True, text=True,
+                          env={**os.environ, "SQFLOW_DATABASE_URL": url}, timeout=600)
+    if done.returncode not in (0, 1):
+        return {"error": (done.stderr.strip().splitlines() or ["sqflow check failed"])[-1]}
+    findings = json.loads(done.stdout)["findings"]
+    return {"findings": len(findings), "by_problem": dict(Counter(f["problem"] for f in findings))}
+
+
 def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers: int = 2, timer_workers: int = 2,
         clients: int = 12, restart_postgres: bool = True, echo: Callable[[str], None] = print) -> dict:
     with scratch_postgres(postgres_admin_url, "sqflow_bench_chaos") as url:
@@ -159,6 +171,7 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
         figures["postgres_restart_seconds"] = chaos.postgres_down_seconds
         figures["timers_still_open_after_wait"] = left
         figures["checks"] = check(url, recorder, until)
+        figures["checks"]["doctor"] = doctor(url)
     echo_checks(figures, echo)
     return figures
 
@@ -177,3 +190,6 @@ def echo_checks(figures: dict, echo: Callable[[str], None]) -> None:
     echo(f"  timers due                             {c['timers_due']:>7}   fired exactly once "
          f"{c['timers_fired_exactly_once']}   twice {c['timers_fired_more_than_once']}   "
          f"not fired {c['timers_due_not_fired']}")
+    found = c.get("doctor", {})
+    echo(f"  sqflow check (instance invariant)      {found.get('findings', '-'):>7}   "
+         f"{found.get('by_problem') or found.get('error') or 'nothing found'}")

@@ -88,7 +88,8 @@ def summary(figures: dict[str, dict]) -> list[str]:
                  f"{c['acknowledged_instances_consistent']} | equal |",
                  f"| chaos: complaints lost | {c['complaints_lost']} | 0 |",
                  f"| chaos: tasks completed twice | {c['tasks_completed_twice']} | 0 |",
-                 f"| chaos: timers due / fired exactly once | {c['timers_due']} / {c['timers_fired_exactly_once']} | equal |"]
+                 f"| chaos: timers due / fired exactly once | {c['timers_due']} / {c['timers_fired_exactly_once']} | equal |",
+                 f"| chaos: `sqflow check` findings | {c.get('doctor', {}).get('findings', '-')} | 0 |"]
     return rows
 
 

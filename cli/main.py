@@ -26,6 +26,7 @@ from processes import diagram_helpers, task_assigners, task_listeners
 from .bench import add_bench_arguments, cmd_bench
 from .calendar import add_calendar_arguments, cmd_calendar
 from .demo import DEMO_DIR, cmd_demo
+from .doctor import add_check_arguments, cmd_check
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
 from .serve import add_serve_arguments, cmd_serve
@@ -287,6 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_bench_arguments(command("bench", cmd_bench, "measure the engine (figures and ratios, side by side)"))
     add_calendar_arguments(command("calendar", cmd_calendar, "official working-day schedules (load, show)"))
     add_worker_arguments(command("worker", cmd_worker, "fire BPMN timers as they come due, until stopped"))
+    add_check_arguments(command("check", cmd_check, "find instances whose state and workflow disagree (and --repair them)"))
     command("migrate", cmd_migrate, "bring the database schema to this version's (Alembic)")
     sub = command("purge", cmd_purge, "remove closed cases past the retention period, recording each (R-CLS-02)")
     sub.add_argument("--dry-run", action="store_true", help="list what would go, change nothing")

@@ -23,6 +23,7 @@ from .notifications import Notifier
 from .people.desk import WorkDesk
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
+from .runtime.consistency import ConsistencyCheck
 from .runtime.instances import InstanceService, TaskListener
 from .runtime.projection import Assigner
 from .runtime.spiff_time import install as install_step_clock
@@ -57,6 +58,7 @@ class Engine:
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
                                          listeners)
+        self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
         self.desk = WorkDesk(self.instances, self.clock, notifier=self.notifier)

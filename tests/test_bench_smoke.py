@@ -55,4 +55,5 @@ def test_chaos_kills_workers_and_the_database_stays_consistent(tmp_path, monkeyp
     assert checks["tasks_completed_twice"] == 0
     assert checks["tasks_completed"] >= figures["completions"]
     assert checks["timers_fired_exactly_once"] == checks["timers_due"]
+    assert checks["doctor"] == {"findings": 0, "by_problem": {}}
     assert checks["timers_fired_more_than_once"] == 0

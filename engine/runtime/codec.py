@@ -38,6 +38,25 @@ class _SpecFreeWorkflowConverter(BpmnWorkflowConverter):
         return workflow
 
 
+def seal_event_subprocess_triggers(spec: BpmnProcessSpec) -> BpmnProcessSpec:
+    """Wire a spec's message- and signal-started event subprocesses up front, so running never changes it.
+
+    SpiffWorkflow starts such a subprocess with `BpmnStartTask.trigger_wf`, which, the first time,
+    connects the subprocess into the *spec* (Start -> subprocess -> end). A spec is shared by every
+    instance of its definition, so from then on every new instance in this process started the
+    subprocess with its start event and could never reach its end. With the subprocess's input and
+    output already in place (but not among Start's outputs), `trigger_wf` finds nothing to connect.
+    """
+    start, end = spec.start, spec.end
+    for name in getattr(start, "trigger_specs", ()):
+        event_subprocess = spec.task_specs[name]
+        if start not in event_subprocess.inputs:
+            event_subprocess.inputs = [*event_subprocess.inputs, start]
+        if end not in event_subprocess.outputs:
+            event_subprocess.connect(end)
+    return spec
+
+
 class StateCodec:
     def __init__(self) -> None:
         config = dict(SPIFF_CONFIG)
@@ -50,7 +69,8 @@ class StateCodec:
         return self.registry.convert(spec)
 
     def spec_from_dict(self, dct: dict) -> BpmnProcessSpec:
-        return self.registry.restore(dct)
+        """A spec restored to be shared by every instance of its definition in this process."""
+        return seal_event_subprocess_triggers(self.registry.restore(dct))
 
     def dumps(self, workflow: BpmnWorkflow) -> str:
         self.registry._encoder_mode = True

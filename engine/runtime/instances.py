@@ -241,6 +241,25 @@ class InstanceService(OutsideEvents):
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return json_safe(data)
 
+    # --- for the consistency check (engine.runtime.consistency) ------------------------------
+
+    def instance_row(self, session: Session, instance_id: int):
+        return self._store.instance(session, instance_id)
+
+    def load_workflow(self, session: Session, instance: "InstanceRow") -> BpmnWorkflow:
+        """The instance's workflow, owned by the caller (taken out of the cache)."""
+        return self._load(session, instance)
+
+    def cancel_human_tasks(self, session: Session, task_ids: list[str]) -> None:
+        self._store.cancel_tasks(session, task_ids)
+
+    def now(self) -> datetime:
+        return self._clock.now()
+
+    def save_repaired(self, session: Session, instance: "InstanceRow", workflow: BpmnWorkflow, before: Snapshot,
+                      record: StepRecord, journal: Journal) -> InstanceView:
+        return self._save(session, instance, workflow, before, record, journal).view
+
     # --- internals --------------------------------------------------------------------------
 
     @staticmethod
