@@ -48,9 +48,10 @@ class Engine:
         self.calendar = WorkingDayCalendar(settings.zone(), {}, settings.unknown_year_policy)
         opens, closes = settings.duty_window()
         self.duty_desk = DutyHours(opens, closes, settings.zone())
+        self.limits = settings.run_limits()
         self.script_engine = make_script_engine(
             {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})},
-            settings.script_max_lines)
+            self.limits, self.clock)
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.sla_policies = PolicyBook()
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)

@@ -18,6 +18,7 @@ The tree (only `web/` and `cli/` translate these into HTTP statuses or exit code
     │   └── TaskNotFound
     ├── InvalidInputError           caller data that is not acceptable (bad JSON, wrong shape)
     │   └── FormInvalid             task data that breaks the task's form schema, by field
+    ├── RunLimitExceeded            a step went past a run-time budget (time, tasks, data, sizes)
     └── StateError                  the action does not fit the current state
         ├── ConflictError           another writer changed the instance first
         ├── TaskNotOpen             the task is already completed or cancelled
@@ -121,6 +122,10 @@ class FormInvalid(InvalidInputError):
         self.fields = fields
         listed = "; ".join(f"{name or '(form)'}: {message}" for name, message in fields.items())
         super().__init__(f"the form of {task_name} is not valid: {listed}")
+
+
+class RunLimitExceeded(SqflowError):
+    """Raised inside a step (and recorded as the instance's error), never to a caller."""
 
 
 class StateError(SqflowError):

@@ -12,6 +12,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
 from .errors import ConfigurationError
+from .limits import RunLimits
 
 PREFIX = "SQFLOW_"
 
@@ -26,6 +27,14 @@ class Settings:
     max_diagram_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 256
     script_max_lines: int = 1_000_000
+    step_max_seconds: float = 5.0
+    step_max_tasks: int = 10_000
+    data_max_bytes: int = 1_000_000
+    script_max_items: int = 1_000_000
+    script_max_integer_bits: int = 100_000
+    timer_max_years: int = 100
+    timer_min_cycle_seconds: int = 60
+    timer_max_failures: int = 3
     timer_lease_seconds: int = 60
     timer_batch: int = 100
     worker_max_sleep_seconds: int = 30
@@ -63,6 +72,10 @@ class Settings:
         self.duty_window()
         if self.log_format not in ("text", "json"):
             raise ConfigurationError(f"SQFLOW_LOG_FORMAT={self.log_format!r}: use 'text' or 'json'")
+        for name in ("step_max_seconds", "step_max_tasks", "data_max_bytes", "script_max_lines", "script_max_items",
+                     "script_max_integer_bits", "timer_max_years", "timer_min_cycle_seconds", "timer_max_failures"):
+            if getattr(self, name) <= 0:
+                raise ConfigurationError(f"{PREFIX}{name.upper()}={getattr(self, name)}: must be more than 0")
         if not 1 <= self.smtp_port <= 65535:
             raise ConfigurationError(f"SQFLOW_SMTP_PORT={self.smtp_port}: use a port from 1 to 65535")
         if url.get_backend_name() not in ("sqlite", "postgresql"):
@@ -81,6 +94,12 @@ class Settings:
             values[f.name] = _convert(f.name, f.type, raw)
         values.update(overrides)
         return cls(**values)
+
+    def run_limits(self) -> RunLimits:
+        return RunLimits(step_seconds=self.step_max_seconds, step_tasks=self.step_max_tasks,
+                         script_lines=self.script_max_lines, data_bytes=self.data_max_bytes,
+                         items=self.script_max_items, integer_bits=self.script_max_integer_bits,
+                         timer_years=self.timer_max_years, cycle_seconds=self.timer_min_cycle_seconds)
 
     @property
     def mail_enabled(self) -> bool:
@@ -104,6 +123,8 @@ def _convert(name: str, type_name: str, raw: str):
     try:
         if type_name == "int":
             return int(raw)
+        if type_name == "float":
+            return float(raw)
         if type_name == "bool":
             if raw.lower() in ("1", "true", "yes", "on"):
                 return True

@@ -8,12 +8,13 @@ functions sqflow registers. Compiled code is cached by source text.
 from __future__ import annotations
 
 import ast
+import json
 import datetime as _dt
 import functools
 import math
-import operator
 import sys
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import Any, Callable, Mapping
 
 from RestrictedPython import RestrictingNodeTransformer, compile_restricted_eval, compile_restricted_exec
@@ -28,7 +29,11 @@ from RestrictedPython.Guards import (
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
-from .errors import ScriptPolicyError
+from ..clock import Clock, SystemClock
+from ..errors import RunLimitExceeded, ScriptPolicyError
+from ..limits import RunLimits, StepBudget, current_budget
+from .clocked import clocked_helpers
+from .guards import INPLACE, Guards
 
 _UNSAFE_BUILTINS = {"setattr", "delattr", "__build_class__", "_getattr_", "id", "hash"}
 
@@ -38,15 +43,8 @@ BUILTINS.update(
     all=all, enumerate=enumerate, map=map, filter=filter, reversed=reversed, math=math,
 )
 
-_INPLACE = {
-    "+=": operator.iadd, "-=": operator.isub, "*=": operator.imul, "/=": operator.itruediv,
-    "//=": operator.ifloordiv, "%=": operator.imod, "**=": operator.ipow, "|=": operator.ior,
-    "&=": operator.iand, "^=": operator.ixor, "<<=": operator.ilshift, ">>=": operator.irshift,
-}
-
-
 def _inplacevar(op: str, x: Any, y: Any) -> Any:
-    return _INPLACE[op](x, y)
+    return INPLACE[op](x, y)
 
 
 GUARDS: dict[str, Any] = {
@@ -64,6 +62,7 @@ DEFAULT_HELPERS: dict[str, Callable] = {
     "timedelta": _dt.timedelta,
     "date": _dt.date,
 }
+_CHECKED_OPERATORS = {ast.Pow: "**", ast.Mult: "*", ast.LShift: "<<", ast.Mod: "%"}
 
 
 class _SqflowPolicy(RestrictingNodeTransformer):
@@ -78,6 +77,28 @@ class _SqflowPolicy(RestrictingNodeTransformer):
     def visit_Global(self, node: ast.AST) -> ast.AST:
         self.error(node, "global statements are not allowed in sqflow scripts")
         return node
+
+    def visit_BinOp(self, node: ast.BinOp) -> ast.AST:
+        """`a ** b`, `a * b`, `a << b`, `a % b` become `_binop_("**", a, b)`: one such operation can make a
+        result too large for any line counter to stop (`10**10**10`, `'a' * 10**9`)."""
+        node = self.node_contents_visit(node)
+        symbol = _CHECKED_OPERATORS.get(type(node.op))
+        if symbol is None:
+            return node
+        return ast.fix_missing_locations(ast.copy_location(ast.Call(
+            func=ast.Name("_binop_", ast.Load()), args=[ast.Constant(symbol), node.left, node.right], keywords=[]),
+            node))
+
+    def visit_FormattedValue(self, node: ast.FormattedValue) -> ast.AST:
+        """`f"{x:>{n}}"` becomes `f"{_format_(x, f'>{n}', conversion)}"`, so its width is checked."""
+        node = self.node_contents_visit(node)
+        if node.format_spec is None:
+            return node
+        call = ast.copy_location(ast.Call(func=ast.Name("_format_", ast.Load()),
+                                          args=[node.value, node.format_spec, ast.Constant(node.conversion)],
+                                          keywords=[]), node)
+        return ast.fix_missing_locations(
+            ast.copy_location(ast.FormattedValue(value=call, conversion=-1, format_spec=None), node))
 
 
 @functools.lru_cache(maxsize=4096)
@@ -100,11 +121,13 @@ def check_script(source: str, mode: str = "exec") -> str | None:
 
 
 MAX_SCRIPT_LINES = 1_000_000
+_CLOCK_EVERY = 1024  # lines between looks at the step's wall-time budget
 
 
 @contextmanager
-def _line_budget(limit: int):
-    """Stop a script after `limit` executed lines (an endless loop must not hang a step)."""
+def _line_budget(limit: int, budget: StepBudget):
+    """Stop a script after `limit` executed lines, or when the step's time is up (an endless loop
+    must not hang a step)."""
     spent = 0
 
     def trace(frame, event, arg):
@@ -117,9 +140,12 @@ def _line_budget(limit: int):
         if event == "line":
             spent += 1
             if spent > limit:
-                raise ScriptPolicyError(f"script stopped after {limit:,} steps (an endless loop?)")
+                raise RunLimitExceeded(f"script stopped after {limit:,} steps (an endless loop?)")
+            if spent % _CLOCK_EVERY == 0:
+                budget.check_time()
         return count
 
+    budget.check_time()
     previous = sys.gettrace()
     sys.settrace(trace)
     try:
@@ -129,15 +155,28 @@ def _line_budget(limit: int):
 
 
 class SandboxEnvironment(BasePythonScriptEngineEnvironment):
-    """Evaluates and executes with task data as the namespace, in the RestrictedPython sandbox."""
+    """Evaluates and executes with task data as the namespace, in the RestrictedPython sandbox.
 
-    def __init__(self, helpers: Mapping[str, Callable] | None = None, max_lines: int = MAX_SCRIPT_LINES):
-        super().__init__({**DEFAULT_HELPERS, **(helpers or {})})
-        self.max_lines = max_lines
-        self._reserved = set(GUARDS) | set(self.globals) | {"__builtins__"}
+    `datetime.now()`, `date.today()` and the deadline helpers read the engine's clock, so moved time
+    in tests and simulations applies to scripts too.
+    """
+
+    def __init__(self, helpers: Mapping[str, Callable] | None = None, max_lines: int | None = None,
+                 limits: RunLimits | None = None, clock: Clock | None = None):
+        limits = limits or RunLimits()
+        if max_lines is not None:
+            limits = replace(limits, script_lines=max_lines)
+        super().__init__({**DEFAULT_HELPERS, **clocked_helpers(clock or SystemClock()), **(helpers or {})})
+        self.limits = limits
+        self.max_lines = limits.script_lines
+        guards = Guards(limits)
+        self._builtins = guards.builtins(BUILTINS)
+        self._guards = {**GUARDS, "_getattr_": guards.getattr, "_binop_": guards.binop,
+                        "_format_": guards.format_value, "_inplacevar_": guards.inplace}
+        self._reserved = set(self._guards) | set(self.globals) | {"__builtins__"}
 
     def _namespace(self, context: Mapping[str, Any], external_context: Mapping[str, Any] | None) -> dict:
-        namespace = {"__builtins__": BUILTINS, **GUARDS, **self.globals}
+        namespace = {"__builtins__": self._builtins, **self._guards, **self.globals}
         namespace.update(external_context or {})
         return namespace
 
@@ -145,7 +184,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         code = compile_script(expression, "eval")
         namespace = self._namespace(context, external_context)
         namespace.update(context)
-        with _line_budget(self.max_lines):
+        with _line_budget(self.max_lines, current_budget(self.limits)):
             return eval(code, namespace)
 
     def execute(self, script, context, external_context=None):
@@ -158,7 +197,7 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
         namespace = self._namespace(context, external_context)
         namespace.update(context)
         try:
-            with _line_budget(self.max_lines):
+            with _line_budget(self.max_lines, current_budget(self.limits)):
                 exec(code, namespace)
         finally:
             external = set(external_context or {})
@@ -170,12 +209,20 @@ class SandboxEnvironment(BasePythonScriptEngineEnvironment):
             for key in list(context):
                 if key not in namespace:
                     del context[key]
+        check_data_size(context, self.limits.data_bytes, "the script")
         return True
 
     def call_service(self, context, **kwargs):
         raise ScriptPolicyError("service tasks need a registered service; none is configured")
 
 
-def make_script_engine(helpers: Mapping[str, Callable] | None = None,
-                       max_lines: int = MAX_SCRIPT_LINES) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment(helpers, max_lines))
+def check_data_size(data: Mapping[str, Any], limit: int, what: str) -> None:
+    """Refuse data larger than `limit` bytes as JSON (an instance's data is saved at every step)."""
+    size = len(json.dumps(data, default=str, ensure_ascii=False).encode())
+    if size > limit:
+        raise RunLimitExceeded(f"{what} left {size:,} bytes of data; an instance may hold at most {limit:,}")
+
+
+def make_script_engine(helpers: Mapping[str, Callable] | None = None, limits: RunLimits | None = None,
+                       clock: Clock | None = None) -> PythonScriptEngine:
+    return PythonScriptEngine(environment=SandboxEnvironment(helpers, limits=limits, clock=clock))
