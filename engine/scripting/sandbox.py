@@ -26,7 +26,6 @@ from RestrictedPython.Guards import (
     guarded_unpack_sequence,
     safer_getattr,
 )
-from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
 from SpiffWorkflow.bpmn.script_engine.python_environment import BasePythonScriptEngineEnvironment
 
 from ..clock import Clock, SystemClock
@@ -221,8 +220,3 @@ def check_data_size(data: Mapping[str, Any], limit: int, what: str) -> None:
     size = len(json.dumps(data, default=str, ensure_ascii=False).encode())
     if size > limit:
         raise RunLimitExceeded(f"{what} left {size:,} bytes of data; an instance may hold at most {limit:,}")
-
-
-def make_script_engine(helpers: Mapping[str, Callable] | None = None, limits: RunLimits | None = None,
-                       clock: Clock | None = None) -> PythonScriptEngine:
-    return PythonScriptEngine(environment=SandboxEnvironment(helpers, limits=limits, clock=clock))
