@@ -1,13 +1,17 @@
-"""`sqflow calendar load FILE` and `sqflow calendar show YEAR`: the official working-day schedules."""
+"""`sqflow calendar load FILE` and `sqflow calendar show YEAR`: the official working-day schedules;
+and the warning long-running commands print when a year near now is not loaded."""
 from __future__ import annotations
 
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.calendar.schedules import FILE_FORMAT, loaded_year, read_schedule, save_schedule
-from engine.calendar.working_days import CalendarYearUnknown
+from engine.calendar.statutory import statutory_holidays
+from engine.calendar.working_days import CalendarYearUnknown, package_knows
 from engine.errors import InvalidInputError
+from engine.sla.reports import CalendarOutlook, calendar_outlook
 
 from .inputs import JsonFlagParser, default_user, read_file
 
@@ -55,8 +59,15 @@ def _load(ctx: "Context", args) -> int:
 def _show(ctx: "Context", args) -> int:
     with ctx.sessions.begin() as session:
         row = loaded_year(session, args.year)
-        origin = f"loaded by {row.loaded_by} ({row.source})" if row else "chinese-calendar package"
     calendar = ctx.engine.calendar
+    provisional = row is None and not package_knows(args.year)
+    if row is not None:
+        origin = f"loaded by {row.loaded_by} ({row.source})"
+    elif not provisional:
+        origin = "chinese-calendar package"
+    else:
+        origin = ("not loaded: provisional, the statutory holidays only (no 调休 swaps): "
+                  + ", ".join(f"{day:%m-%d} {name}" for day, name in statutory_holidays(args.year).items()))
     off, worked = [], []
     day = date(args.year, 1, 1)
     try:
@@ -70,10 +81,32 @@ def _show(ctx: "Context", args) -> int:
     except CalendarYearUnknown as exc:
         raise InvalidInputError(str(exc)) from None
     if ctx.out.as_json:
-        ctx.out.json({"year": args.year, "origin": origin, "weekdays_off": off, "weekend_workdays": worked})
+        ctx.out.json({"year": args.year, "origin": origin, "provisional": provisional, "weekdays_off": off,
+                      "weekend_workdays": worked})
     else:
         print(f"{args.year}: {origin}")
         print(f"  weekdays off ({len(off)}): {', '.join(off)}")
         print(f"  weekend working days, 调休 ({len(worked)}): {', '.join(worked)}")
     return 0
 
+
+
+def warn_about_calendar(ctx: "Context") -> None:
+    """One line on stderr when a year near now (or reached by an open deadline) is not loaded."""
+    with ctx.sessions.begin() as session:
+        outlook = calendar_outlook(session, ctx.engine.calendar, ctx.engine.clock.now())
+    warning = calendar_warning(outlook)
+    if warning:
+        print(f"sqflow: warning: {warning}", file=sys.stderr, flush=True)
+
+
+def calendar_warning(outlook: CalendarOutlook) -> str | None:
+    count = f"{outlook.provisional_deadlines} open deadline(s) are provisional"
+    if not outlook.unknown_years:
+        return f"{count}: run sqflow calendar load again to count them anew" if outlook.provisional_deadlines else None
+    years = ", ".join(map(str, outlook.unknown_years))
+    what = (f"a deadline reaching into it is refused (SQFLOW_UNKNOWN_YEAR_POLICY=refuse); {count}"
+            if outlook.policy == "refuse" else
+            f"{count}, counted on its statutory holidays without 调休 until it is")
+    return (f"the official holiday schedule of {years} is not loaded (sqflow calendar load FILE, the State "
+            f"Council's notice; see the README): {what}")

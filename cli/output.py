@@ -79,6 +79,10 @@ class Printer:
         """`YYYY-MM-DD HH:MM` in the configured time zone."""
         return "-" if moment is None else utc(moment).astimezone(self.zone).strftime("%Y-%m-%d %H:%M")
 
+    def due(self, moment: datetime | None, provisional: bool) -> str:
+        """A due time; a provisional one (counted on a year whose official schedule is not loaded) says so."""
+        return self.time(moment) + (" (provisional)" if provisional and moment is not None else "")
+
     @staticmethod
     def iso(moment: datetime | None) -> str | None:
         return None if moment is None else utc(moment).isoformat()
@@ -94,7 +98,7 @@ class Printer:
     def tasks(self, tasks: list[TaskView], indent: str = "", empty: str = "(no tasks)") -> None:
         self.table(["ID", "INSTANCE", "NAME", "GROUP", "ASSIGNEE", "CREATED", "DUE"],
                    [[t.id, f"#{t.instance_id}", t.name, t.candidate_group, t.assignee, self.time(t.created_at),
-                     self.time(t.due_at)] for t in tasks], empty, indent)
+                     self.due(t.due_at, t.due_provisional)] for t in tasks], empty, indent)
 
     def open_tasks(self, tasks: list[TaskView], indent: str = "  ") -> None:
         if not tasks:
@@ -136,8 +140,8 @@ class Printer:
         print()
         print("open tasks:")
         self.table(["ID", "NAME", "GROUP", "ASSIGNEE", "CREATED", "DUE"],
-                   [[t.id, t.name, t.candidate_group, t.assignee, self.time(t.created_at), self.time(t.due_at)]
-                    for t in view.open_tasks], "(none)", "  ")
+                   [[t.id, t.name, t.candidate_group, t.assignee, self.time(t.created_at),
+                     self.due(t.due_at, t.due_provisional)] for t in view.open_tasks], "(none)", "  ")
         print()
         print("data:")
         if view.data:

@@ -15,6 +15,7 @@ from sqlalchemy import func, select
 
 from engine.persistence.tables import UserAccount
 
+from .calendar import warn_about_calendar
 from .demo import cmd_demo, print_demo_logins
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ def cmd_serve(ctx: "Context", args) -> int:
         args.user = "demo"
         cmd_demo(ctx, args)
     ctx.warn_about_database_server()
+    warn_about_calendar(ctx)
     workers = args.workers or ctx.settings.web_workers
     threads = args.threads or ctx.settings.web_threads
     if workers < 1 or threads < 1:

@@ -66,7 +66,7 @@ def _list(ctx: "Context", args) -> int:
         return 0
     ctx.out.table(["INSTANCE", "SLA", "DEPARTMENT", "DUE", "STANDING", "LEFT"], [
         [f"#{r.instance_id}", r.policy_id, r.department or "-",
-         ctx.out.time(r.due_at) + (" (provisional)" if r.provisional else ""), r.standing, _left(r.seconds_left)]
+         ctx.out.due(r.due_at, r.provisional), r.standing, _left(r.seconds_left)]
         for r in rows], "(no open deadlines)")
     return 0
 

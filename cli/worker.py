@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING
 
 from engine.timers.worker import TimerWorker
 
+from .calendar import warn_about_calendar
+
 if TYPE_CHECKING:
     from .main import Context
 
@@ -21,6 +23,7 @@ def cmd_worker(ctx: "Context", args) -> int:
     for noisy in ("spiff", "apscheduler", "alembic"):  # SpiffWorkflow logs every task state change at INFO
         logging.getLogger(noisy).setLevel(logging.WARNING)
     ctx.warn_about_database_server()
+    warn_about_calendar(ctx)
     worker = TimerWorker(ctx.engine, ctx.sessions, name=args.name)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):

@@ -22,7 +22,7 @@ class Settings:
     var_dir: Path = field(default_factory=lambda: Path.cwd() / "var")
     database_url: str = ""
     timezone: str = "Asia/Shanghai"
-    unknown_year_policy: str = "refuse"
+    unknown_year_policy: str = "provisional"  # or "refuse" (engine.calendar.working_days)
     duty_hours: str = "08:30-16:30"
     max_diagram_bytes: int = 5 * 1024 * 1024
     workflow_cache_size: int = 256

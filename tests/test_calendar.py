@@ -49,14 +49,14 @@ def test_the_day_is_taken_in_the_calendar_time_zone_not_utc():
 def test_R_SLA_01_a_year_nobody_loaded_is_refused_naming_the_year():
     """R-SLA-01."""
     with pytest.raises(CalendarYearUnknown, match="2027"):
-        WorkingDayCalendar().add_workdays(at("2026-12-20T10:00"), 15)
+        WorkingDayCalendar(unknown_year_policy="refuse").add_workdays(at("2026-12-20T10:00"), 15)
 
 
 def test_R_SLA_01_a_year_nobody_loaded_can_be_counted_provisionally_and_is_flagged():
     """R-SLA-01."""
-    due = WorkingDayCalendar(unknown_year_policy="provisional").add_workdays(at("2026-12-28T10:00"), 5)
+    due = WorkingDayCalendar().add_workdays(at("2026-12-28T10:00"), 5)
     assert due.provisional and due.unknown_years == (2027,)
-    assert due.at == at("2027-01-05T00:00")  # 29, 30, 31 Dec; Mon 4, Tue 5 Jan (weekend skipped)
+    assert due.at == at("2027-01-06T00:00")  # 29, 30, 31 Dec; (Fri 1 Jan, New Year's Day, and the weekend off) Mon 4, Tue 5
 
 
 def test_R_SLA_01_a_loaded_year_takes_precedence_and_its_deadlines_are_final():
@@ -120,6 +120,7 @@ def test_R_SLA_01_a_year_loaded_into_the_database_is_used_by_diagrams(harness):
     from engine.calendar.schedules import read_schedule, save_schedule
     harness.clock.set(at("2026-12-30T10:00"))
     harness.deploy("deadline_script.bpmn")
+    harness.engine.calendar.unknown_year_policy = "refuse"
     with harness.sessions.begin() as session:
         harness.engine.refresh_calendar(session)
     failed = harness.start("deadline_script")

@@ -173,7 +173,7 @@ def test_R_SLA_01_provisional_deadlines_are_flagged_and_recomputed_when_the_year
     complaint.clock.set(at("2026-12-28T10:00"))
     view = complaint.start("complaint", NORMAL)
     first = sla(complaint, view.id, "answer")
-    assert first.provisional and first.due_at == at("2027-01-19T00:00")  # weekends only: the 15th is Mon 18 Jan
+    assert first.provisional and first.due_at == at("2027-01-20T00:00")  # New Year's Day and weekends off: Tue 19 Jan
     schedule, _ = read_schedule("2027.json", b'{"year": 2027, "holidays": ["2027-01-01", "2027-01-04"]}')
     with complaint.sessions.begin() as session:
         save_schedule(session, schedule, "test", "ops", complaint.clock.now())

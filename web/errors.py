@@ -1,7 +1,8 @@
 """The only place where engine errors become HTTP statuses (for pages and for JSON callers).
 
     AuthenticationFailed 401 · Forbidden 403 · NotFoundError 404 · StateError 409 (ConflictError,
-    TaskNotOpen, InstanceNotActive) · DefinitionError 422 · InvalidInputError 400 ·
+    TaskNotOpen, InstanceNotActive, CalendarYearUnknown: a deadline in a year not loaded, under the
+    `refuse` policy, named in the person's language) · DefinitionError 422 · InvalidInputError 400 ·
     DatabaseUnavailable and a lost or busy database connection 503 (Retry-After) · CSRF failure 400 ·
     anything else 500 (logged, never shown)
 """
@@ -15,6 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
+from engine.calendar.working_days import CalendarYearUnknown
 from engine.errors import (AuthenticationFailed, DatabaseUnavailable, DefinitionError, FormInvalid, Forbidden,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
 
@@ -43,9 +45,17 @@ def problem(status: int, message: str, details: dict | None = None):
     return render_template("error.html", status=status, message=message, details=details or {}), status
 
 
+def calendar_refusal(error: CalendarYearUnknown) -> str:
+    return gettext("The official holiday schedule of %(year)d is not loaded, so a deadline that reaches into "
+                   "%(year)d cannot be counted and nothing was saved. An administrator loads the State Council's "
+                   "notice of the %(year)d holidays; then try again.", year=error.year)
+
+
 def init_app(app: Flask) -> None:
     @app.errorhandler(SqflowError)
     def engine_error(error: SqflowError):
+        if isinstance(error, CalendarYearUnknown):
+            return problem(409, calendar_refusal(error))
         status = status_of(error)
         if status == 500:
             log.exception("unexpected engine error")

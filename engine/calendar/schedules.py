@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Iterable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -44,12 +45,18 @@ def save_schedule(session: Session, schedule: YearSchedule, source: str, by: str
     return replaced
 
 
-def loaded_schedules(session: Session) -> dict[int, YearSchedule]:
+def loaded_schedules(session: Session, years: Iterable[int] | None = None) -> dict[int, YearSchedule]:
+    """The years operators loaded (only `years`, when given)."""
+    query = select(CalendarYear) if years is None else select(CalendarYear).where(CalendarYear.year.in_(list(years)))
     return {
         row.year: YearSchedule(row.year, frozenset(map(date.fromisoformat, row.holidays)),
                                frozenset(map(date.fromisoformat, row.workdays)))
-        for row in session.scalars(select(CalendarYear))
+        for row in session.scalars(query)
     }
+
+
+def loaded_years(session: Session) -> set[int]:
+    return set(session.scalars(select(CalendarYear.year)))
 
 
 def loaded_year(session: Session, year: int) -> CalendarYear | None:

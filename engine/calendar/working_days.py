@@ -2,8 +2,9 @@
 
 Pure computation, no I/O. The official schedule of a year comes from `chinese-calendar` unless
 an operator loaded it (loaded years take precedence, see `YearSchedule`). For a year nobody
-knows, the policy decides: `refuse` raises `CalendarYearUnknown` naming the year; `provisional`
-counts Monday-Friday and marks the deadline provisional, to be recomputed once the year is loaded.
+knows, the policy decides: `provisional` (the default) counts Monday-Friday without the year's
+statutory holidays (engine.calendar.statutory; no 调休 swaps) and marks the deadline provisional,
+to be recomputed once the year is loaded; `refuse` raises `CalendarYearUnknown` naming the year.
 
 A deadline of N working days from a moment is the end of the N-th working day after the day of
 that moment (local time), i.e. midnight at the start of the following day.
@@ -17,19 +18,22 @@ from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
-from ..errors import SqflowError
+from ..errors import StateError
+from .statutory import statutory_holidays
 
 UnknownYearPolicy = Literal["refuse", "provisional"]
 MAX_WORKDAYS = 3660
 
 
-class CalendarYearUnknown(SqflowError):
-    """No official schedule is known for a year and the policy is to refuse."""
+class CalendarYearUnknown(StateError):
+    """No official schedule is known for a year and the policy is to refuse: nothing that needs a
+    deadline in that year can be done until the year is loaded."""
 
     def __init__(self, year: int):
         self.year = year
         super().__init__(
-            f"the official working-day schedule of {year} is not loaded; load it (sqflow calendar load) "
+            f"the official working-day schedule of {year} is not loaded, so a deadline reaching into {year} "
+            f"cannot be counted: load the State Council's {year} holiday notice (sqflow calendar load FILE) "
             "or set SQFLOW_UNKNOWN_YEAR_POLICY=provisional")
 
 
@@ -68,7 +72,7 @@ class Deadline:
 class WorkingDayCalendar:
     zone: ZoneInfo = field(default_factory=lambda: ZoneInfo("Asia/Shanghai"))
     loaded: dict[int, YearSchedule] = field(default_factory=dict)
-    unknown_year_policy: UnknownYearPolicy = "refuse"
+    unknown_year_policy: UnknownYearPolicy = "provisional"
 
     def is_workday(self, day: date) -> tuple[bool, bool]:
         """(is it a working day, is that answer provisional)."""
@@ -80,7 +84,11 @@ class WorkingDayCalendar:
         except NotImplementedError:
             if self.unknown_year_policy == "refuse":
                 raise CalendarYearUnknown(day.year) from None
-            return day.weekday() < 5, True
+            return day.weekday() < 5 and day not in statutory_holidays(day.year), True
+
+    def knows(self, year: int) -> bool:
+        """Whether `year`'s official schedule is known (loaded by an operator or in `chinese-calendar`)."""
+        return year in self.loaded or package_knows(year)
 
     def add_workdays(self, start: datetime, count: int) -> Deadline:
         if start.tzinfo is None:
@@ -99,6 +107,14 @@ class WorkingDayCalendar:
                 remaining -= 1
         end = datetime.combine(day + timedelta(days=1), time(0), self.zone)
         return Deadline(end, bool(unknown), tuple(sorted(unknown)))
+
+
+def package_knows(year: int) -> bool:
+    try:
+        chinese_calendar.is_workday(date(year, 1, 1))
+    except NotImplementedError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

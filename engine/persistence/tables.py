@@ -5,7 +5,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from sqlalchemy import (JSON, BigInteger, Boolean, DateTime, ForeignKey, Index, Integer, String, Text, TypeDecorator,
-                        UniqueConstraint)
+                        UniqueConstraint, false)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, PostgreSQL wants BIGINT for a log that grows.
@@ -131,6 +131,7 @@ class HumanTask(Base):
     state: Mapped[str] = mapped_column(String(20))
     created_at: Mapped[datetime]
     due_at: Mapped[datetime | None]
+    due_provisional: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     completed_at: Mapped[datetime | None]
     completed_by: Mapped[str | None] = mapped_column(String(200))
 

@@ -22,11 +22,13 @@ class TaskView:
     due_at: datetime | None
     completed_at: datetime | None
     completed_by: str | None
+    due_provisional: bool = False  # the due time counts a year whose official schedule is not loaded
 
     @classmethod
     def of(cls, row: HumanTask) -> "TaskView":
         return cls(row.id, row.instance_id, row.element_id, row.name, row.lane, row.candidate_group,
-                   row.assignee, row.state, row.created_at, row.due_at, row.completed_at, row.completed_by)
+                   row.assignee, row.state, row.created_at, row.due_at, row.completed_at, row.completed_by,
+                   bool(row.due_provisional))
 
 
 @dataclass(frozen=True)

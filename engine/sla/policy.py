@@ -78,12 +78,13 @@ class SlaPolicy:
 class Due:
     at: datetime
     provisional: bool
+    unknown_years: tuple[int, ...] = ()  # the years it was counted on provisionally
 
 
 def due_time(target: Target, start: datetime, calendar: WorkingDayCalendar, duty: DutyHours) -> Due:
     if target.unit == "workdays":
         deadline = calendar.add_workdays(start, int(target.amount))
-        return Due(deadline.at, deadline.provisional)
+        return Due(deadline.at, deadline.provisional, deadline.unknown_years)
     if target.unit == "duty_hours":
         return Due(duty.add(start, target.amount), False)
     return Due(start + timedelta(hours=target.amount), False)

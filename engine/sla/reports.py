@@ -5,9 +5,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from ..calendar.schedules import loaded_years
+from ..calendar.working_days import WorkingDayCalendar
 from ..errors import InvalidInputError
 from ..persistence.tables import RunningSla
 
@@ -62,6 +64,29 @@ def open_slas(session: Session, now: datetime, *, standing_is: str | None = None
             views.append(OpenSla(row.id, row.instance_id, row.policy_id, row.name, row.task_id, row.department,
                                  row.started_at, row.due_at, row.provisional, current, int(left)))
     return views
+
+
+@dataclass(frozen=True)
+class CalendarOutlook:
+    """What a manager or an operator needs to know of the calendar: the years near now or reached by an
+    open deadline whose official schedule is not loaded, and how many open deadlines are provisional."""
+
+    unknown_years: tuple[int, ...]
+    provisional_deadlines: int
+    policy: str
+
+
+def calendar_outlook(session: Session, calendar: WorkingDayCalendar, now: datetime) -> CalendarOutlook:
+    provisional = (RunningSla.provisional.is_(True), RunningSla.state.in_(("running", "paused")))
+    count = session.scalar(select(func.count()).select_from(RunningSla).where(*provisional)) or 0
+    this_year = now.astimezone(calendar.zone).year
+    years = {this_year, this_year + 1}
+    if count:
+        latest = session.scalar(select(func.max(RunningSla.due_at)).where(*provisional))
+        years.update(range(this_year, latest.astimezone(calendar.zone).year + 1))
+    loaded = loaded_years(session)  # another process may have loaded some since this one started
+    return CalendarOutlook(tuple(sorted(y for y in years if y not in loaded and not calendar.knows(y))), count,
+                           calendar.unknown_year_policy)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session
 
-from ..calendar.working_days import DutyHours, WorkingDayCalendar
+from ..calendar.schedules import loaded_schedules
+from ..calendar.working_days import CalendarYearUnknown, DutyHours, WorkingDayCalendar
 from ..errors import ConflictError
 from ..persistence.tables import RunningSla
 from ..persistence.tables import HumanTask
@@ -21,7 +22,7 @@ from ..runtime.journal import Journal
 from ..runtime.views import Fields
 from ..timers.leases import Claim
 from .policies import PolicyBook
-from .policy import PROCESS, SlaPolicy, Target, due_time
+from .policy import PROCESS, Due, SlaPolicy, Target, due_time
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
@@ -41,7 +42,8 @@ class StepFacts:
 
     process_id: str
     data: dict[str, Any]
-    created: list[dict[str, Any]]  # new human-task rows (id, element_id, candidate_group); due_at is filled in
+    created: list[dict[str, Any]]  # new human-task rows (id, element_id, candidate_group); due_at and
+                                   # due_provisional are filled in
     completed_elements: set[str]
     cancelled_tasks: set[str]
     starting: bool
@@ -71,6 +73,8 @@ class SlaTracker:
     # --- with each step ---------------------------------------------------------------------
 
     def on_step(self, session: Session, instance_id: int, facts: StepFacts, journal: Journal) -> None:
+        for task in facts.created:
+            task.setdefault("due_provisional", False)
         policies = self.book.for_process(session, facts.process_id)
         if not policies:
             return
@@ -90,32 +94,33 @@ class SlaTracker:
         if facts.final:
             return
         for task in facts.created:  # the task that ends a span shows the span's deadline (e.g. reply from dispatch)
-            spans = [row.due_at for row in still_running if row.ends == task["element_id"] and row.task_id is None]
+            spans = [row for row in still_running if row.ends == task["element_id"] and row.task_id is None]
             if spans:
-                task["due_at"] = min(spans)
+                soonest = min(spans, key=lambda row: row.due_at)
+                task["due_at"], task["due_provisional"] = soonest.due_at, soonest.provisional
         if facts.starting:
             for policy in policies:
                 if policy.starts == PROCESS:
-                    self._start(connection, instance_id, policy, facts.data, None, None, journal)
+                    self._start(session, instance_id, policy, facts.data, None, None, journal)
         for task in facts.created:
             for policy in policies:
                 if policy.starts == task["element_id"]:
                     task_id = task["id"] if policy.ends == policy.starts else None
-                    due = self._start(connection, instance_id, policy, facts.data, task_id,
+                    due = self._start(session, instance_id, policy, facts.data, task_id,
                                       task["candidate_group"], journal)
                     if task_id and due is not None:
-                        task["due_at"] = due
+                        task["due_at"], task["due_provisional"] = due.at, due.provisional
 
-    def _start(self, connection, instance_id: int, policy: SlaPolicy, data: dict, task_id: str | None,
-               department: str | None, journal: Journal) -> datetime | None:
+    def _start(self, session: Session, instance_id: int, policy: SlaPolicy, data: dict, task_id: str | None,
+               department: str | None, journal: Journal) -> Due | None:
         rule = policy.rule_for(data)
         if rule is None:
             return None
         target = rule.target
         now = journal.at
-        due = due_time(target, now, self.calendar, self.duty)
+        due = self._due(session, target, now)
         first_check = min([now + (due.at - now) * w for w in policy.warnings] + [due.at])
-        connection.execute(insert(SLAS).values(
+        session.connection().execute(insert(SLAS).values(
             instance_id=instance_id, policy_id=policy.id, name=policy.name, ends=policy.ends, task_id=task_id,
             department=department, target_amount=target.amount, target_unit=target.unit, started_at=now,
             due_at=due.at, provisional=due.provisional, state="running", warnings=list(policy.warnings), warned=[],
@@ -123,7 +128,26 @@ class SlaTracker:
             signal=policy.signal, next_check_at=first_check, claimed_by=None, lease_until=None))
         journal.add("engine", "sla.started", task_id=task_id, element_id=policy.starts, details={
             "policy": policy.id, "target": str(target), "due_at": due.at.isoformat(), "provisional": due.provisional})
-        return due.at
+        return due
+
+    def _due(self, session: Session, target: Target, start: datetime) -> Due:
+        """The due time by the schedules known now. A year this process counts provisionally (or would
+        refuse) may have been loaded since by another process (`sqflow calendar load`): look for it first."""
+        try:
+            due = due_time(target, start, self.calendar, self.duty)
+        except CalendarYearUnknown as unknown:
+            if not self._take_in_loaded(session, (unknown.year,)):
+                raise
+            return self._due(session, target, start)
+        if due.unknown_years and self._take_in_loaded(session, due.unknown_years):
+            return self._due(session, target, start)
+        return due
+
+    def _take_in_loaded(self, session: Session, years: tuple[int, ...]) -> bool:
+        found = loaded_schedules(session, years)
+        if found:
+            self.calendar.loaded = {**self.calendar.loaded, **found}
+        return bool(found)
 
     @staticmethod
     def _end(connection, row, state: str, journal: Journal) -> None:
@@ -153,15 +177,27 @@ class SlaTracker:
             connection.execute(update(SLAS).where(SLAS.c.id == row.id).values(
                 state="running", paused_at=None, paused_seconds=moved.paused_seconds, due_at=moved.due_at,
                 next_check_at=_next_check(moved, row.warnings, row.warned, row.breached_at is not None)))
-            self._move_task_due(connection, row.task_id, moved.due_at)
+            self._move_task_due(connection, moved)
             journal.add("engine", "sla.resumed", details={
                 "policy": row.policy_id, "paused_s": int(pause.total_seconds()), "due_at": moved.due_at.isoformat()})
         return len(rows)
 
     @staticmethod
-    def _move_task_due(connection, task_id: str | None, due: datetime) -> None:
-        if task_id:
-            connection.execute(update(TASKS).where(TASKS.c.id == task_id).values(due_at=due))
+    def _move_task_due(connection, sla) -> None:
+        """The task that shows a moved SLA's due time shows it too: its own task, or the open tasks
+        that end a span (which show the soonest of the spans they end)."""
+        if sla.task_id:
+            connection.execute(update(TASKS).where(TASKS.c.id == sla.task_id).values(
+                due_at=sla.due_at, due_provisional=sla.provisional))
+            return
+        soonest = connection.execute(
+            select(SLAS.c.due_at, SLAS.c.provisional).where(
+                SLAS.c.instance_id == sla.instance_id, SLAS.c.ends == sla.ends, SLAS.c.task_id.is_(None),
+                SLAS.c.state.in_(OPEN)).order_by(SLAS.c.due_at).limit(1)).first()
+        if soonest is not None:
+            connection.execute(update(TASKS).where(
+                TASKS.c.instance_id == sla.instance_id, TASKS.c.element_id == sla.ends, TASKS.c.state == "open")
+                .values(due_at=soonest.due_at, due_provisional=soonest.provisional))
 
     # --- the worker's part ------------------------------------------------------------------
 
@@ -203,19 +239,28 @@ class SlaTracker:
         return signal
 
     def recompute_provisional(self, session: Session, at: datetime) -> int:
-        """Deadlines counted provisionally (unknown year) counted again now that years are loaded."""
+        """Count provisional deadlines again with the schedules known now (after an operator loaded a
+        year); returns how many moved or became final. Each one is recorded on its instance."""
         connection = session.connection()
         rows = connection.execute(select(SLAS).where(SLAS.c.provisional.is_(True), SLAS.c.state.in_(OPEN))).all()
+        changed = 0
         for row in rows:
-            due = due_time(Target(row.target_amount, row.target_unit), row.started_at, self.calendar, self.duty)
-            moved = Fields(row._mapping, due_at=due.at + timedelta(seconds=row.paused_seconds))
+            try:
+                due = self._due(session, Target(row.target_amount, row.target_unit), row.started_at)
+            except CalendarYearUnknown:  # the policy became `refuse`: it stays as it was counted
+                continue
+            moved = Fields(row._mapping, due_at=due.at + timedelta(seconds=row.paused_seconds),
+                           provisional=due.provisional)
+            if (moved.due_at, moved.provisional) == (row.due_at, row.provisional):
+                continue
             connection.execute(update(SLAS).where(SLAS.c.id == row.id).values(
                 due_at=moved.due_at, provisional=due.provisional,
                 next_check_at=None if row.state == "paused" else _next_check(
                     moved, row.warnings, row.warned, row.breached_at is not None)))
-            self._move_task_due(connection, row.task_id, moved.due_at)
-            Journal(session, row.instance_id, at).add("engine", "sla.recomputed", task_id=row.task_id, element_id=row.ends,
-                                             details={"policy": row.policy_id, "was": row.due_at.isoformat(),
-                                                      "due_at": moved.due_at.isoformat(),
-                                                      "provisional": due.provisional}).flush()
-        return len(rows)
+            self._move_task_due(connection, moved)
+            Journal(session, row.instance_id, at).add(
+                "engine", "sla.recomputed", task_id=row.task_id, element_id=row.ends,
+                details={"policy": row.policy_id, "was": row.due_at.isoformat(), "due_at": moved.due_at.isoformat(),
+                         "provisional": due.provisional}).flush()
+            changed += 1
+        return changed

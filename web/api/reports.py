@@ -3,7 +3,7 @@ complaint hot topics)."""
 from __future__ import annotations
 
 from engine.runtime.instance_search import count_by_state
-from engine.sla.reports import department_month, month_bounds, open_slas
+from engine.sla.reports import calendar_outlook, department_month, month_bounds, open_slas
 from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT
 
@@ -28,7 +28,7 @@ def list_slas(query: dict):
 
 @operation(bp, "/dashboard", "GET", tag="reports", summary="Dashboard figures of a month (managers)",
            query=DashboardQuery, response=DashboardSchema,
-           description="Instances by state and open breaches now; per department the work orders whose "
+           description="Instances by state, open breaches and provisional deadlines now; per department the work orders whose "
                        "SLA ended in the month: on-time rate (及时率) and average hours against the limit "
                        "(R-SLA-05); complaints received in the month by category and channel (R-CLS-03).")
 def dashboard(query: dict):
@@ -40,8 +40,11 @@ def dashboard(query: dict):
         states = count_by_state(db)
         departments = department_month(db, month, zone, HOURS_LIMIT)
         breaches = open_slas(db, now, standing_is="breached")
+        outlook = calendar_outlook(db, engine.calendar, now)
         topics = analyse(db, *month_bounds(month, zone))
     return {"month": month, "instances_by_state": states, "open_breaches": len(breaches), "hours_limit": HOURS_LIMIT,
+            "provisional_deadlines": outlook.provisional_deadlines,
+            "calendar_years_not_loaded": list(outlook.unknown_years),
             "departments": departments,
             "hot_topics": {"received": topics.received, "by_category": _counts(topics.by_category),
                            "by_channel": _counts(topics.by_channel), "repeat_rate": topics.repeat_rate,

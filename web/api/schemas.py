@@ -41,6 +41,9 @@ class TaskSchema(Schema):
     state = present(Str(validate=validate.OneOf(TASK_STATES)))
     created_at = present(DateTime())
     due_at = optional(DateTime())
+    due_provisional = present(Bool(metadata={
+        "description": "the due time counts a year whose official holiday schedule is not loaded yet (only its "
+                       "statutory holidays and weekends): it moves when the schedule is loaded"}))
     completed_at = optional(DateTime())
     completed_by = optional(Str())
 
@@ -104,7 +107,9 @@ class SlaSchema(Schema):
     department = optional(Str())
     started_at = present(DateTime())
     due_at = present(DateTime())
-    provisional = present(Bool())
+    provisional = present(Bool(metadata={
+        "description": "the due time counts a year whose official holiday schedule is not loaded yet (only its "
+                       "statutory holidays and weekends): it moves when the schedule is loaded"}))
     standing = present(Str(validate=validate.OneOf(SLA_STANDINGS)))
     seconds_left = present(Int())
 
@@ -207,6 +212,10 @@ class DashboardSchema(Schema):
     month = present(Str())
     instances_by_state = present(Dict(keys=Str(), values=Int()))
     open_breaches = present(Int())
+    provisional_deadlines = present(Int(metadata={"description": "open SLAs whose due time is provisional"}))
+    calendar_years_not_loaded = present(List(Int(), metadata={
+        "description": "years near now, or reached by an open deadline, whose official holiday schedule is not "
+                       "loaded (`sqflow calendar load`)"}))
     hours_limit = present(Float())
     departments = present(List(Nested(DepartmentMonthSchema)))
     hot_topics = present(Nested(HotTopicsSchema))

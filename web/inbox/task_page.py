@@ -13,13 +13,16 @@ from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine.calendar.working_days import CalendarYearUnknown
 from engine.errors import FormInvalid, StateError
 from engine.people import User
 from engine.people.desk import InboxFilter
 from engine.persistence.tables import ProcessInstance
 from engine.runtime.views import AuditView, InstanceView, TaskView
+from engine.sla.reports import OpenSla, open_slas
 
 from .. import runtime
+from ..errors import calendar_refusal
 from ..security import current_user, login_required
 from . import bp
 from .forms import FormField, Values, form_fields, initial_values, problems, submitted_values, to_data
@@ -37,6 +40,7 @@ class TaskPage:
     choices: TaskChoices
     standing: str | None
     seconds_left: int | None
+    deadlines: list[OpenSla]  # the case's open SLAs, e.g. the answer within 15 working days
     instructions: str | None
     schema: dict | None
     fields: list[FormField]
@@ -66,6 +70,7 @@ def load_page(db: Session, user: User, task_id: str) -> TaskPage:
             "You may look at this task but not work it: it is for the group %(group)s.",
             group=task.candidate_group or "")
     return TaskPage(task=task, case=case, choices=choices, standing=standing, seconds_left=seconds_left,
+                    deadlines=open_slas(db, engine.clock.now(), instance_id=task.instance_id),
                     instructions=getattr(element, "documentation", None) or None, schema=schema,
                     fields=form_fields(schema), history=[e for e in case.history or [] if e.event not in QUIET_EVENTS],
                     element_names=element_names, names=names, notice=notice)
@@ -109,6 +114,8 @@ def complete(task_id: str):
         following = done.next_task
     except FormInvalid as invalid:
         return _rerender(user, task_id, values, dict(invalid.fields), _("Please correct the marked fields."), 422)
+    except CalendarYearUnknown as error:
+        return _rerender(user, task_id, values, {}, calendar_refusal(error), 409)
     except StateError as error:
         return _rerender(user, task_id, values, {}, _("Your input was not saved: %(reason)s", reason=str(error)), 409)
     if following is not None:

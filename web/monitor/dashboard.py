@@ -1,5 +1,6 @@
 """The managers' dashboard: instances by state, each department's month (R-SLA-05) and vendor score
-(R-MSR-02), open breaches, complaint hot topics (R-CLS-03), and a heatmap over a process version."""
+(R-MSR-02), open breaches, provisional deadlines (a year's official schedule not loaded), complaint hot
+topics (R-CLS-03), and a heatmap over a process version."""
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -10,7 +11,7 @@ from sqlalchemy.orm import Session
 from engine.errors import NotFoundError
 from engine.runtime.element_stats import definition_source, process_heat
 from engine.runtime.instance_search import ProcessVersion, count_by_state, process_versions
-from engine.sla.reports import department_month, month_bounds, open_slas
+from engine.sla.reports import calendar_outlook, department_month, month_bounds, open_slas
 from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
 
@@ -31,6 +32,7 @@ def dashboard() -> ResponseReturnValue:
         states = count_by_state(db)
         departments = department_month(db, month, zone, HOURS_LIMIT)
         breaches = open_slas(db, now, standing_is="breached")
+        outlook = calendar_outlook(db, engine.calendar, now)
         topics = analyse(db, *month_bounds(month, zone))
         versions = process_versions(db)
         chosen = _chosen_version(request.args.get("definition"), versions, problems)
@@ -51,7 +53,7 @@ def dashboard() -> ResponseReturnValue:
                        key=lambda row: (-row[2].passed - row[2].waiting, row[0]))
     return render_template(
         "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
-        departments=departments, scores=scores, breaches=breaches, topics=topics, charts=charts,
+        departments=departments, scores=scores, breaches=breaches, outlook=outlook, topics=topics, charts=charts,
         versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT,
         assessed_on=assessment_date(month), final=is_final(month, today)), 400 if problems else 200
 

@@ -8,6 +8,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
+from engine.calendar.working_days import CalendarYearUnknown
 from engine.errors import ConflictError, Forbidden, StateError
 from engine.people.rights import Rights
 from engine.runtime.element_stats import has_layout, instance_elements, instance_source
@@ -15,7 +16,7 @@ from engine.runtime.instance_search import instance_state, instance_tasks, proce
 from engine.sla.reports import open_slas
 
 from .. import runtime
-from ..errors import problem
+from ..errors import calendar_refusal, problem
 from ..security import current_user, login_required, role_required
 from . import bp, labels, params
 
@@ -133,6 +134,8 @@ def _retry_data(text: str) -> dict | None:
 
 
 def _refused(instance_id: int, action: str, error: StateError) -> ResponseReturnValue:
+    if isinstance(error, CalendarYearUnknown):
+        return problem(409, calendar_refusal(error))
     if isinstance(error, ConflictError):
         return problem(409, gettext("Someone changed instance #%(id)d at the same moment: reload the page and "
                                     "try again.", id=instance_id))
