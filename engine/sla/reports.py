@@ -22,6 +22,7 @@ class OpenSla:
     instance_id: int
     policy_id: str
     name: str
+    ends: str  # the element whose completion stops it, or "process"
     task_id: str | None
     department: str | None
     started_at: datetime
@@ -61,8 +62,8 @@ def open_slas(session: Session, now: datetime, *, standing_is: str | None = None
         current = standing(row, now)
         if standing_is is None or current == standing_is:
             left = (row.due_at - (row.paused_at or now)).total_seconds()
-            views.append(OpenSla(row.id, row.instance_id, row.policy_id, row.name, row.task_id, row.department,
-                                 row.started_at, row.due_at, row.provisional, current, int(left)))
+            views.append(OpenSla(row.id, row.instance_id, row.policy_id, row.name, row.ends, row.task_id,
+                                 row.department, row.started_at, row.due_at, row.provisional, current, int(left)))
     return views
 
 

@@ -28,9 +28,9 @@ def list_slas(query: dict):
 
 @operation(bp, "/dashboard", "GET", tag="reports", summary="Dashboard figures of a month (managers)",
            query=DashboardQuery, response=DashboardSchema,
-           description="Instances by state, open breaches and provisional deadlines now; per department the work orders whose "
-                       "SLA ended in the month: on-time rate (及时率) and average hours against the limit "
-                       "(R-SLA-05); complaints received in the month by category and channel (R-CLS-03).")
+           description="Instances by state, open breaches and provisional deadlines now; per department the "
+                       "work orders whose SLA ended in the month: on-time rate (及时率) and average hours against "
+                       "the limit (R-SLA-05); complaints received in the month by category and channel (R-CLS-03).")
 def dashboard(query: dict):
     require_role("manager")
     engine = runtime.engine()
