@@ -7,10 +7,13 @@ and an exit code: 1 general / refused definitions, 2 bad input or usage, 3 not f
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
+import tempfile
 from dataclasses import asdict
 from functools import cached_property
+from pathlib import Path
 from typing import Callable
 
 from engine import Engine, Settings, connect
@@ -19,6 +22,7 @@ from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionEr
 from engine.persistence.database import current_revision, migrate, open_database, server_advice, server_settings
 from engine.retention import RetentionPurge
 from engine.runtime import queries
+from engine.runtime.failures import without_reprs
 from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
 from engine.runtime.views import to_json
 from processes import diagram_helpers, task_assigners, task_listeners
@@ -339,6 +343,32 @@ def main(argv: list[str] | None = None) -> int:
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
         return 1
+    except Exception as exc:  # a fault of sqflow itself: one line here, the traceback in the log file
+        summary = without_reprs(one_line(f"{type(exc).__name__}: {exc}"))[:200]
+        error(f"internal error ({summary}); the details are in {log_internal_error(exc, args.command)}")
+        return 1
+
+
+def log_internal_error(exc: Exception, command: str) -> str:
+    """Append `exc` with its traceback to the command line's log file; returns the file's path."""
+    logger = logging.getLogger("sqflow.cli.internal")
+    logger.propagate = False
+    state = Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "sqflow"
+    for folder in (state, Path(tempfile.gettempdir())):
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(folder / "cli.log", encoding="utf-8")
+        except OSError:
+            continue
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(message)s"))
+        logger.addHandler(handler)
+        try:
+            logger.error("sqflow %s failed", command, exc_info=exc)
+        finally:
+            logger.removeHandler(handler)
+            handler.close()
+        return str(folder / "cli.log")
+    return "no log file (no folder is writable)"
 
 
 if __name__ == "__main__":

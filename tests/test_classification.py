@@ -173,7 +173,8 @@ def test_missing_input_stops_the_instance(harness, missing, task):
     assert view.state == "error"
     assert view.error_task == task
     # `channel` is evaluated alone (`? in [...]` cells); a boolean as `(name) == (True)`
-    assert re.search(rf"^Error evaluating expression '[^']*\b{missing}\b", view.error_message)
+    assert re.search(rf"^NameError: name '{missing}' is not defined in the decision table \w+ of business rule "
+                     rf"task {task} \(evaluating [^)]*\b{missing}\b", view.error_message)
     assert view.open_tasks == []
 
 

@@ -2,8 +2,10 @@
 
 Nothing is deployed from a set that has any problem. The checks, in order: each file is read
 without trust (`xml_guard`), elements sqflow cannot execute are listed, the BPMN 2.0 XSD is
-applied (every error, with line and element id), SpiffWorkflow builds the specs, and every
-script, condition and timer expression is compiled by the sandbox.
+applied (every error, with line and element id), timers are checked and their ISO 8601 literals
+quoted (`timer_values`), SpiffWorkflow builds the specs, every script and expression is compiled by
+the sandbox and checked for what surely fails when it runs (`runnable`), and call activities must
+not lead back to their own process (`call_graph`; deploy also follows the deployed processes).
 """
 from __future__ import annotations
 
@@ -19,10 +21,13 @@ from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsafeXmlError, UnsupportedElementsError
-from ..scripting import check_script
+from .call_graph import recursive_call_problems
 from .decisions import one_document_per_decision, prepare_and_check
+from .expressions import record_condition_flows
 from .forms import is_form, read_form
-from .xml_guard import BPMN_NS, document_kind, element_id_at, parse_untrusted
+from .runnable import run_time_problems
+from .timer_values import quote_iso_literals, timer_problems
+from .xml_guard import BPMN_NS, document_kind, element_id_at, line_of, parse_untrusted
 
 
 @dataclass(frozen=True)
@@ -118,49 +123,10 @@ def _problem_from_spiff(exc: Exception, trees: dict[str, etree._ElementTree], de
     element_id = getattr(exc, "id", "") or None
     line = getattr(exc, "line_number", "") or None
     tree = trees.get(file_name)
-    if line is None and element_id and tree is not None:
-        found = tree.xpath("//*[@id=$id]", id=element_id)
-        line = found[0].sourceline if found else None
+    if line is None and tree is not None:
+        line = line_of(tree, element_id)
     message = str(exc) if isinstance(exc, ValidationException) else f"cannot be parsed ({type(exc).__name__}: {exc})"
     return DefinitionProblem(file_name, message, line=line, element_id=element_id)
-
-
-def _line_of(tree: etree._ElementTree, element_id: str | None) -> int | None:
-    found = tree.xpath("//*[@id=$id]", id=element_id) if element_id else []
-    return found[0].sourceline if found else None
-
-
-def _flow_with_condition(tree: etree._ElementTree, gateway_id: str, condition: str) -> str | None:
-    for flow in tree.iter(f"{{{BPMN_NS}}}sequenceFlow"):
-        if flow.get("sourceRef") == gateway_id:
-            expression = flow.find(f"{{{BPMN_NS}}}conditionExpression")
-            if expression is not None and (expression.text or "").strip() == condition.strip():
-                return flow.get("id")
-    return None
-
-
-def _script_problems(spec: BpmnProcessSpec, file_name: str, tree: etree._ElementTree) -> list[DefinitionProblem]:
-    problems = []
-
-    def check(element_id, source, mode, what):
-        if source:
-            objection = check_script(source, mode)
-            if objection:
-                problems.append(DefinitionProblem(file_name, f"{what}: {objection}",
-                                                  line=_line_of(tree, element_id), element_id=element_id))
-
-    for task_spec in spec.task_specs.values():
-        element_id = getattr(task_spec, "bpmn_id", None) or task_spec.name
-        check(element_id, getattr(task_spec, "script", None), "exec", "script")
-        check(element_id, getattr(task_spec, "prescript", None), "exec", "pre-script")
-        check(element_id, getattr(task_spec, "postscript", None), "exec", "post-script")
-        for condition, target in getattr(task_spec, "cond_task_specs", None) or []:
-            if condition is not None:
-                flow_id = _flow_with_condition(tree, element_id, condition.args[0])
-                check(flow_id or element_id, condition.args[0], "eval", f"condition of the flow to {target}")
-        event = getattr(task_spec, "event_definition", None)
-        check(element_id, getattr(event, "expression", None), "eval", "event expression")
-    return problems
 
 
 def _embedded_and_calls(parser: SpiffBpmnParser, spec: BpmnProcessSpec,
@@ -251,6 +217,14 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             problems.extend(_xsd_problems(name, tree))
     if problems:
         raise DefinitionError(problems)
+    for name, tree in trees.items():
+        if kinds[name] == "bpmn":
+            problems.extend(timer_problems(name, tree))
+    if problems:
+        raise DefinitionError(problems)
+    for name, tree in trees.items():
+        if kinds[name] == "bpmn":
+            quote_iso_literals(tree)
 
     parser = _Parser()
     by_name = {f.name: f for f in files}
@@ -293,7 +267,8 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             problems.append(_problem_from_spiff(exc, trees, file_name))
             continue
         for each in [spec, *embedded.values()]:
-            script_problems.extend(_script_problems(each, file_name, trees[file_name]))
+            record_condition_flows(each, trees[file_name])
+            script_problems.extend(run_time_problems(each, file_name, trees[file_name]))
         dmn_names = sorted({decision_files[d] for d in _decision_refs(process_parser.node) if d in decision_files})
         user_tasks = [task for each in [spec, *embedded.values()] for task in _user_tasks(each)]
         task_forms = {}
@@ -301,7 +276,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             if task["form"] and task["form"] not in forms:
                 problems.append(DefinitionProblem(
                     file_name, f"form {task['form']!r} is not among the files deployed with the diagram",
-                    line=_line_of(trees[file_name], task["id"]), element_id=task["id"]))
+                    line=line_of(trees[file_name], task["id"]), element_id=task["id"]))
             elif task["form"]:
                 task_forms[task["id"]] = forms[task["form"]]
         form_names = sorted({task["form"] for task in user_tasks if task["form"] in forms})
@@ -313,6 +288,7 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
             process_id=process_id, name=spec.description or process_id, spec=spec,
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
             user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node)))
+    problems.extend(recursive_call_problems(parsed))
     if problems:
         raise DefinitionError(problems + script_problems)
     if script_problems:

@@ -15,6 +15,7 @@ from ..clock import Clock
 from ..errors import ConflictError, DefinitionError, DefinitionProblem, ProcessNotFound
 from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition, ProcessInstance
 from ..runtime.codec import StateCodec
+from .call_graph import recursive_call_problems
 from .forms import is_form
 from .parsing import ParsedProcess, SourceFile, parse_files
 
@@ -54,13 +55,16 @@ class DefinitionRepository:
         self._after_deploy.append(hook)
 
     def validate(self, files: list[SourceFile]) -> list[ParsedProcess]:
-        return parse_files(files, self._max_bytes)
-
-    def deploy(self, session: Session, files: list[SourceFile], deployed_by: str) -> list[DeployOutcome]:
-        parsed = self.validate(files)
+        """Every check of a deployment that the files alone decide (deploy runs these, then those that
+        need the deployed processes)."""
+        parsed = parse_files(files, self._max_bytes)
         if not parsed:
             raise DefinitionError(DefinitionProblem(
                 files[0].name, "no process to deploy: a .dmn file is deployed together with the .bpmn that uses it"))
+        return parsed
+
+    def deploy(self, session: Session, files: list[SourceFile], deployed_by: str) -> list[DeployOutcome]:
+        parsed = self.validate(files)
         self._refuse_recursive_calls(session, parsed)
         outcomes: list[DeployOutcome] = []
         deployment: Deployment | None = None
@@ -100,31 +104,14 @@ class DefinitionRepository:
         return outcomes
 
     def _refuse_recursive_calls(self, session: Session, parsed: list[ParsedProcess]) -> None:
-        graph = {p.process_id: list(p.calls) for p in parsed}
+        """The files' own cycles were refused by `validate`; here calls also go through deployed processes."""
+        def deployed_calls(process_id: str) -> list[str]:
+            latest = self._latest_or_none(session, process_id)
+            return list(latest.calls) if latest else []
 
-        def callees(process_id: str) -> list[str]:
-            if process_id not in graph:
-                latest = self._latest_or_none(session, process_id)
-                graph[process_id] = list(latest.calls) if latest else []
-            return graph[process_id]
-
-        for process in parsed:
-            path = [process.process_id]
-            stack = [(process.process_id, iter(callees(process.process_id)))]
-            while stack:
-                _, children = stack[-1]
-                child = next(children, None)
-                if child is None:
-                    stack.pop()
-                    path.pop()
-                    continue
-                if child in path:
-                    cycle = " -> ".join(path[path.index(child):] + [child])
-                    raise DefinitionError(DefinitionProblem(
-                        process.files[0].name, f"recursive call activities never finish: {cycle}",
-                        element_id=process.process_id))
-                path.append(child)
-                stack.append((child, iter(callees(child))))
+        problems = recursive_call_problems(parsed, deployed_calls)
+        if problems:
+            raise DefinitionError(problems)
 
     def _latest_or_none(self, session: Session, process_id: str) -> ProcessDefinition | None:
         return session.scalars(

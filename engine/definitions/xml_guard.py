@@ -94,3 +94,9 @@ def element_id_at(tree: etree._ElementTree, line: int | None) -> str | None:
     while best is not None and best.get("id") is None:
         best = best.getparent()
     return best.get("id") if best is not None else None
+
+
+def line_of(tree: etree._ElementTree, element_id: str | None) -> int | None:
+    """The line where the element with `element_id` starts."""
+    found = tree.xpath("//*[@id=$id]", id=element_id) if element_id else []
+    return found[0].sourceline if found else None

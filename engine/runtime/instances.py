@@ -26,13 +26,14 @@ from ..errors import ConflictError, InstanceNotActive, TaskNotOpen
 from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
 from .codec import STATE_FORMAT, StateCodec
+from .failures import rerun_failed
 from .inputs import require_object
 from .instance_store import InstanceRow, InstanceStore
 from .journal import Journal
 from .outside_events import OutsideEvents
 from .projection import Assigner, Projection, Snapshot, StepInstance
 from .queries import history
-from .stepping import StepRecord, errored_tasks, json_safe, run_guarded
+from .stepping import StepRecord, json_safe, run_guarded
 from .views import InstanceView, TaskView
 
 FINAL_STATES = ("completed", "terminated")
@@ -189,18 +190,11 @@ class InstanceService(OutsideEvents):
         self._require_state(instance, "error", "retry")
         workflow = self._load(session, instance)
         before = Snapshot.of(workflow)
-        failed = errored_tasks(workflow)
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.retried", element_id=instance.error_task,
                     details={"error": instance.error_message, "data": json_safe(data)})
-
-        def rerun(did_complete: Callable[[Task], None]) -> None:
-            for task in failed:
-                task.set_data(**data)
-                task.run()
-                did_complete(task)
-
-        return self._save(session, instance, workflow, before, run_guarded(workflow, rerun, self._clock), journal).view
+        record = run_guarded(workflow, lambda did_complete: rerun_failed(workflow, data, did_complete), self._clock)
+        return self._save(session, instance, workflow, before, record, journal).view
 
     def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:
         """Stop the clocks of an instance's running SLAs (e.g. while waiting for the customer)."""

@@ -47,7 +47,7 @@ class OutsideEvents:
         now = self._clock.now()
         self._timers.mark_fired(session, timer.id, worker, now)
         record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock)
-        if (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
+        if not record.failed and (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
             raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
                           actor=worker).timers_fired
@@ -86,7 +86,7 @@ class OutsideEvents:
         caught: list[int] = []
         record = run_guarded(workflow, lambda did_complete: caught.append(
             workflow.event_manager.catch(event, internal=False)), self._clock)
-        if not caught or not caught[0]:
+        if not record.failed and (not caught or not caught[0]):
             raise StateError(f"case #{instance.id} ({business_key}) is not waiting for the message {message!r}")
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "message.received", details={"message": message, "payload": json_safe(payload)})

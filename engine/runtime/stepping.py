@@ -1,19 +1,21 @@
-"""Running SpiffWorkflow steps while recording what happened and catching script failures."""
+"""Running SpiffWorkflow steps while recording what happened and catching every failure of a diagram."""
 from __future__ import annotations
 
 import json
+import logging
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
-from SpiffWorkflow.exceptions import SpiffWorkflowException, WorkflowException
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
-from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
+from .failures import describe_failure, mark_failed
 from .history import prune, prune_after
 from .spiff_time import step_clock
+
+log = logging.getLogger(__name__)
 
 
 def json_safe(value: Any) -> Any:
@@ -53,22 +55,12 @@ def element_run(task: Task, with_changes: bool) -> ElementRun | None:
     return ElementRun(str(task.id), spec.bpmn_id, type(spec).__name__, changed)
 
 
-def _describe(exc: Exception) -> tuple[str | None, str]:
-    task = getattr(exc, "task", None)
-    element = getattr(task.task_spec, "bpmn_id", None) if task is not None else None
-    message = str(exc)
-    line = getattr(exc, "line_number", None)
-    if line:
-        message += f" (line {line}"
-        error_line = getattr(exc, "error_line", None)
-        message += f": {error_line.strip()})" if error_line else ")"
-    return element, message
-
-
 def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None], clock: Clock) -> StepRecord:
     """Run `action(did_complete)` and then the engine on `clock`'s time, recording element runs.
 
-    Failures of scripts and expressions are recorded in the result, not raised.
+    Any failure (a script, an expression, a condition, a multi-instance collection, a timer, a
+    correlation, SpiffWorkflow itself) is recorded in the result, not raised: the task it
+    happened at is left in ERROR, and `failures.rerun_failed` resumes it.
     """
     record = StepRecord()
 
@@ -82,11 +74,10 @@ def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]
         with step_clock(clock):
             action(did_complete)
             workflow.do_engine_steps(did_complete_task=did_complete)
-    except (SpiffWorkflowException, WorkflowException) as exc:
-        record.error_element, record.error_message = _describe(exc)
+    except Exception as exc:  # whatever a diagram makes the engine raise stops the step here
+        failure = describe_failure(exc)
+        mark_failed(failure)
+        record.error_element, record.error_message = failure.element_id, failure.message
+        log.info("step failed at %s: %s", failure.element_id or "?", failure.message, exc_info=exc)
     prune(workflow)
     return record
-
-
-def errored_tasks(workflow: BpmnWorkflow) -> list[Task]:
-    return workflow.get_tasks(state=TaskState.ERROR)
