@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from typing import TYPE_CHECKING
@@ -16,6 +17,12 @@ if TYPE_CHECKING:
 
 def add_worker_arguments(sub) -> None:
     sub.add_argument("--name", help="worker name in claims and the audit log (default host:pid)")
+
+
+def _give_up(name: str, grace: int) -> None:
+    """The step in hand did not end within the grace time: leave now; its claim runs out and counts."""
+    print(f"worker {name}: a step did not finish within {grace} s of the stop signal; exiting now", flush=True)
+    os._exit(1)
 
 
 def cmd_worker(ctx: "Context", args) -> int:
@@ -33,6 +40,11 @@ def cmd_worker(ctx: "Context", args) -> int:
     print(f"worker {worker.name}: firing timers from {ctx.settings.database_url.split('@')[-1]}; "
           f"next due {due.isoformat() if due else 'none'}", flush=True)
     stop.wait()
+    grace = ctx.settings.worker_grace_seconds
+    watchdog = threading.Timer(grace, _give_up, args=(worker.name, grace))
+    watchdog.daemon = True
+    watchdog.start()
     worker.stop()
+    watchdog.cancel()
     print(f"worker {worker.name}: stopped after firing {worker.fired} timer(s)", flush=True)
     return 0

@@ -185,6 +185,8 @@ class Timer(Base):
     claimed_by: Mapped[str | None] = mapped_column(String(200))
     lease_until: Mapped[datetime | None]
     fired_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")  # claims that did not fire it
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class SlaPolicySet(Base):

@@ -188,6 +188,7 @@ class InstanceService(OutsideEvents):
         data = require_object(data)
         instance = InstanceRow.of(self._store.instance(session, instance_id))
         self._require_state(instance, "error", "retry")
+        self._timers.rearm(session, instance.id)  # a timer given up on (timer_incident) may fire again
         workflow = self._load(session, instance)
         before = Snapshot.of(workflow)
         journal = Journal(session, instance.id, self._clock.now())

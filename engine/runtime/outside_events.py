@@ -52,6 +52,25 @@ class OutsideEvents:
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
                           actor=worker).timers_fired
 
+    def timer_incident(self, session: Session, timer, failures: int, *, worker: str) -> None:
+        """A timer whose firing failed (or whose worker died) `failures` times: its instance goes to
+        error with the cause, and the timer waits until the instance is retried."""
+        cause = timer.last_error or "the worker firing it stopped before it finished (killed, or out of time)"
+        message = (f"the timer {timer.element_id} failed {failures} times and was stopped: {cause}. "
+                   "Fix the cause, then retry the instance")
+        instance = InstanceRow.of(self._store.instance(session, timer.instance_id))
+        self._timers.give_up(session, timer.id, worker)
+        if instance.state != "active":
+            return
+        now = self._clock.now()
+        self._store.save_step(session, instance.id, instance.revision, {
+            "state": "error", "workflow_state": instance.workflow_state, "updated_at": now,
+            "ended_at": instance.ended_at, "error_task": timer.element_id, "error_message": message,
+            "attributes": instance.attributes})
+        Journal(session, instance.id, now).add(worker, "instance.error", task_id=timer.task_id,
+                                               element_id=timer.element_id,
+                                               details={"message": message, "timer": timer.id}).flush()
+
     def send_signal(self, session: Session, instance_id: int, name: str, *, by: str) -> InstanceView | None:
         """Throw a BPMN signal into an active instance (e.g. an SLA escalation); None when it is not active."""
         instance = InstanceRow.of(self._store.instance(session, instance_id))

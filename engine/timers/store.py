@@ -27,7 +27,8 @@ _CLOSE = (update(TIMERS).where(TIMERS.c.instance_id == bindparam("of_instance"),
 # Strictly before now: SpiffWorkflow fires a timer once its due time has passed.
 _CLAIM = Claim(TIMERS, open_=and_(TIMERS.c.state.in_(("waiting", "claimed")), INSTANCES.c.state == "active"),
                due=lambda now: TIMERS.c.due_at < now, order_by=[TIMERS.c.due_at, TIMERS.c.id],
-               join=(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id), extra={"state": "claimed"})
+               join=(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id),
+               extra={"state": "claimed", "attempts": TIMERS.c.attempts + 1})
 # When the earliest open timer of an active instance is due, and when the first lease runs out.
 NEXT_MOMENTS = (select(TIMERS.c.due_at).join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id)
                 .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active")
@@ -74,11 +75,25 @@ class TimerStore:
             update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.state == "claimed", TIMERS.c.claimed_by == worker)
             .values(state="cancelled"))
 
-    def release(self, session: Session, worker: str, timer_ids: list[int] | None = None) -> int:
-        """Hand back claims (on shutdown, or for instances that cannot fire now)."""
+    def release(self, session: Session, worker: str, timer_ids: list[int] | None = None,
+                failure: str | None = None) -> int:
+        """Hand back claims: after a failure (kept in the count, with its cause), or for a reason that is
+        not the timer's (shutdown, an instance that cannot fire now), which the count forgets."""
         statement = update(TIMERS).where(TIMERS.c.state == "claimed", TIMERS.c.claimed_by == worker)
         if timer_ids is not None:
             statement = statement.where(TIMERS.c.id.in_(timer_ids))
+        counted = {"last_error": failure[:2000]} if failure else {"attempts": TIMERS.c.attempts - 1}
         return session.connection().execute(
-            statement.values(state="waiting", claimed_by=None, lease_until=None)).rowcount
+            statement.values(state="waiting", claimed_by=None, lease_until=None, **counted)).rowcount
 
+    def give_up(self, session: Session, timer_id: int, worker: str) -> None:
+        """A timer that failed too often: it stays out of every claim until its instance is retried."""
+        session.connection().execute(
+            update(TIMERS).where(TIMERS.c.id == timer_id, TIMERS.c.state == "claimed", TIMERS.c.claimed_by == worker)
+            .values(state="failed", claimed_by=None, lease_until=None))
+
+    def rearm(self, session: Session, instance_id: int) -> int:
+        """Timers of an instance given up on, waiting again with a fresh count (the instance is retried)."""
+        return session.connection().execute(
+            update(TIMERS).where(TIMERS.c.instance_id == instance_id, TIMERS.c.state == "failed")
+            .values(state="waiting", attempts=0, last_error=None)).rowcount

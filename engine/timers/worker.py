@@ -46,6 +46,7 @@ class TimerWorker:
         self.name = name or f"{socket.gethostname()}:{os.getpid()}"
         self.batch = settings.timer_batch
         self.lease = timedelta(seconds=settings.timer_lease_seconds)
+        self.max_failures = settings.timer_max_failures
         self.max_sleep = timedelta(seconds=settings.worker_max_sleep_seconds)
         self.store = TimerStore()
         self.fired = 0
@@ -121,18 +122,28 @@ class TimerWorker:
         return fired
 
     def _fire(self, timer) -> int:
+        failure = None
         try:
             with log_context(instance_id=timer.instance_id, task_id=timer.task_id):
                 with self.sessions.begin() as session:
+                    if timer.attempts > self.max_failures:
+                        self.engine.instances.timer_incident(session, timer, self.max_failures, worker=self.name)
+                        log.error("timer %s (%s) failed %d times; instance %s is in error", timer.id,
+                                  timer.element_id, self.max_failures, timer.instance_id)
+                        return 0
                     fired = self.engine.instances.fire_timer(session, timer, worker=self.name)
                 log.info("timer %s (%s) fired", timer.id, timer.element_id)
                 return fired
         except ConflictError as exc:
             log.info("timer %s of instance %s not fired now: %s", timer.id, timer.instance_id, exc)
         except SqflowError as exc:
+            failure = str(exc)
             log.error("timer %s of instance %s failed: %s", timer.id, timer.instance_id, exc)
+        except Exception as exc:  # a fault of ours must not make the timer loop: it counts as a failure
+            failure = f"{type(exc).__name__}: {exc}"
+            log.exception("timer %s of instance %s failed", timer.id, timer.instance_id)
         with self.sessions.begin() as session:
-            self.store.release(session, self.name, [timer.id])
+            self.store.release(session, self.name, [timer.id], failure=failure)
         return 0
 
     def next_due(self) -> datetime | None:
