@@ -58,7 +58,7 @@ class Engine:
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
-                                         listeners)
+                                         listeners, self.limits)
         self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)

@@ -1,15 +1,22 @@
 """User-task forms as JSON Schema: checked at deployment, enforced when a task is completed.
 
 A task names its form with the SpiffWorkflow property `formJsonSchemaFilename`; the schema file
-(`*.schema.json`) is deployed together with the diagram.
+(`*.schema.json`) is deployed together with the diagram. Patterns (`pattern`, `patternProperties`)
+are matched by RE2, in time linear in the input: a pattern such as `^(a+)+$` cannot keep a worker
+busy, and one that needs backtracking (back-references, look-arounds) is refused at deployment.
 """
 from __future__ import annotations
 
 import json
 from typing import Any
 
+import re
+from functools import lru_cache
+
+import re2
 from jsonschema import exceptions as schema_errors
-from jsonschema.validators import validator_for
+from jsonschema.protocols import Validator
+from jsonschema.validators import extend, validator_for
 
 from ..errors import DefinitionProblem, FormInvalid
 
@@ -18,6 +25,57 @@ FORM_SUFFIX = ".schema.json"
 
 def is_form(name: str) -> bool:
     return name.lower().endswith(FORM_SUFFIX)
+
+
+_RE2_OPTIONS = re2.Options()
+_RE2_OPTIONS.log_errors = False
+_ECMA_ESCAPE = re.compile(r"\\u([0-9a-fA-F]{4})")
+
+
+@lru_cache(maxsize=1024)
+def linear_pattern(pattern: str):
+    """`pattern` compiled by RE2 (JSON Schema's `\\uXXXX` escapes read as RE2's `\\x{XXXX}`); re2.error
+    when it needs a feature RE2 does not have."""
+    return re2.compile(_ECMA_ESCAPE.sub(r"\\x{\1}", pattern), _RE2_OPTIONS)
+
+
+def _pattern(validator, pattern, instance, schema):
+    if validator.is_type(instance, "string") and not linear_pattern(pattern).search(instance):
+        yield schema_errors.ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator, patterns, instance, schema):
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if linear_pattern(pattern).search(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+@lru_cache(maxsize=None)
+def _linear_validator_class(base: type) -> type:
+    return extend(base, {"pattern": _pattern, "patternProperties": _pattern_properties})
+
+
+def form_validator(schema: dict) -> Validator:
+    """The validator every check of form data uses."""
+    return _linear_validator_class(validator_for(schema))(schema)
+
+
+def _patterns(node: Any, where: str = "") -> list[tuple[str, str]]:
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "pattern" and isinstance(value, str):
+                found.append((where or "(top)", value))
+            elif key == "patternProperties" and isinstance(value, dict):
+                found.extend((f"{where}/patternProperties", p) for p in value)
+            found.extend(_patterns(value, f"{where}/{key}"))
+    elif isinstance(node, list):
+        for index, item in enumerate(node):
+            found.extend(_patterns(item, f"{where}/{index}"))
+    return found
 
 
 def read_form(name: str, content: bytes, max_bytes: int) -> tuple[dict | None, list[DefinitionProblem]]:
@@ -35,12 +93,21 @@ def read_form(name: str, content: bytes, max_bytes: int) -> tuple[dict | None, l
     except schema_errors.SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(top)"
         return None, [DefinitionProblem(name, f"not a valid JSON Schema at {where}: {exc.message}")]
-    return schema, []
+    problems = []
+    for where, pattern in _patterns(schema):
+        try:
+            linear_pattern(pattern)
+        except re2.error as exc:
+            reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
+            problems.append(DefinitionProblem(
+                name, f"the pattern {pattern!r} at {where} cannot be matched in linear time ({reason}); "
+                      "write it without back-references or look-arounds"))
+    return (None, problems) if problems else (schema, [])
 
 
 def check_form_data(task_name: str, schema: dict, data: dict[str, Any]) -> None:
     """Refuse `data` that breaks `schema`, naming every offending field."""
-    validator = validator_for(schema)(schema)
+    validator = form_validator(schema)
     fields: dict[str, str] = {}
     for error in sorted(validator.iter_errors(data), key=lambda e: list(e.path)):
         path = ".".join(str(p) for p in error.path)

@@ -23,6 +23,7 @@ from ..clock import Clock
 from ..definitions.forms import check_form_data
 from ..definitions.repository import DefinitionRepository
 from ..errors import ConflictError, InstanceNotActive, TaskNotOpen
+from ..limits import RunLimits
 from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
 from .codec import STATE_FORMAT, StateCodec
@@ -71,11 +72,12 @@ class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
                  notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = (),
-                 listeners: Sequence["TaskListener"] = ()):
+                 listeners: Sequence["TaskListener"] = (), limits: RunLimits | None = None):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
         self._script_engine = script_engine
+        self._limits = limits or RunLimits()
         self._cache = _WorkflowCache(cache_size)
         self._store = InstanceStore()
         self._timers = TimerStore()
@@ -116,7 +118,7 @@ class InstanceService(OutsideEvents):
         journal.add(started_by, "instance.started", details={
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data), **details})
-        record = run_guarded(workflow, lambda did_complete: None, self._clock)
+        record = run_guarded(workflow, lambda did_complete: None, self._clock, self._limits)
         return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None,
@@ -151,7 +153,7 @@ class InstanceService(OutsideEvents):
             task.run()
             did_complete(task)
 
-        record = run_guarded(workflow, complete, self._clock)
+        record = run_guarded(workflow, complete, self._clock, self._limits)
         before.tasks.pop(human.id, None)
         view = self._save(session, instance, workflow, before, record, journal,
                           completed_now={human.element_id: by}).view
@@ -194,7 +196,7 @@ class InstanceService(OutsideEvents):
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.retried", element_id=instance.error_task,
                     details={"error": instance.error_message, "data": json_safe(data)})
-        record = run_guarded(workflow, lambda did_complete: rerun_failed(workflow, data, did_complete), self._clock)
+        record = run_guarded(workflow, lambda did_complete: rerun_failed(workflow, data, did_complete), self._clock, self._limits)
         return self._save(session, instance, workflow, before, record, journal).view
 
     def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:

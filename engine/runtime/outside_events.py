@@ -46,7 +46,7 @@ class OutsideEvents:
             return 0
         now = self._clock.now()
         self._timers.mark_fired(session, timer.id, worker, now)
-        record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock)
+        record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock, self._limits)
         if not record.failed and (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
             raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
@@ -81,7 +81,7 @@ class OutsideEvents:
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "signal.received", details={"signal": name})
         record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
-                             self._clock)
+                             self._clock, self._limits)
         return self._save(session, instance, workflow, before, record, journal).view
 
     def send_message(self, session: Session, business_key: str, message: str, *, by: str,
@@ -104,7 +104,7 @@ class OutsideEvents:
         event = BpmnEvent(MessageEventDefinition(message), payload)
         caught: list[int] = []
         record = run_guarded(workflow, lambda did_complete: caught.append(
-            workflow.event_manager.catch(event, internal=False)), self._clock)
+            workflow.event_manager.catch(event, internal=False)), self._clock, self._limits)
         if not record.failed and (not caught or not caught[0]):
             raise StateError(f"case #{instance.id} ({business_key}) is not waiting for the message {message!r}")
         journal = Journal(session, instance.id, self._clock.now())

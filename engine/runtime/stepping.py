@@ -11,6 +11,7 @@ from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.deep_merge import DeepMerge
 
 from ..clock import Clock
+from ..limits import RunLimits, step_budget
 from .failures import describe_failure, mark_failed
 from .history import prune, prune_after
 from .spiff_time import step_clock
@@ -55,7 +56,8 @@ def element_run(task: Task, with_changes: bool) -> ElementRun | None:
     return ElementRun(str(task.id), spec.bpmn_id, type(spec).__name__, changed)
 
 
-def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None], clock: Clock) -> StepRecord:
+def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]], None], clock: Clock,
+                limits: RunLimits) -> StepRecord:
     """Run `action(did_complete)` and then the engine on `clock`'s time, recording element runs.
 
     Any failure (a script, an expression, a condition, a multi-instance collection, a timer, a
@@ -69,9 +71,10 @@ def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]
         if run is not None:
             record.runs.append(run)
         prune_after(task)
+        budget.task_done()
 
     try:
-        with step_clock(clock):
+        with step_clock(clock), step_budget(limits) as budget:
             action(did_complete)
             workflow.do_engine_steps(did_complete_task=did_complete)
     except Exception as exc:  # whatever a diagram makes the engine raise stops the step here

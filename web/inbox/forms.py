@@ -13,8 +13,9 @@ from datetime import date, datetime, tzinfo
 from typing import Any, Mapping
 
 from flask_babel import gettext as _
-from jsonschema.validators import validator_for
 from werkzeug.datastructures import MultiDict
+
+from engine.definitions.forms import form_validator
 
 LONG_TEXT = 200  # strings allowed to be longer than this get a textarea
 WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
@@ -236,7 +237,7 @@ def problems(schema: Mapping[str, Any] | None, data: dict[str, Any]) -> dict[str
     if not schema:
         return {}
     found: dict[str, str] = {}
-    validator = validator_for(schema)(schema)
+    validator = form_validator(schema)
     for error in sorted(validator.iter_errors(data), key=lambda e: [str(p) for p in e.path]):
         where = ".".join(str(p) for p in error.path)
         if error.validator == "required" and isinstance(error.instance, dict):

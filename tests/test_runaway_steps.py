@@ -1,0 +1,80 @@
+"""No diagram can take the service down: each runaway ends within its budget as an error on its own
+instance, through the HTTP API, and the service goes on answering."""
+from __future__ import annotations
+
+import io
+import threading
+from pathlib import Path
+
+import pytest
+
+from tests.test_api_work import Api
+
+RUNAWAY = Path(__file__).parent / "diagrams" / "runaway"
+
+
+def deploy(web, name: str, *, script: str | None = None, extra: tuple[str, ...] = ()) -> None:
+    content = (RUNAWAY / name).read_text()
+    if script is not None:
+        content = content.replace("SCRIPT", script)
+    files = [(io.BytesIO(content.encode()), name)] + [(io.BytesIO((RUNAWAY / e).read_bytes()), e) for e in extra]
+    answer = Api(web, "lin.designer").call("POST", "/definitions", data={"files": files},
+                                          content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+
+
+def start(web, process_id: str, key: str) -> dict:
+    answer = Api(web, "zhang.min").start(f"idem-{key}", {"process_id": process_id, "business_key": key})
+    assert answer.status_code == 201, answer.get_json()
+    return answer.get_json()
+
+
+@pytest.mark.parametrize("script, says", [
+    ("x = max(range(10**12))", "range"),
+    ("x = 10**10**10", "bits"),
+    ("x = 'a' * 10**9", "repeating"),
+    ("big = 'x' * 900000\nbigger = big + big", "at most 1,000,000"),
+    ("n = 0\nwhile True:\n    n += 1", "steps (an endless loop?)"),
+])
+def test_a_runaway_script_fails_its_own_instance_and_the_service_answers_on(web, script, says):
+    deploy(web, "runaway_script.bpmn", script=script)
+    case = start(web, "runaway_script", "RUN-1")
+    assert (case["state"], case["error_task"]) == ("error", "work")
+    assert says in case["error_message"]
+    assert "Traceback" not in case["error_message"] and " object at 0x" not in case["error_message"]
+    assert Api(web, "ma.manager").get(f"/instances/{case['id']}").get_json()["state"] == "error"
+    assert web.app.test_client().get("/healthz").status_code == 200
+
+
+def test_a_gateway_loop_with_no_end_stops_at_the_task_budget(web):
+    deploy(web, "endless_gateway_loop.bpmn")
+    case = start(web, "endless_gateway_loop", "LOOP-1")
+    assert case["state"] == "error" and case["error_task"] in ("merge", "again")
+    assert "more than 10,000 tasks" in case["error_message"]
+
+
+def test_a_catastrophic_form_pattern_is_matched_in_linear_time(web):
+    """`^(a+)+$` against 34 a's and a '!' takes Python's re hours; the form answers at once."""
+    deploy(web, "greedy_pattern.bpmn", extra=("greedy_pattern.schema.json",))
+    case = start(web, "greedy_pattern", "PAT-1")
+    [task] = case["open_tasks"]
+    answers = []
+    handler = Api(web, "li.wei")
+    submit = threading.Thread(target=lambda: answers.append(handler.post(
+        f"/tasks/{task['id']}/complete", {"data": {"code": "a" * 34 + "!"}})), daemon=True)
+    submit.start()
+    submit.join(60)
+    assert answers, "matching the pattern did not finish"
+    assert answers[0].status_code == 422 and "code" in answers[0].get_json()["details"]
+    done = handler.post(f"/tasks/{task['id']}/complete", {"data": {"code": "aaaa"}})
+    assert done.status_code == 200 and done.get_json()["instance"]["state"] == "completed"
+
+
+def test_a_pattern_that_needs_backtracking_is_refused_at_deployment(web):
+    schema = b'{"type": "object", "properties": {"code": {"type": "string", "pattern": "^(a)\\\\1$"}}}'
+    bpmn = (RUNAWAY / "greedy_pattern.bpmn").read_bytes()
+    answer = Api(web, "lin.designer").call("POST", "/definitions", data={"files": [
+        (io.BytesIO(bpmn), "greedy_pattern.bpmn"), (io.BytesIO(schema), "greedy_pattern.schema.json")]},
+        content_type="multipart/form-data")
+    assert answer.status_code == 422
+    assert "linear time" in str(answer.get_json()["details"]) and "/properties/code" in str(answer.get_json()["details"])
