@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from alembic import command
 from alembic.config import Config
@@ -117,8 +119,44 @@ def server_settings(engine: Engine) -> dict[str, str]:
         return dict(rows.tuples().all())
 
 
+_TOUCHED = "sqflow_touched_database"
+
+
+def _touched(session: Session, transaction, _connection) -> None:
+    session.info[_TOUCHED] = True
+
+
+def _ended(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop(_TOUCHED, None)
+
+
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+    factory = sessionmaker(engine, expire_on_commit=False)
+    event.listen(factory, "after_begin", _touched)
+    event.listen(factory, "after_transaction_end", _ended)
+    return factory
+
+
+@contextmanager
+def step_reads(session: Session) -> Iterator[Session]:
+    """Where an engine step reads the instance it works on before running it.
+
+    On SQLite a writing transaction takes the database's one write lock at its first statement
+    (BEGIN IMMEDIATE), so a step that read in it would hold the lock while its scripts run and
+    every other person would wait. While the caller's transaction has not touched the database
+    yet, the step reads in a transaction of its own that takes no lock; the caller's transaction
+    then holds the lock only for the save, and the instance's revision check still refuses a save
+    over a change made meanwhile. Otherwise (PostgreSQL, or a transaction that already read or
+    wrote, whose uncommitted rows the step must see) it reads in the caller's transaction.
+    """
+    bind = session.get_bind()
+    if bind.dialect.name != "sqlite" or session.info.get(_TOUCHED):
+        yield session
+        return
+    with Session(bind, expire_on_commit=False) as reads:
+        reads.connection(execution_options=READ_ONLY)
+        yield reads
 
 
 def _alembic_config(engine: Engine) -> Config:

@@ -22,8 +22,10 @@ from SpiffWorkflow.util.task import TaskState
 from ..clock import Clock
 from ..definitions.forms import check_form_data
 from ..definitions.repository import DefinitionRepository
-from ..errors import ConflictError, InstanceNotActive, TaskNotOpen
+from ..errors import ConflictError, InstanceNotActive, InvalidInputError, RunLimitExceeded, TaskNotOpen
 from ..limits import RunLimits
+from ..persistence.database import step_reads
+from ..scripting import check_data_size
 from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
 from .codec import STATE_FORMAT, StateCodec
@@ -90,20 +92,18 @@ class InstanceService(OutsideEvents):
 
     def start(self, session: Session, process_id: str, *, started_by: str, data: dict | None = None,
               business_key: str | None = None) -> InstanceView:
-        data = require_object(data)
-        definition = self._definitions.latest(session, process_id)
-        if business_key:
-            clash = self._store.open_instance_with_key(session, process_id, business_key, FINAL_STATES)
-            if clash is not None:
-                raise ConflictError(f"instance #{clash} of {process_id} with key {business_key!r} is still open")
-        return self._start(session, definition, started_by, data, business_key, {})
+        data = self._input(data)
+        with step_reads(session) as reads:
+            definition = self._definitions.latest(reads, process_id)
+            called = self._definitions.resolve_calls(reads, definition)
+            subprocess_specs = self._definitions.subprocess_specs(reads, definition, called)
+        return self._start(session, definition, called, subprocess_specs, started_by, data, business_key, {})
 
-    def _start(self, session: Session, definition, started_by: str, data: dict, business_key: str | None,
-               details: dict, prepare: Callable[[BpmnWorkflow], None] | None = None) -> InstanceView:
+    def _start(self, session: Session, definition, called: dict[str, int], subprocess_specs: dict,
+               started_by: str, data: dict, business_key: str | None, details: dict,
+               prepare: Callable[[BpmnWorkflow], None] | None = None) -> InstanceView:
         process_id = definition.process_id
-        called = self._definitions.resolve_calls(session, definition)
-        workflow = BpmnWorkflow(self._definitions.specs(definition).spec,
-                                self._definitions.subprocess_specs(session, definition, called),
+        workflow = BpmnWorkflow(self._definitions.specs(definition).spec, subprocess_specs,
                                 script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
         if prepare is not None:
@@ -119,34 +119,35 @@ class InstanceService(OutsideEvents):
             "process_id": process_id, "version": definition.version, "business_key": business_key,
             "data": json_safe(data), **details})
         record = run_guarded(workflow, lambda did_complete: None, self._clock, self._limits)
+        if business_key:  # checked where the save holds the write lock: two starts cannot both pass
+            clash = self._store.open_instance_with_key(session, process_id, business_key, FINAL_STATES)
+            if clash is not None:
+                raise ConflictError(f"instance #{clash} of {process_id} with key {business_key!r} is still open")
         return self._save(session, instance, workflow, Snapshot(), record, journal, starting=True).view
 
     def complete_task(self, session: Session, task_ref: str, *, by: str, data: dict | None = None,
                       check: Callable[[TaskView], None] | None = None) -> InstanceView:
         """Complete an open human task with `data` (checked against its form); `check` may refuse the
         task first (raising), e.g. for who is asking."""
-        data = require_object(data)
-        human, instance = self._store.human_task_and_instance(session, task_ref)
-        if check is not None:
-            check(TaskView.of(human))
-        if human.state != "open":
-            when = f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC" if human.completed_by else ""
-            raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
-        self._require_state(instance, "active", f"complete task {human.id}")
-        form = self._definitions.specs_of(session, instance.definition_id).forms.get(human.element_id)
-        if form is not None:
-            check_form_data(human.name, form, data)
-        workflow = self._load(session, instance)
+        data = self._input(data)
+        with step_reads(session) as reads:
+            human, instance = self._store.human_task_and_instance(reads, task_ref)
+            if check is not None:
+                check(TaskView.of(human))
+            if human.state != "open":
+                when = (f" by {human.completed_by} at {human.completed_at:%Y-%m-%d %H:%M} UTC"
+                        if human.completed_by else "")
+                raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
+            self._require_state(instance, "active", f"complete task {human.id}")
+            form = self._definitions.specs_of(reads, instance.definition_id).forms.get(human.element_id)
+            if form is not None:
+                check_form_data(human.name, form, data)
+            workflow = self._load(reads, instance)
         task = workflow.get_task_from_id(UUID(human.id))
         if task is None or task.state != TaskState.READY:
             raise TaskNotOpen(f"task {human.id} ({human.name}) is no longer waiting for input")
         before = Snapshot.of(workflow)
         now = self._clock.now()
-        if not self._store.complete_task(session, human.id, by, now):
-            raise TaskNotOpen(f"task {human.id} ({human.name}) was completed by someone else just now")
-        journal = Journal(session, instance.id, now)
-        journal.add(by, "task.completed", task_id=human.id, element_id=human.element_id,
-                    details={"data": json_safe(data)})
 
         def complete(did_complete: Callable[[Task], None]) -> None:
             task.set_data(**data)
@@ -154,6 +155,11 @@ class InstanceService(OutsideEvents):
             did_complete(task)
 
         record = run_guarded(workflow, complete, self._clock, self._limits)
+        if not self._store.complete_task(session, human.id, by, now):
+            raise TaskNotOpen(f"task {human.id} ({human.name}) was completed by someone else just now")
+        journal = Journal(session, instance.id, now)
+        journal.add(by, "task.completed", task_id=human.id, element_id=human.element_id,
+                    details={"data": json_safe(data)})
         before.tasks.pop(human.id, None)
         view = self._save(session, instance, workflow, before, record, journal,
                           completed_now={human.element_id: by}).view
@@ -187,16 +193,18 @@ class InstanceService(OutsideEvents):
         return self._save(session, instance, workflow, before, StepRecord(), journal, final_state="terminated").view
 
     def retry(self, session: Session, instance_id: int, *, by: str, data: dict | None = None) -> InstanceView:
-        data = require_object(data)
-        instance = InstanceRow.of(self._store.instance(session, instance_id))
-        self._require_state(instance, "error", "retry")
-        self._timers.rearm(session, instance.id)  # a timer given up on (timer_incident) may fire again
-        workflow = self._load(session, instance)
+        data = self._input(data)
+        with step_reads(session) as reads:
+            instance = InstanceRow.of(self._store.instance(reads, instance_id))
+            self._require_state(instance, "error", "retry")
+            workflow = self._load(reads, instance)
         before = Snapshot.of(workflow)
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "instance.retried", element_id=instance.error_task,
                     details={"error": instance.error_message, "data": json_safe(data)})
-        record = run_guarded(workflow, lambda did_complete: rerun_failed(workflow, data, did_complete), self._clock, self._limits)
+        record = run_guarded(workflow, lambda did_complete: rerun_failed(workflow, data, did_complete),
+                             self._clock, self._limits)
+        self._timers.rearm(session, instance.id)  # a timer given up on (timer_incident) may fire again
         return self._save(session, instance, workflow, before, record, journal).view
 
     def pause_slas(self, session: Session, instance_id: int, *, by: str, reason: str | None = None) -> int:
@@ -258,6 +266,15 @@ class InstanceService(OutsideEvents):
         return self._save(session, instance, workflow, before, record, journal).view
 
     # --- internals --------------------------------------------------------------------------
+
+    def _input(self, data: dict | None, what: str = "data") -> dict:
+        """What a caller hands a step: a JSON object no larger than an instance may hold."""
+        data = require_object(data, what)
+        try:
+            check_data_size(data, self._limits.data_bytes, f"the {what} sent")
+        except RunLimitExceeded as exc:
+            raise InvalidInputError(str(exc)) from None
+        return data
 
     @staticmethod
     def _require_state(instance: "InstanceRow", allowed: str | tuple[str, ...], action: str) -> None:

@@ -9,8 +9,8 @@ from SpiffWorkflow.bpmn import BpmnEvent
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 
 from ..errors import InstanceNotFound, InvalidInputError, SqflowError, StateError
+from ..persistence.database import step_reads
 from ..timers.start_schedules import pass_start_timer
-from .inputs import require_object
 from .instance_store import InstanceRow
 from .journal import Journal
 from .projection import Snapshot
@@ -24,9 +24,13 @@ class OutsideEvents:
     def start_on_schedule(self, session: Session, plan, *, worker: str) -> InstanceView:
         """Start the instance a timer start event planned (see timers.start_schedules)."""
         now = self._clock.now()
-        return self._start(session, self._definitions.get(session, plan.definition_id), f"timer:{plan.element_id}",
-                           {}, None, {"schedule": plan.id, "worker": worker,
-                                      "late_ms": int((now - plan.due_at).total_seconds() * 1000)},
+        with step_reads(session) as reads:
+            definition = self._definitions.get(reads, plan.definition_id)
+            called = self._definitions.resolve_calls(reads, definition)
+            subprocess_specs = self._definitions.subprocess_specs(reads, definition, called)
+        return self._start(session, definition, called, subprocess_specs, f"timer:{plan.element_id}", {}, None,
+                           {"schedule": plan.id, "worker": worker,
+                            "late_ms": int((now - plan.due_at).total_seconds() * 1000)},
                            prepare=lambda workflow: pass_start_timer(workflow, plan.element_id, now))
 
     def fire_timer(self, session: Session, timer, *, worker: str) -> int:
@@ -35,20 +39,21 @@ class OutsideEvents:
         0 when the workflow no longer waits for it (already fired with another, or cancelled), or
         when the instance is not active (the claim is handed back; it fires after a resume).
         """
-        instance = InstanceRow.of(self._store.instance(session, timer.instance_id))
-        if instance.state != "active":
+        with step_reads(session) as reads:
+            instance = InstanceRow.of(self._store.instance(reads, timer.instance_id))
+            workflow = self._load(reads, instance) if instance.state == "active" else None
+        if workflow is None:
             self._timers.release(session, worker, [timer.id])
             return 0
-        workflow = self._load(session, instance)
         before = Snapshot.of(workflow)
         if (timer.task_id, timer.due_at) not in before.timers:
             self._timers.drop_claim(session, timer.id, worker)
             return 0
         now = self._clock.now()
-        self._timers.mark_fired(session, timer.id, worker, now)
         record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock, self._limits)
         if not record.failed and (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
             raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
+        self._timers.mark_fired(session, timer.id, worker, now)
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
                           actor=worker).timers_fired
 
@@ -73,10 +78,11 @@ class OutsideEvents:
 
     def send_signal(self, session: Session, instance_id: int, name: str, *, by: str) -> InstanceView | None:
         """Throw a BPMN signal into an active instance (e.g. an SLA escalation); None when it is not active."""
-        instance = InstanceRow.of(self._store.instance(session, instance_id))
-        if instance.state != "active":
-            return None
-        workflow = self._load(session, instance)
+        with step_reads(session) as reads:
+            instance = InstanceRow.of(self._store.instance(reads, instance_id))
+            if instance.state != "active":
+                return None
+            workflow = self._load(reads, instance)
         before = Snapshot.of(workflow)
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "signal.received", details={"signal": name})
@@ -91,15 +97,16 @@ class OutsideEvents:
         Refused, with nothing changed, when no open case has the key, when several do (give the
         process), or when the case is not waiting for that message.
         """
-        payload = require_object(payload, "payload")
-        matches = self._store.active_with_key(session, business_key, process_id)
-        if not matches:
-            raise InstanceNotFound(f"no open case has the key {business_key!r}")
-        if len(matches) > 1:
-            raise InvalidInputError(f"several open cases have the key {business_key!r} "
-                                    f"({', '.join(sorted({m.process_id for m in matches}))}); name the process")
-        instance = InstanceRow.of(self._store.instance(session, matches[0].id))
-        workflow = self._load(session, instance)
+        payload = self._input(payload, "payload")
+        with step_reads(session) as reads:
+            matches = self._store.active_with_key(reads, business_key, process_id)
+            if not matches:
+                raise InstanceNotFound(f"no open case has the key {business_key!r}")
+            if len(matches) > 1:
+                raise InvalidInputError(f"several open cases have the key {business_key!r} "
+                                        f"({', '.join(sorted({m.process_id for m in matches}))}); name the process")
+            instance = InstanceRow.of(self._store.instance(reads, matches[0].id))
+            workflow = self._load(reads, instance)
         before = Snapshot.of(workflow)
         event = BpmnEvent(MessageEventDefinition(message), payload)
         caught: list[int] = []

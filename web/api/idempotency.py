@@ -39,14 +39,15 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
     engine = runtime.engine()
     digest = request_hash(body)
     for attempt in (1, 2):
+        with runtime.reading() as db:  # a replay is answered without waiting for the write lock
+            row = db.connection().execute(_EARLIER, {"login": user.login, "key": key}).first()
+            if row is not None:
+                if row.request_hash != digest:
+                    raise ValidationError({HEADER: ["this key was used for a different request: "
+                                                    "use a new key for a new instance"]})
+                return engine.instances.detail(db, row.instance_id), True
         try:
             with runtime.transaction() as db:
-                row = db.connection().execute(_EARLIER, {"login": user.login, "key": key}).first()
-                if row is not None:
-                    if row.request_hash != digest:
-                        raise ValidationError({HEADER: ["this key was used for a different request: "
-                                                        "use a new key for a new instance"]})
-                    return engine.instances.detail(db, row.instance_id), True
                 view = engine.instances.start(db, body["process_id"], started_by=user.login, data=body["data"],
                                               business_key=body.get("business_key"))
                 db.connection().execute(insert(IdempotencyKey), {
