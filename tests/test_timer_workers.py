@@ -125,3 +125,52 @@ def test_on_sqlite_a_running_worker_notices_a_timer_another_process_creates(tmp_
     with harness.sessions.begin() as session:
         late = session.scalars(select(AuditEntry).where(AuditEntry.event == "timer.fired")).one().details["late_ms"]
     assert late < 1500
+
+
+SLOW_AFTER_TIMER = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://sqflow.test">
+  <bpmn:process id="slow_after_timer" isExecutable="true">
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="wait"/>
+    <bpmn:intermediateCatchEvent id="wait"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing>
+      <bpmn:timerEventDefinition id="t1"><bpmn:timeDuration>PT1H</bpmn:timeDuration></bpmn:timerEventDefinition>
+    </bpmn:intermediateCatchEvent>
+    <bpmn:sequenceFlow id="f2" sourceRef="wait" targetRef="grind"/>
+    <bpmn:scriptTask id="grind"><bpmn:incoming>f2</bpmn:incoming><bpmn:outgoing>f3</bpmn:outgoing>
+      <bpmn:script>n = 0
+while True:
+    n = n + len(sorted(range(50000)))</bpmn:script></bpmn:scriptTask>
+    <bpmn:sequenceFlow id="f3" sourceRef="grind" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f3</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>
+"""
+
+
+@pytest.mark.parametrize("budget, grace, code", [("3", "30", 0), ("120", "2", 1)])
+def test_sigterm_stops_a_worker_busy_with_a_runaway_step_within_its_grace_time(tmp_path, budget, grace, code):
+    """Within the grace time the step in hand ends (its budget) and is saved as an error; past it the
+    worker leaves anyway, and the claim it held runs out."""
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    harness = Harness(url, cache_size=0)
+    harness.clock.set(datetime.now(timezone.utc) - timedelta(hours=2))
+    harness.deploy_text("slow_after_timer.bpmn", SLOW_AFTER_TIMER)
+    view = harness.start("slow_after_timer")
+    worker = _worker(url, "busy", tmp_path, step_max_seconds=budget, script_max_lines="1000000000",
+                     worker_grace_seconds=grace)
+    try:
+        assert _wait_until(lambda: "firing timers" in (tmp_path / "busy.log").read_text(), 30)
+        time.sleep(1)  # the due timer's step is running its script now
+        worker.send_signal(signal.SIGTERM)
+        assert worker.wait(timeout=int(budget) + int(grace)) == code
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+    log = (tmp_path / "busy.log").read_text()
+    assert "Traceback" not in log
+    with harness.sessions.begin() as session:
+        detail = harness.engine.instances.detail(session, view.id)
+    if code == 0:
+        assert detail.state == "error" and "longer than 3 s" in detail.error_message
+    else:
+        assert f"did not finish within {grace} s" in log and detail.state == "active"

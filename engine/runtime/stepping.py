@@ -81,6 +81,7 @@ def run_guarded(workflow: BpmnWorkflow, action: Callable[[Callable[[Task], None]
         failure = describe_failure(exc)
         mark_failed(failure)
         record.error_element, record.error_message = failure.element_id, failure.message
-        log.info("step failed at %s: %s", failure.element_id or "?", failure.message, exc_info=exc)
+        log.info("step failed at %s: %s", failure.element_id or "?", failure.message)
+        log.debug("what the failed step raised", exc_info=exc)  # the diagram's fault: its trace is for debugging
     prune(workflow)
     return record
