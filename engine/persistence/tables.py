@@ -272,6 +272,46 @@ class UserAccount(Base):
     locale: Mapped[str] = mapped_column(String(10))
     active: Mapped[bool] = mapped_column(Boolean)
     created_at: Mapped[datetime]
+    department: Mapped[str | None] = mapped_column(String(200))  # the name of a group of kind "department"
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    source: Mapped[str] = mapped_column(String(20), default="local", server_default="local")  # or "ldap"
+    disabled_at: Mapped[datetime | None]
+
+
+class Group(Base):
+    """A group of people: a lane's inbox, an SLA escalation target, or (kind "department") a department."""
+
+    __tablename__ = "groups"
+
+    name: Mapped[str] = mapped_column(String(200), primary_key=True)  # what lanes and policies name
+    label: Mapped[str] = mapped_column(String(200))                    # what people read
+    kind: Mapped[str] = mapped_column(String(20))                      # "group" or "department"
+    department: Mapped[str | None] = mapped_column(String(200))        # the department a group belongs to
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[datetime]
+
+
+class WebSession(Base):
+    """A signed-in browser session; signing out (or disabling the account) revokes it on the server."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (Index("ix_web_sessions_login", "login", "revoked_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    login: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime]
+    last_seen_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+
+
+class RateLimitHit(Base):
+    """Fixed-window rate-limit counters shared by every web worker (Flask-Limiter storage)."""
+
+    __tablename__ = "rate_limits"
+
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    hits: Mapped[int] = mapped_column(Integer)
+    expires_at: Mapped[datetime]
 
 
 class PurgedInstance(Base):
