@@ -1,26 +1,35 @@
 """Sign-in and the guards every view uses: session cookies, CSRF on every form, the secret key.
 
-The signed-in login is kept in Flask's signed session cookie; the account is read again on every
-request, so a disabled account or changed groups take effect at once.
+Each sign-in opens a row in `web_sessions`; Flask's signed cookie carries its id and the login.
+Every request reads that row and the account again (no cache), so signing out, a session that
+outlived PERMANENT_SESSION_LIFETIME, a disabled account or changed groups take effect at once in
+every worker: a replayed cookie is anonymous.
 """
 from __future__ import annotations
 
+import logging
 import os
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Callable
 
-from flask import Flask, g, redirect, request, session, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask_wtf.csrf import CSRFProtect
+from sqlalchemy import delete, update
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
 from engine.people import User
+from engine.persistence.tables import WebSession
 
 from . import runtime
 
 csrf = CSRFProtect()
+log = logging.getLogger(__name__)
+SEEN_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may get before a request records it
 
 
 def init_app(app: Flask) -> None:
@@ -55,12 +64,32 @@ def _kept_secret(var_dir: Path) -> str:
 
 def _load_user() -> None:
     g.user = None
-    login = session.get("login")
-    if login:
-        with runtime.reading() as db:
-            g.user = runtime.engine().desk.directory.get(db, login)
-        if g.user is None:
-            session.clear()
+    login, session_id = session.get("login"), session.get("session_id")
+    if not login:
+        return
+    now = runtime.engine().clock.now()
+    with runtime.reading() as db:
+        record = _live_session(db, session_id, login, now)
+        g.user = runtime.engine().desk.directory.get(db, login) if record is not None else None
+    if g.user is None:
+        session.clear()
+    elif now - record.last_seen_at >= SEEN_EVERY:
+        _record_seen(session_id, now)
+
+
+def _live_session(db: Session, session_id: str | None, login: str, now: datetime) -> WebSession | None:
+    record = db.get(WebSession, session_id) if session_id else None
+    if record is None or record.login != login or record.revoked_at is not None:
+        return None
+    return record if now < record.created_at + current_app.permanent_session_lifetime else None
+
+
+def _record_seen(session_id: str, now: datetime) -> None:
+    try:
+        with runtime.transaction() as db:
+            db.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
+    except OperationalError as busy:  # the database is busy: the next request records it
+        log.debug("last_seen_at of a session not recorded: %s", busy.orig)
 
 
 def current_user() -> User | None:
@@ -68,12 +97,25 @@ def current_user() -> User | None:
 
 
 def sign_in(user: User) -> None:
+    """Open a new server-side session for `user` (its row, and the cookie carrying its id)."""
     session.clear()  # a fresh session on sign-in: no fixation
-    session["login"] = user.login
+    now = runtime.engine().clock.now()
+    with runtime.transaction() as db:
+        db.execute(delete(WebSession).where(  # this person's sessions that ended long ago
+            WebSession.login == user.login, WebSession.created_at < now - current_app.permanent_session_lifetime))
+        record = WebSession(id=secrets.token_urlsafe(32), login=user.login, created_at=now, last_seen_at=now)
+        db.add(record)
+    session["session_id"], session["login"] = record.id, user.login
     session.permanent = True
 
 
 def sign_out() -> None:
+    """End the session on the server too: its cookie, replayed later, is anonymous."""
+    session_id = session.get("session_id")
+    if session_id:
+        with runtime.transaction() as db:
+            db.execute(update(WebSession).where(WebSession.id == session_id, WebSession.revoked_at.is_(None))
+                       .values(revoked_at=runtime.engine().clock.now()))
     session.clear()
 
 
