@@ -15,7 +15,8 @@ from functools import wraps
 from pathlib import Path
 from typing import Callable
 
-from flask import Flask, current_app, g, redirect, request, session, url_for
+from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import delete, update
 from sqlalchemy.exc import OperationalError
@@ -30,6 +31,13 @@ from . import runtime
 csrf = CSRFProtect()
 log = logging.getLogger(__name__)
 SEEN_EVERY = timedelta(minutes=5)  # how stale `last_seen_at` may get before a request records it
+# Everything from this site, nothing inline (bpmn-js, Chart.js and the pages' scripts are files; data:
+# images are bpmn-js's own icons), and no page of this site inside another's frame.
+CONTENT_SECURITY_POLICY = {
+    "default-src": "'self'", "script-src": "'self'", "style-src": "'self'", "img-src": ["'self'", "data:"],
+    "font-src": ["'self'", "data:"], "connect-src": "'self'", "object-src": "'none'", "base-uri": "'self'",
+    "form-action": "'self'", "frame-ancestors": "'none'",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -45,8 +53,39 @@ def init_app(app: Flask) -> None:
         app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(hours=12)  # one working day
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # valid as long as the session
     csrf.init_app(app)
+    # After-request hooks run last-registered first: the view's own policy is noted before Talisman
+    # sets the site's, and put back after.
+    app.after_request(_restore_views_policy)
+    # HTTPS redirects and HSTS are left to the operator's TLS proxy; cookies keep the settings above.
+    Talisman(app, force_https=False, strict_transport_security=False, frame_options="DENY",
+             content_security_policy=CONTENT_SECURITY_POLICY, referrer_policy="same-origin",
+             session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
+             session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"])
+    app.after_request(_note_views_policy)
+    app.after_request(_not_stored)
     app.before_request(_load_user)
     app.context_processor(lambda: {"current_user": current_user()})
+
+
+def _note_views_policy(response: Response) -> Response:
+    """A view may set a stricter policy of its own (a diagram download: `sandbox`): it is kept."""
+    g.views_policy = response.headers.get("Content-Security-Policy")
+    return response
+
+
+def _restore_views_policy(response: Response) -> Response:
+    if g.get("views_policy"):
+        response.headers["Content-Security-Policy"] = g.views_policy
+    return response
+
+
+def _not_stored(response: Response) -> Response:
+    """Pages and API answers may carry personal data: no browser or proxy keeps them. Only the
+    static files (the same for everyone) may be cached."""
+    endpoint = request.endpoint or ""
+    if not (endpoint in ("static", "vendor") or endpoint.endswith(".static")):
+        response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _kept_secret(var_dir: Path) -> str:
