@@ -72,6 +72,7 @@ def test_unknown_expired_and_revoked_tokens_are_refused_with_401(web):
     web.clock.advance(timedelta(days=1, seconds=1))
     expired = api.get("/api/v1/me", headers=bearer(short["token"]))
     assert expired.status_code == 401 and "expired" in expired.get_json()["message"]
+    session = web.client("li.wei")  # a day later the browser session has ended too: sign in again
     statuses = {t["name"]: t["status"] for t in session.get("/api/v1/tokens").get_json()["items"]}
     assert statuses == {"call centre": "revoked", "short": "expired"}
 

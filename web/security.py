@@ -1,8 +1,8 @@
 """Sign-in and the guards every view uses: session cookies, CSRF on every form, the secret key.
 
 Each sign-in opens a row in `web_sessions`; Flask's signed cookie carries its id and the login.
-Every request reads that row and the account again (no cache), so signing out, a session that
-outlived PERMANENT_SESSION_LIFETIME, a disabled account or changed groups take effect at once in
+Every request reads that row and the account again (no cache), so signing out, a session left
+unused for PERMANENT_SESSION_LIFETIME (as its cookie would be), a disabled account or changed groups take effect at once in
 every worker: a replayed cookie is anonymous.
 """
 from __future__ import annotations
@@ -94,11 +94,18 @@ def _kept_secret(var_dir: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     var_dir.mkdir(parents=True, exist_ok=True)
-    key = secrets.token_hex(32)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    # Web workers start together: each writes a key aside and links it in place; the first link wins.
+    draft = var_dir / f".secret_key.{os.getpid()}"
+    fd = os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(secrets.token_hex(32))
+    try:
+        os.link(draft, path)
+    except FileExistsError:
+        pass
+    finally:
+        draft.unlink()
+    return path.read_text().strip()
 
 
 def _load_user() -> None:
@@ -120,7 +127,7 @@ def _live_session(db: Session, session_id: str | None, login: str, now: datetime
     record = db.get(WebSession, session_id) if session_id else None
     if record is None or record.login != login or record.revoked_at is not None:
         return None
-    return record if now < record.created_at + current_app.permanent_session_lifetime else None
+    return record if now < record.last_seen_at + current_app.permanent_session_lifetime else None
 
 
 def _record_seen(session_id: str, now: datetime) -> None:
@@ -141,7 +148,7 @@ def sign_in(user: User) -> None:
     now = runtime.engine().clock.now()
     with runtime.transaction() as db:
         db.execute(delete(WebSession).where(  # this person's sessions that ended long ago
-            WebSession.login == user.login, WebSession.created_at < now - current_app.permanent_session_lifetime))
+            WebSession.login == user.login, WebSession.last_seen_at < now - current_app.permanent_session_lifetime))
         record = WebSession(id=secrets.token_urlsafe(32), login=user.login, created_at=now, last_seen_at=now)
         db.add(record)
     session["session_id"], session["login"] = record.id, user.login

@@ -16,6 +16,7 @@ from engine.people import User
 from engine.people.tokens import ApiTokens
 
 from .. import runtime
+from ..rate_limits import storage_options
 from ..security import csrf, current_user
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")
@@ -25,7 +26,7 @@ DEFAULTS = {
     "SQFLOW_LOGIN_RATE_LIMIT": "10 per minute",        # failed sign-ins per address and login
     "SQFLOW_LOGIN_ADDRESS_RATE_LIMIT": "100 per hour",  # failed sign-ins per address, whatever the login
     "SQFLOW_TOKEN_RATE_LIMIT": "10 per hour",          # token creations per user
-    "RATELIMIT_STORAGE_URI": "memory://",              # e.g. redis://host:6379 with several processes
+    "RATELIMIT_STORAGE_URI": "sqflow-database://",     # the app's database: every worker counts the same hits
 }
 
 
@@ -91,8 +92,9 @@ def init_limits(app: Flask, token_endpoint: str) -> Limiter:
     """One limiter per app (its counts in `RATELIMIT_STORAGE_URI`), on sign-in and token creation."""
     for key, value in DEFAULTS.items():
         app.config.setdefault(key, value)
-    limiter = Limiter(get_remote_address, app=app, storage_uri=app.config["RATELIMIT_STORAGE_URI"],
-                      headers_enabled=True, key_prefix="sqflow")
+    storage_uri = app.config["RATELIMIT_STORAGE_URI"]
+    limiter = Limiter(get_remote_address, app=app, storage_uri=storage_uri, strategy="fixed-window",
+                      storage_options=storage_options(app, storage_uri), headers_enabled=True, key_prefix="sqflow")
     app.extensions[LIMITER] = limiter
     # Only these endpoints have limits: every other request skips the limiter's per-request lookup.
     limited = {"auth.login", token_endpoint}
