@@ -112,9 +112,9 @@ def run(url: str, var_dir: Path, *, open_tasks: int, completed: int, rounds: int
     runtime = app.extensions["sqflow"]
     now = datetime.now(timezone.utc)
     with runtime.sessions.begin() as session:
+        seed_people(session, now, runtime.engine.desk.directory)  # and the groups the lanes name
         outcome = runtime.engine.definitions.deploy(session, [SourceFile(DIAGRAM.name, DIAGRAM.read_bytes())],
                                                     "bench")[0]
-        seed_people(session, now, runtime.engine.desk.directory)
     started = time.perf_counter()
     fill(runtime.sessions, outcome.definition_id, open_tasks, completed, now, echo)
     echo(f"  filled in {time.perf_counter() - started:.0f} s; analysing")

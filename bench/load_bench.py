@@ -67,9 +67,9 @@ def prepare(url: str, handlers_per_group: int) -> dict[str, str]:
     deadline = DEADLINE_DIAGRAM.read_text().replace('"PT1H"', f'"PT{TIMER_SECONDS}S"')
     now = datetime.now(timezone.utc)
     with sessions.begin() as session:
+        seed_people(session, now, engine.desk.directory)  # and the groups the lanes name
         engine.definitions.deploy(session, source_files([str(REPO / "bpmn")], base=REPO / "bpmn"), "bench")
         engine.definitions.deploy(session, [SourceFile("bench_deadline.bpmn", deadline.encode())], "bench")
-        seed_people(session, now, engine.desk.directory)
         process_id, policies = parse_policies(POLICIES.name, POLICIES.read_bytes())
         save_policies(session, process_id, policies, "defaults", "bench", now)
         logins = [login for login, *_ in DEMO_USERS]

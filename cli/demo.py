@@ -40,8 +40,8 @@ def cmd_demo(ctx: Context, args) -> int:
         return 1
     files = source_files([str(DEMO_DIR)], base=DEMO_DIR)
     with ctx.sessions.begin() as session:
+        seed_people(session, ctx.engine.clock.now(), ctx.engine.desk.directory)  # and the groups the lanes name
         outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
-        seed_people(session, ctx.engine.clock.now(), ctx.engine.desk.directory)
         keys = session.scalars(select(ProcessInstance.business_key)
                                .where(ProcessInstance.business_key.like(KEY_PREFIX + "%"))).all()
     if any(o.process_id == "supervisor_term" for o in outcomes):

@@ -36,6 +36,7 @@ from .output import Printer, error, load_zone, one_line
 from .serve import add_serve_arguments, cmd_serve
 from .sla import add_sla_arguments, cmd_sla
 from .tokens import add_token_arguments, cmd_token
+from .users import add_people_commands
 from .worker import add_worker_arguments, cmd_worker
 
 
@@ -302,6 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_serve_arguments(command("serve", cmd_serve, "run the web app (and a timer worker) until stopped"))
     add_token_arguments(command("token", cmd_token, "API tokens for a user: create (shown once), list, revoke"))
     add_sla_arguments(command("sla", cmd_sla, "SLA policies and deadlines (load, list, report, pause, resume)"))
+    add_people_commands(command)
     return parser
 
 

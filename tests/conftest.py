@@ -17,7 +17,9 @@ from sqlalchemy.engine import make_url
 
 from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
+from engine.people.groups import GroupSpec, Groups
 from processes import diagram_helpers, task_assigners, task_listeners
+from processes.demo_people import seed_groups
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 PRODUCT_DIAGRAMS = Path(__file__).parents[1] / "bpmn"
@@ -71,6 +73,9 @@ def database_url(request, tmp_path) -> str:
     return url
 
 
+TEST_GROUPS = [GroupSpec("field_team", "外勤组")]  # named only by the tests' own diagrams
+
+
 class Harness:
     """Drives the engine the way the CLI and the web app do: one transaction per action."""
 
@@ -82,6 +87,8 @@ class Harness:
         self.sessions = connect(self.settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)
+            seed_groups(session, self.clock.now())  # the groups lanes and SLA policies name
+            Groups().ensure(session, TEST_GROUPS, by="tests", now=self.clock.now())
 
     def deploy(self, *names: str, by: str = "designer"):
         files = [SourceFile(Path(n).name, diagram_path(n).read_bytes()) for n in names]

@@ -26,6 +26,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     errors.init_app(app)
     vendor.init_app(app)
 
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
@@ -33,7 +34,8 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     from .notifications import bp as notifications_bp
     from .operations import bp as operations_bp
     from .supervisors import bp as supervisors_bp
-    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp, notifications_bp, operations_bp):
+    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp, notifications_bp, operations_bp,
+                      admin_bp):
         app.register_blueprint(blueprint)
     from .api import bp as api_bp
     app.register_blueprint(api_bp)  # after auth: it rate-limits the sign-in view

@@ -17,6 +17,7 @@ from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition, 
 from ..runtime.codec import StateCodec
 from .call_graph import recursive_call_problems
 from .forms import is_form
+from .lane_groups import unknown_lane_problems
 from .parsing import ParsedProcess, SourceFile, parse_files
 
 
@@ -66,6 +67,9 @@ class DefinitionRepository:
     def deploy(self, session: Session, files: list[SourceFile], deployed_by: str) -> list[DeployOutcome]:
         parsed = self.validate(files)
         self._refuse_recursive_calls(session, parsed)
+        unknown_lanes = unknown_lane_problems(session, parsed)
+        if unknown_lanes:
+            raise DefinitionError(unknown_lanes)
         outcomes: list[DeployOutcome] = []
         deployment: Deployment | None = None
         stored: dict[str, DeploymentFile] = {}

@@ -22,6 +22,7 @@ from ..persistence.tables import UserAccount
 ROLES = ("handler", "team_lead", "manager", "designer", "supervisor", "admin")
 LOCALES = ("zh_CN", "en")
 MIN_PASSWORD = 8
+NO_PASSWORD = "!"  # the hash of an account given no password yet: no password matches it
 
 
 @cache
@@ -38,6 +39,12 @@ def changes() -> int:
     return _changes
 
 
+def touched() -> None:
+    """Note that accounts changed (through `Directory.save` or another writer of the users table)."""
+    global _changes
+    _changes += 1
+
+
 def hash_password(password: str) -> str:
     if len(password) < MIN_PASSWORD:
         raise InvalidInputError(f"the password must have at least {MIN_PASSWORD} characters")
@@ -52,19 +59,24 @@ class User:
     groups: frozenset[str]
     email: str | None = None
     locale: str = "zh_CN"
+    department: str | None = None     # a group of kind "department"
+    must_change_password: bool = False
+    source: str = "local"             # "local", or "ldap" for an account kept by the operator's directory
 
     def has_role(self, *roles: str) -> bool:
         return "admin" in self.roles or any(role in self.roles for role in roles)
 
     @classmethod
     def of(cls, row: UserAccount) -> "User":
-        return cls(row.login, row.name, frozenset(row.roles), frozenset(row.groups), row.email, row.locale)
+        return cls(row.login, row.name, frozenset(row.roles), frozenset(row.groups), row.email, row.locale,
+                   row.department, bool(row.must_change_password), row.source or "local")
 
 
 class Directory:
     def save(self, session: Session, login: str, *, name: str, password: str | None, roles: Iterable[str],
              groups: Iterable[str] = (), email: str | None = None, locale: str = "zh_CN",
-             now: datetime, active: bool = True, password_hash: str | None = None) -> User:
+             now: datetime, active: bool = True, password_hash: str | None = None, department: str | None = None,
+             must_change_password: bool = False, source: str = "local") -> User:
         """Create the account, or update it (a `None` password keeps the current one).
 
         `password_hash` (from `hash_password`) instead of `password` sets many accounts to one
@@ -90,16 +102,18 @@ class Directory:
             row.password_hash = password_hash
         row.roles, row.groups = sorted(set(roles)), sorted(set(groups))
         row.email, row.locale, row.active = email, locale, active
+        row.department, row.must_change_password, row.source = department, must_change_password, source
+        row.disabled_at = None if active else (row.disabled_at or now)
         session.flush()
-        global _changes
-        _changes += 1
+        touched()
         return User.of(row)
 
     def authenticate(self, session: Session, login: str, password: str) -> User:
         row = session.get(UserAccount, login.strip())
         if row is None:
             check_password_hash(_decoy_hash(), password)
-        if row is None or not check_password_hash(row.password_hash, password) or not row.active:
+        if (row is None or row.source != "local" or not check_password_hash(row.password_hash, password)
+                or not row.active):
             raise AuthenticationFailed("unknown login or wrong password")
         return User.of(row)
 

@@ -8,6 +8,8 @@ from threading import Lock
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..errors import InvalidInputError
+from ..people.groups import Groups
 from ..persistence.tables import SlaPolicySet
 from .policy import SlaPolicy, policy_from_dict, policy_to_dict
 
@@ -16,7 +18,9 @@ REFRESH_SECONDS = 5.0
 
 def save_policies(session: Session, process_id: str, policies: list[SlaPolicy], source: str, by: str,
                   at: datetime) -> bool:
-    """Store a process's policies, replacing the earlier ones; True when it replaced some."""
+    """Store a process's policies, replacing the earlier ones; True when it replaced some. Refused when
+    a policy escalates to a group that does not exist."""
+    refuse_unknown_targets(session, process_id, policies)
     row = session.get(SlaPolicySet, process_id)
     replaced = row is not None
     if row is None:
@@ -26,6 +30,19 @@ def save_policies(session: Session, process_id: str, policies: list[SlaPolicy], 
     row.source, row.loaded_at, row.loaded_by = source, at, by
     session.flush()
     return replaced
+
+
+def refuse_unknown_targets(session: Session, process_id: str, policies: list[SlaPolicy]) -> None:
+    """`InvalidInputError` naming each escalation target that is no active group, and its policies."""
+    used_by: dict[str, list[str]] = {}
+    for policy in policies:
+        for target in {policy.escalate_to, *(rule.escalate_to for rule in policy.rules)} - {None}:
+            used_by.setdefault(target, []).append(policy.id)
+    unknown = Groups().unknown(session, used_by)
+    if unknown:
+        named = "; ".join(f"{name!r} (policy {', '.join(used_by[name])})" for name in unknown)
+        raise InvalidInputError(f"{process_id}: the SLA policies escalate to groups that do not exist: {named}; "
+                                "create them first (sqflow group add NAME --label …)")
 
 
 class PolicyBook:

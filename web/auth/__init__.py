@@ -31,13 +31,12 @@ def login():
         return render_template("auth/login.html", next=next_url, login="", error=None)
     login_name = request.form.get("login", "").strip()[:200]
     try:
-        with runtime.transaction() as db:
-            user = runtime.engine().desk.directory.authenticate(db, login_name, request.form.get("password", ""))
+        user = signin.authenticate(login_name, request.form.get("password", ""))
     except AuthenticationFailed:
         return render_template("auth/login.html", next=next_url, login=login_name,
                                error=gettext("Unknown login or wrong password.")), 401
     security.sign_in(user)
-    return redirect(next_url or url_for("home"))
+    return signin.after_sign_in(user, next_url)
 
 
 @bp.post("/logout")
@@ -56,3 +55,6 @@ def set_locale():
             with runtime.transaction() as db:
                 runtime.engine().desk.directory.set_locale(db, user.login, chosen)
     return redirect(safe_next(request.form.get("next")) or url_for("home"))
+
+
+from . import signin  # noqa: E402  (directory sign-in and the forced password change)

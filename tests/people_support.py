@@ -1,0 +1,30 @@
+"""What the people-administration tests share: `sqflow` run in-process on a database they choose."""
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+
+WORK_ORDER = Path(__file__).parents[1] / "bpmn" / "work_order.bpmn"
+TEMPORARY = re.compile(r"temporary password: (\S+)")
+
+
+@pytest.fixture
+def sqflow(monkeypatch, capsys):
+    """`sqflow ARGS...` (on the database `sqflow.use(url)` names); returns (exit code, stdout, stderr)."""
+    monkeypatch.setenv("SQFLOW_TIMEZONE", "Asia/Shanghai")
+    monkeypatch.setenv("USER", "ops")
+
+    def run(*args: str, stdin: str | None = None) -> tuple[int, str, str]:
+        if stdin is not None:
+            monkeypatch.setattr("sys.stdin", io.StringIO(stdin))
+        code = main([str(a) for a in args])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    run.use = lambda url: monkeypatch.setenv("SQFLOW_DATABASE_URL", url)
+    return run
