@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup postgres chromium bench clean
+.PHONY: run test setup postgres chromium slapd bench clean
 ASSETS := web/assets
 NODE_STAMP := $(ASSETS)/node_modules/.installed
 
@@ -45,7 +45,18 @@ chromium:
 	    ($$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q $(BROWSER_PACKAGES) >/dev/null); \
 	fi
 
-test: setup postgres chromium
+# Debian's OpenLDAP server for the directory sign-in tests (each test starts its own on loopback).
+slapd:
+	@if [ ! -x /usr/sbin/slapd ]; then \
+	  echo "installing slapd"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd ldap-utils >/dev/null || \
+	    ($$SUDO apt-get update -q >/dev/null && \
+	     $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q slapd ldap-utils >/dev/null) || \
+	    echo "slapd could not be installed: the LDAP tests will be skipped"; \
+	fi
+
+test: setup postgres chromium slapd
 	$(BIN)/python -m pytest
 
 bench: setup postgres
