@@ -40,7 +40,6 @@ OWNER_ONLY = expect(D, A, D, D, D, D, D, L)       # li.wei's own token, notifica
 SIGNS_OUT = expect(L, L, L, L, L, L, L, L)
 
 VISIBILITY = "visibility rule, in progress"
-STARTERS = "process starters, in progress"
 
 
 def pending(reason: str, *roles: str) -> dict[str, str]:
@@ -155,10 +154,9 @@ PROBES: list[Probe] = [
     # cases (API)
     P("api.list_instances", "GET", lambda i: "/api/v1/instances", MANAGERS),
     P("api.start_instance", "POST", lambda i: "/api/v1/instances", expect(A, D, D, D, D, D, A, L), start("complaint"),
-      label="complaint", pending=pending(STARTERS, "department handler", "team lead", "manager")),
+      label="complaint"),
     P("api.start_instance", "POST", lambda i: "/api/v1/instances", expect(D, D, D, D, D, D, D, L),
-      start("supervisor_term", login="li.wei", certificate_no="SQS-2099-0001"), label="supervisor term",
-      pending=pending(STARTERS, "first responder", "department handler", "team lead", "manager", "admin")),
+      start("supervisor_term", login="li.wei", certificate_no="SQS-2099-0001"), label="supervisor term"),
     P("api.show_instance", "GET", lambda i: f"/api/v1/instances/{i['case']}", SEES_CASE),
     P("api.show_instance", "GET", lambda i: f"/api/v1/instances/{i['others_case']}", SEES_OTHERS_CASE,
       label="others"),
