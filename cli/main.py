@@ -120,9 +120,16 @@ def cmd_processes(ctx: Context, args) -> int:
 
 def cmd_start(ctx: Context, args) -> int:
     data = parse_data(args.data)
+    engine = ctx.engine
     with ctx.sessions.begin() as session:
-        view = ctx.engine.instances.start(session, args.process, started_by=args.user, data=data,
+        if engine.instances.declared_starters(session, args.process) is None:
+            view = engine.instances.start(session, args.process, started_by=args.user, data=data,
                                           business_key=args.key)
+        else:  # the process names its starters: --as must be one of them
+            starter = engine.directory.get(session, args.user)
+            if starter is None:
+                raise InvalidInputError(f"--as {args.user}: no active account has this login (sqflow user list)")
+            view = engine.desk.start(session, starter, args.process, data=data, business_key=args.key)
     ctx.out.outcome(view)
     return 0
 

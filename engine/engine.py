@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .calendar.helpers import deadline_helpers
@@ -21,6 +22,10 @@ from .clock import Clock, SystemClock
 from .definitions.repository import DefinitionRepository
 from .notifications import Notifier
 from .people.desk import WorkDesk
+from .people.directory import Directory, User
+from .people.person_fields import PersonFields
+from .people.visibility import CaseMask, sensitive_fields
+from .persistence.tables import ProcessInstance
 from .persistence.database import migrate, open_database, session_factory
 from .runtime.codec import StateCodec
 from .runtime.consistency import ConsistencyCheck
@@ -56,13 +61,22 @@ class Engine:
         self.sla_policies = PolicyBook()
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
+        self.directory = Directory()
+        self.person_fields = PersonFields(self.directory)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
-                                         listeners, self.limits)
+                                         listeners, self.limits, self.person_fields.apply)
         self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
-        self.desk = WorkDesk(self.instances, self.clock, notifier=self.notifier)
+        self.desk = WorkDesk(self.instances, self.clock, self.directory, notifier=self.notifier,
+                             case_mask=self.case_mask)
+
+    def case_mask(self, session: Session, user: User, instance_id: int) -> CaseMask:
+        """How `user` reads the data of a case (supervisors: without the customer's identity)."""
+        definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == instance_id))
+        forms = self.definitions.specs_of(session, definition_id).forms if definition_id is not None else {}
+        return CaseMask(user, sensitive_fields(forms))
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

@@ -19,7 +19,7 @@ from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
 from engine.people.groups import GroupSpec, Groups
 from processes import diagram_helpers, task_assigners, task_listeners
-from processes.demo_people import seed_groups
+from processes.demo_people import seed_groups, seed_people
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
 PRODUCT_DIAGRAMS = Path(__file__).parents[1] / "bpmn"
@@ -88,7 +88,15 @@ class Harness:
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)
             seed_groups(session, self.clock.now())  # the groups lanes and SLA policies name
+            seed_people(session, self.clock.now())  # tasks are assigned only to people who exist
             Groups().ensure(session, TEST_GROUPS, by="tests", now=self.clock.now())
+
+    def people(self, *logins: str, groups: tuple[str, ...] = (), roles: tuple[str, ...] = ("handler",)) -> None:
+        """Accounts for logins a test names (tasks are assigned only to people who exist)."""
+        with self.sessions.begin() as session:
+            for login in logins:
+                self.engine.directory.save(session, login, name=login.upper(), password=None, password_hash="!",
+                                           roles=roles, groups=groups, now=self.clock.now())
 
     def deploy(self, *names: str, by: str = "designer"):
         files = [SourceFile(Path(n).name, diagram_path(n).read_bytes()) for n in names]

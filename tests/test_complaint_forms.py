@@ -40,7 +40,7 @@ GOOD_INTAKE: dict = {
     "channel": "hotline_10000",
     "customer_name": "张三",
     "customer_phone": "13800138000",
-    "received_by": "agent_li",
+    "received_by": "zhang.min",
     "category": "network",
     "description": "家中手机信号很差，经常掉话",
     "urgency": "一般",

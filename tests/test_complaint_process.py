@@ -174,14 +174,14 @@ def test_R_CMP_08_a_batch_is_grouped_under_the_handler_who_signed_for_its_first_
     first = complaints(key="TS-B1", batch_id="OUTAGE-0921").do("on_the_spot", resolved=False)
     first.do("dispatch", department="network_dept")
     assert first.open["sign_for"].assignee is None  # the batch has no handler yet: the department's inbox
-    first.do("sign_for", by="zhao.min", signed_by="zhao.min")
+    first.do("sign_for", by="li.wei", signed_by="li.wei")
     next_step = first.open.get("field_test") or first.open["reply"]
-    assert next_step.assignee == "zhao.min"  # who signed for a work order keeps it
+    assert next_step.assignee == "li.wei"  # who signed for a work order keeps it
     second = complaints(key="TS-B2", batch_id="OUTAGE-0921").do("on_the_spot", resolved=False)
     second.do("dispatch", department="network_dept")
     alone = complaints(key="TS-B3").do("on_the_spot", resolved=False).do("dispatch", department="network_dept")
     assert first.data["batch_id"] == second.data["batch_id"] == "OUTAGE-0921"
-    assert (second.open["sign_for"].assignee, alone.open["sign_for"].assignee) == ("zhao.min", None)
+    assert (second.open["sign_for"].assignee, alone.open["sign_for"].assignee) == ("li.wei", None)
 
 
 def test_R_CMP_09_an_escalated_complaint_goes_through_the_duty_desk_with_its_deadline_and_report_review(complaints):

@@ -24,10 +24,11 @@ def seed(harness, emails: dict[str, str] | None = None, inactive: tuple[str, ...
     """The demo's people and groups (without hashing their passwords: nobody signs in here)."""
     emails = emails or {}
     with harness.sessions.begin() as session:
-        session.add_all(UserAccount(login=login, name=name, password_hash="-", roles=list(roles), groups=list(groups),
+        for account in (UserAccount(login=login, name=name, password_hash="-", roles=list(roles), groups=list(groups),
                                     email=emails.get(login), locale="zh_CN", active=login not in inactive,
                                     created_at=harness.clock.now())
-                        for login, name, roles, groups, _ in DEMO_USERS)
+                        for login, name, roles, groups, _ in DEMO_USERS):
+            session.merge(account)
 
 
 def received(harness, kind: str | None = None) -> list[tuple[str, str]]:

@@ -83,6 +83,9 @@ def office(harness) -> Office:
         process_id, policies = parse_policies("sla", (ROOT / "processes/complaints/sla_policies.json").read_bytes())
         save_policies(session, process_id, policies, "defaults", "ops", harness.clock.now())
     harness.engine.sla_policies.forget()
+    harness.people("r1", "r2", "r3", "r4", "r5", groups=("review_panel",))
+    harness.people("c1", "c2", "c3", groups=("appeal_committee",))
+    harness.people("e1", "e2", "e3", groups=("expert_group",))
     return Office(harness)
 
 

@@ -142,6 +142,12 @@ def expressions_of_task(task_spec: TaskSpec) -> Iterator[Expression]:
         value = parameter.get("value") if isinstance(parameter, dict) else None
         if value:
             yield Expression(element_id, f"parameter {name} of {who}", value, "eval")
+    lane = getattr(task_spec, "lane", None) or ""
+    if lane.startswith("="):
+        yield Expression(element_id, f"lane expression of {who}", lane[1:], "eval")
+    assignee = ((getattr(task_spec, "extensions", None) or {}).get("properties") or {}).get("assignee")
+    if assignee:
+        yield Expression(element_id, f"assignee expression of {who}", assignee, "eval")
 
 
 def expressions_of(spec: BpmnProcessSpec) -> Iterator[Expression]:

@@ -1,5 +1,6 @@
-"""Deploy refuses a diagram whose lanes name no group: a lane is the inbox of the group it names
-(a lane named `=expression` picks its group from the case, so only its value can be checked)."""
+"""Deploy refuses a diagram whose lanes or starters name no group: a lane is the inbox of the group
+it names (a lane named `=expression` picks its group from the case, so only its value can be
+checked), and a `group:` starter says who may start the process."""
 from __future__ import annotations
 
 from sqlalchemy.orm import Session
@@ -7,6 +8,7 @@ from sqlalchemy.orm import Session
 from ..errors import DefinitionProblem
 from ..people.groups import Groups
 from .parsing import ParsedProcess
+from .starters import starter_groups
 
 
 def unknown_lane_problems(session: Session, parsed: list[ParsedProcess]) -> list[DefinitionProblem]:
@@ -17,7 +19,16 @@ def unknown_lane_problems(session: Session, parsed: list[ParsedProcess]) -> list
             lane = (task.get("lane") or "").strip()
             if lane and not lane.startswith("="):
                 first_use.setdefault(lane, (process.files[0].name, task["id"]))
-    return [DefinitionProblem(first_use[lane][0], f"the lane {lane!r} names no group: create the group first "
-                              f"(sqflow group add {lane} --label …) or rename the lane",
-                              element_id=first_use[lane][1])
-            for lane in Groups().unknown(session, first_use)]
+    starters: dict[str, tuple[str, str]] = {}
+    for process in parsed:
+        for group in sorted(starter_groups(process.starters)):
+            starters.setdefault(group, (process.files[0].name, process.process_id))
+    unknown = Groups().unknown(session, set(first_use) | set(starters))
+    return [DefinitionProblem(first_use[name][0], f"the lane {name!r} names no group: create the group first "
+                              f"(sqflow group add {name} --label …) or rename the lane",
+                              element_id=first_use[name][1])
+            for name in unknown if name in first_use] + [
+        DefinitionProblem(starters[name][0], f"the starter group:{name} names no group: create the group first "
+                          f"(sqflow group add {name} --label …) or change the process's starters",
+                          element_id=starters[name][1])
+        for name in unknown if name in starters and name not in first_use]

@@ -25,6 +25,7 @@ from .call_graph import recursive_call_problems
 from .decisions import one_document_per_decision, prepare_and_check
 from .expressions import record_condition_flows
 from .forms import is_form, read_form
+from .starters import read_starters
 from .runnable import run_time_problems
 from .timer_values import quote_iso_literals, timer_problems
 from .xml_guard import BPMN_NS, document_kind, element_id_at, line_of, parse_untrusted
@@ -52,6 +53,7 @@ class ParsedProcess:
     user_tasks: list[dict] = field(default_factory=list)
     forms: dict[str, dict] = field(default_factory=dict)  # user task id -> JSON Schema
     report_fields: list[str] = field(default_factory=list)
+    starters: list[str] | None = None  # who may start it from outside (definitions.starters)
 
 
 _FLOW_NODES = {
@@ -284,10 +286,13 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         digest = hashlib.sha256()
         for source in used:
             digest.update(source.sha256.encode())
+        starters, starter_problems = read_starters(process_parser.node, file_name)
+        problems.extend(starter_problems)
         parsed.append(ParsedProcess(
             process_id=process_id, name=spec.description or process_id, spec=spec,
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
-            user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node)))
+            user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node),
+            starters=starters))
     problems.extend(recursive_call_problems(parsed))
     if problems:
         raise DefinitionError(problems + script_problems)

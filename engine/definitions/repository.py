@@ -95,7 +95,7 @@ class DefinitionRepository:
                 spec=self._codec.spec_to_dict(process.spec),
                 embedded_specs={k: self._codec.spec_to_dict(v) for k, v in process.embedded_specs.items()},
                 calls=process.calls, user_tasks=process.user_tasks, forms=process.forms,
-                report_fields=process.report_fields)
+                report_fields=process.report_fields, starters=process.starters)
             session.add(definition)
             try:
                 session.flush()

@@ -7,13 +7,14 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from ..clock import Clock
-from ..errors import InvalidInputError, TaskNotOpen
+from ..definitions.starters import INTERNAL
+from ..errors import Forbidden, InvalidInputError, TaskNotOpen
 from ..persistence.tables import HumanTask
 from ..runtime.instances import InstanceService
 from ..runtime.journal import Journal
@@ -51,9 +52,11 @@ class Continued:
 
 class WorkDesk:
     def __init__(self, instances: InstanceService, clock: Clock, directory: Directory | None = None,
-                 notifier: "Notifier | None" = None):
+                 notifier: "Notifier | None" = None,
+                 case_mask: "Callable[[Session, User, int], Callable[[Any], Any]] | None" = None):
         self._instances = instances
         self._clock = clock
+        self._case_mask = case_mask
         self.directory = directory or Directory()
         self._notifier = notifier
 
@@ -69,7 +72,10 @@ class WorkDesk:
         rows = session.execute(query, inbox_query.params(user, filters, now, limit=page.limit,
                                                          offset=page.offset)).all()
         warned = self._warned_tasks(session, [row[0] for row in rows])
-        return [self._row(task, process_id, key, attributes or {}, task.id in warned, now)
+        masking = self._case_mask is not None and "supervisor" in user.roles
+        return [self._row(task, process_id, key,
+                          self._case_mask(session, user, task.instance_id)(attributes or {}) if masking
+                          else attributes or {}, task.id in warned, now)
                 for task, process_id, key, attributes in rows]
 
     def count(self, session: Session, user: User, scope: str = "all", filters: InboxFilter | None = None) -> int:
@@ -152,6 +158,16 @@ class WorkDesk:
         if self._notifier is not None:  # the new holder hears of it as of a task assigned to them
             self._notifier.tasks_created(session, handed.instance_id, [asdict(handed)], self._clock.now())
         return handed
+
+    def start(self, session: Session, user: User, process_id: str, *, data: dict | None = None,
+              business_key: str | None = None) -> InstanceView:
+        """Start a process for `user`, if the process names them among its starters."""
+        starters = self._instances.declared_starters(session, process_id)
+        if not Rights.may_start(user, starters):
+            if starters is not None and INTERNAL in starters:
+                raise Forbidden(f"{process_id} is started by other processes only, never by hand")
+            raise Forbidden(f"you may not start {process_id}")
+        return self._instances.start(session, process_id, started_by=user.login, data=data, business_key=business_key)
 
     def complete(self, session: Session, user: User, task_id: str, data: dict | None) -> InstanceView:
         def check(task: TaskView) -> None:

@@ -4,6 +4,7 @@ Pure functions of a `User` and a `TaskView`: the web app, the API and the CLI as
 """
 from __future__ import annotations
 
+from ..definitions.starters import INTERNAL
 from ..errors import Forbidden
 from ..runtime.views import TaskView
 from .directory import User
@@ -40,6 +41,21 @@ class Rights:
     @staticmethod
     def manages_instances(user: User) -> bool:
         return user.has_role("manager")
+
+    @staticmethod
+    def may_start(user: User, starters: list[str] | None) -> bool:
+        """A process's declared starters (engine.definitions.starters); undeclared: handlers and managers."""
+        if starters is None:
+            return user.has_role("handler", "manager")
+        if INTERNAL in starters:
+            return False  # only other processes start it
+        if "admin" in user.roles:
+            return True
+        for entry in starters:
+            kind, _, name = entry.partition(":")
+            if (kind == "role" and user.has_role(name.strip())) or (kind == "group" and name.strip() in user.groups):
+                return True
+        return False
 
     @staticmethod
     def designs(user: User) -> bool:

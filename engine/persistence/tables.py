@@ -76,6 +76,7 @@ class ProcessDefinition(Base):
     user_tasks: Mapped[list[Any]]
     forms: Mapped[dict[str, Any]] = mapped_column(JSON, deferred=True, default=dict)
     report_fields: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    starters: Mapped[list[Any] | None] = mapped_column(JSON)  # None: handlers and managers (definitions.starters)
 
 
 class ProcessInstance(Base):

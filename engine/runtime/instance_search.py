@@ -13,7 +13,7 @@ from math import ceil
 from typing import Iterable
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, func, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import InvalidInputError
@@ -80,10 +80,11 @@ def worst_standings(session: Session, now: datetime, instance_ids: Iterable[int]
 
 
 def search_instances(session: Session, now: datetime, zone: ZoneInfo, filters: InstanceFilter,
-                     page: int = 1, per_page: int = 25) -> InstancePage:
+                     page: int = 1, per_page: int = 25, visible: ColumnElement[bool] | None = None) -> InstancePage:
+    """`visible`: the cases the person asking may see (engine.people.visibility.case_condition)."""
     if page < 1:
         raise InvalidInputError("page numbers start at 1")
-    query = select(ProcessInstance).where(*instance_conditions(
+    query = select(ProcessInstance).where(visible if visible is not None else true(), *instance_conditions(
         process_id=filters.process_id, state=filters.state, business_key=filters.business_key,
         version=filters.version,
         started_after=datetime.combine(filters.started_from, time(0), zone) if filters.started_from else None,

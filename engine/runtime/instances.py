@@ -74,12 +74,14 @@ class InstanceService(OutsideEvents):
     def __init__(self, definitions: DefinitionRepository, codec: StateCodec, clock: Clock,
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
                  notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = (),
-                 listeners: Sequence["TaskListener"] = (), limits: RunLimits | None = None):
+                 listeners: Sequence["TaskListener"] = (), limits: RunLimits | None = None,
+                 person_fields: "PersonFieldCheck | None" = None):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
         self._script_engine = script_engine
         self._limits = limits or RunLimits()
+        self._person_fields = person_fields
         self._cache = _WorkflowCache(cache_size)
         self._store = InstanceStore()
         self._timers = TimerStore()
@@ -141,6 +143,8 @@ class InstanceService(OutsideEvents):
             self._require_state(instance, "active", f"complete task {human.id}")
             form = self._definitions.specs_of(reads, instance.definition_id).forms.get(human.element_id)
             if form is not None:
+                if self._person_fields is not None:
+                    data = self._person_fields(reads, human.name, form, data, by)
                 check_form_data(human.name, form, data)
             workflow = self._load(reads, instance)
         task = workflow.get_task_from_id(UUID(human.id))
@@ -245,6 +249,10 @@ class InstanceService(OutsideEvents):
         data = dict((workflow.last_task or workflow.task_tree).data)
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return json_safe(data)
+
+    def declared_starters(self, session: Session, process_id: str) -> list[str] | None:
+        """Who the newest version of a process says may start it (None: not declared)."""
+        return self._definitions.latest(session, process_id).starters
 
     # --- for the consistency check (engine.runtime.consistency) ------------------------------
 
@@ -357,6 +365,9 @@ class CompletedTask:
     by: str
     at: datetime
 
+
+# Checks a form's person fields and fills in its actor fields (engine.people.person_fields.PersonFields.apply).
+PersonFieldCheck = Callable[[Session, str, dict, dict, str], dict]
 
 # A process's reaction to a completed task, in the same transaction (e.g. telling someone of it).
 TaskListener = Callable[[Session, CompletedTask, "Notifier"], None]

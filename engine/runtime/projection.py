@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Callable, Mapping, Sequence
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..persistence.tables import UserAccount
 from ..sla.tracker import SlaTracker, StepFacts
 from ..timers.store import TimerStore
 from ..timers.waiting import WaitingTimer, waiting_timers
@@ -24,6 +26,8 @@ from .views import TaskView
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
+
+USERS = UserAccount.__table__
 
 
 def candidate_group(task: Task) -> str | None:
@@ -114,8 +118,14 @@ class Projection:
                     row["assignee"] = self._assigned(session, NewTask(
                         instance.process_id, instance_id, row["element_id"], row["candidate_group"], instance.data,
                         instance.completed_now))
-                journal.add("engine", "task.created", task_id=task_id, element_id=row["element_id"],
-                            details={"lane": spec.lane, **({"assignee": row["assignee"]} if row["assignee"] else {})})
+        unknown = self._not_people(session, {row["assignee"] for row in new_rows if row["assignee"]})
+        for row in new_rows:
+            details = {"lane": row["lane"]}
+            if row["assignee"] in unknown:  # never a task for no one: it stays with its group
+                details["assignee_not_found"], row["assignee"] = row["assignee"], None
+            elif row["assignee"]:
+                details["assignee"] = row["assignee"]
+            journal.add("engine", "task.created", task_id=row["id"], element_id=row["element_id"], details=details)
         self._slas.on_step(session, instance_id, StepFacts(
             process_id=instance.process_id, data=instance.data, created=new_rows,
             completed_elements={run.element_id for run in record.runs}, cancelled_tasks=set(gone),
@@ -127,6 +137,15 @@ class Projection:
         if set(before.tasks) & set(ready):
             return Written(self._instances.open_tasks(session, instance_id), fired)
         return Written([TaskView(**{k: row[k] for k in TaskView.__dataclass_fields__}) for row in new_rows], fired)
+
+    @staticmethod
+    def _not_people(session: Session, logins: set[str]) -> set[str]:
+        """Which of `logins` are no active person's (a display name typed by hand, someone who left)."""
+        if not logins:
+            return set()
+        active = session.connection().execute(select(USERS.c.login).where(
+            USERS.c.login.in_(sorted(logins)), USERS.c.active.is_(True))).scalars()
+        return logins - set(active)
 
     def _assigned(self, session: Session, task: NewTask) -> str | None:
         for assigner in self._assigners:

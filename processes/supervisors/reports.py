@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine import Engine
-from engine.errors import Forbidden, InstanceNotFound
+from engine.errors import Forbidden, InstanceNotFound, StateError
 from engine.people import User
 from engine.persistence.tables import ProcessInstance
 from engine.notifications import Notifier
@@ -77,9 +77,9 @@ def _next_key(session: Session, certificate_no: str) -> str:
     return f"MV-{certificate_no}-{max(used, default=0) + 1:03d}"
 
 
-def submit_report(engine: Engine, session: Session, user: User, report: dict,
-                  received_by: str = LIAISON) -> InstanceView:
-    """File a supervisor's report; one naming a service failure opens a complaint (R-SUP-06)."""
+def submit_report(engine: Engine, session: Session, user: User, report: dict) -> InstanceView:
+    """File a supervisor's report; one naming a service failure opens a complaint (R-SUP-06), received
+    by a person of the supervisor liaison group, who owns it as its first responder."""
     if not user.has_role("supervisor"):
         raise Forbidden("only a supervisor files mystery-visit reports")
     term = serving_term(session, user.login, engine.clock.now())
@@ -93,6 +93,10 @@ def submit_report(engine: Engine, session: Session, user: User, report: dict,
     view = engine.instances.complete_task(session, task.id, by=user.login, data=report)
     if view.state != "active":
         return view
+    liaisons = [p.login for p in engine.person_fields.candidates(session, {"group": LIAISON})]
+    if not liaisons:
+        raise StateError(f"nobody works the group {LIAISON} to receive the complaint: add a person to it first")
+    received_by = liaisons[0]
     complaint_key = f"TS-{key}"
     complaint = engine.instances.start(session, COMPLAINT_PROCESS, started_by=user.login, business_key=complaint_key)
     intake = next(t for t in complaint.open_tasks if t.element_id == "intake")

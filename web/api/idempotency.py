@@ -48,8 +48,8 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
                 return engine.instances.detail(db, row.instance_id), True
         try:
             with runtime.transaction() as db:
-                view = engine.instances.start(db, body["process_id"], started_by=user.login, data=body["data"],
-                                              business_key=body.get("business_key"))
+                view = engine.desk.start(db, user, body["process_id"], data=body["data"],
+                                         business_key=body.get("business_key"))
                 db.connection().execute(insert(IdempotencyKey), {
                     "login": user.login, "key": key, "request_hash": digest, "instance_id": view.id,
                     "created_at": engine.clock.now()})

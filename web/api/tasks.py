@@ -57,10 +57,12 @@ def _detail(db: Session, task: TaskView) -> dict:
                                  ProcessInstance.business_key, ProcessInstance.attributes)
                           .where(ProcessInstance.id == task.instance_id)).one()
     definitions = engine.definitions
-    form = definitions.specs(definitions.get(db, instance.definition_id)).forms.get(task.element_id)
+    form = engine.person_fields.presented(
+        db, definitions.specs(definitions.get(db, instance.definition_id)).forms.get(task.element_id))
     standing, left = engine.desk.standing(db, task)
+    mask = engine.case_mask(db, caller, task.instance_id)
     return {**vars(task), "process_id": instance.process_id, "business_key": instance.business_key,
-            "attributes": instance.attributes or {}, "standing": standing, "seconds_left": left, "form": form,
+            "attributes": mask(instance.attributes or {}), "standing": standing, "seconds_left": left, "form": form,
             "choices": {"may_claim": Rights.may_claim(caller, task), "may_unclaim": Rights.may_unclaim(caller, task),
                         "may_complete": Rights.may_complete(caller, task),
                         "leads": task.state == "open" and Rights.leads(caller, task)}}

@@ -53,14 +53,14 @@ class TaskPage:
 def load_page(db: Session, user: User, task_id: str) -> TaskPage:
     engine = runtime.engine()
     task = engine.desk.task(db, user, task_id)
-    case = engine.instances.detail(db, task.instance_id)
+    case = engine.case_mask(db, user, task.instance_id)(engine.instances.detail(db, task.instance_id))
     definition_id = db.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == task.instance_id))
     specs = engine.definitions.specs(engine.definitions.get(db, definition_id))
     all_specs = [specs.spec, *specs.embedded.values()]
     element_names = {name: spec.bpmn_name for process in all_specs for name, spec in process.task_specs.items()
                      if getattr(spec, "bpmn_name", None)}
     element = next((p.task_specs[task.element_id] for p in all_specs if task.element_id in p.task_specs), None)
-    schema = specs.forms.get(task.element_id)
+    schema = engine.person_fields.presented(db, specs.forms.get(task.element_id))
     standing, seconds_left = engine.desk.standing(db, task)
     names = people_names(db)
     choices = choices_for(user, task, GroupMembers(db))

@@ -6,13 +6,12 @@ import json
 from flask import Response, flash, jsonify, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
-from sqlalchemy.orm import Session
 
 from engine.calendar.working_days import CalendarYearUnknown
-from engine.errors import ConflictError, Forbidden, StateError
-from engine.people.rights import Rights
+from engine.errors import ConflictError, StateError
+from engine.people.visibility import case_condition, require_case
 from engine.runtime.element_stats import has_layout, instance_elements, instance_source
-from engine.runtime.instance_search import instance_state, instance_tasks, process_versions, search_instances
+from engine.runtime.instance_search import instance_state, process_versions, search_instances
 from engine.sla.reports import open_slas
 
 from .. import runtime
@@ -34,7 +33,8 @@ def instances() -> ResponseReturnValue:
     with runtime.reading() as db:
         versions = process_versions(db)
         if not problems:
-            result = search_instances(db, engine.clock.now(), engine.settings.zone(), filters, page, PER_PAGE)
+            result = search_instances(db, engine.clock.now(), engine.settings.zone(), filters, page, PER_PAGE,
+                                      visible=case_condition(current_user()))
     processes = sorted({v.process_id for v in versions})
     return render_template("monitor/instances.html", result=result, problems=problems, filters=filters,
                            processes=processes, args=params.filter_args(request.args)), 400 if problems else 200
@@ -46,6 +46,7 @@ def instance(instance_id: int) -> ResponseReturnValue:
     engine = runtime.engine()
     now = engine.clock.now()
     with runtime.reading() as db:
+        require_case(db, current_user(), instance_id)
         view = engine.instances.detail(db, instance_id)
         slas = open_slas(db, now, instance_id=instance_id)
         layout = has_layout(instance_source(db, instance_id))
@@ -54,15 +55,6 @@ def instance(instance_id: int) -> ResponseReturnValue:
                for entry in reversed(view.history or [])]
     return render_template("monitor/instance.html", instance=view, slas=slas, data=data, history=history,
                            has_layout=layout, final=view.state in FINAL_STATES)
-
-
-def _require_sees_instance(db: Session, instance_id: int) -> None:
-    """Managers see every instance; others those where they see one of its tasks (the inbox reuses the viewer)."""
-    user = current_user()
-    if Rights.manages_instances(user):
-        return
-    if not any(Rights.sees_task(user, task) for task in instance_tasks(db, instance_id)):
-        raise Forbidden("you may not see this instance")
 
 
 def xml_response(xml: str) -> Response:
@@ -78,7 +70,7 @@ def xml_response(xml: str) -> Response:
 @login_required
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     with runtime.reading() as db:
-        _require_sees_instance(db, instance_id)
+        require_case(db, current_user(), instance_id)
         xml = instance_source(db, instance_id)
     return xml_response(xml)
 
@@ -88,7 +80,7 @@ def instance_diagram(instance_id: int) -> ResponseReturnValue:
 def instance_elements_json(instance_id: int) -> ResponseReturnValue:
     engine = runtime.engine()
     with runtime.reading() as db:
-        _require_sees_instance(db, instance_id)
+        require_case(db, current_user(), instance_id)
         status = instance_elements(db, instance_id, engine.clock.now())
     return jsonify(status.as_dict())
 
