@@ -160,3 +160,15 @@ def test_a_supervisor_never_reads_a_customers_identity(office):
     assert "13800138001" not in text and "钱监督" not in text
     liaison = Api(office, "he.liaison").get(f"/instances/{complaint.id}").get_json()
     assert liaison["data"]["customer_phone"] == "13800138001"
+
+
+def test_lane_and_assignee_expressions_are_checked_at_deploy(web):
+    """A lane `=expression` or an assignee expression that cannot run is refused with the element named."""
+    broken = PICK.replace(b'name="network_dept"', b'name="=department["').replace(
+        b'value="reviewer"', b'value="print(reviewer)"')
+    answer = Api(web, "lin.designer").call("POST", "/definitions", data={"files": [
+        (io.BytesIO(broken), "pick.bpmn"), (io.BytesIO(PICK_FORM), "pick.schema.json")]},
+        content_type="multipart/form-data")
+    assert answer.status_code == 422
+    details = str(answer.get_json()["details"])
+    assert "lane expression of task pick" in details and "assignee expression of task review" in details
