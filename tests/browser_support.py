@@ -80,3 +80,13 @@ def screenshot(page, name: str) -> Path:
     path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def rename_in_modeler(page, element_id: str, label: str) -> None:
+    """In the designer's modeler: rename an element in place, then validate the diagram."""
+    page.dblclick(f".djs-element[data-element-id={element_id}]")
+    page.keyboard.press("Control+A")
+    page.keyboard.type(label)
+    page.mouse.click(5, 300)
+    page.click("#validate")
+    page.wait_for_selector("#status:not([hidden])")

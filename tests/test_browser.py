@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 from engine import SourceFile
 from tests.test_complaint_forms import GOOD_INTAKE
 
-from .browser_support import screenshot
+from .browser_support import rename_in_modeler, screenshot
 
 COMPLAINTS = Path(__file__).resolve().parents[1] / "bpmn" / "complaints"
 
@@ -86,12 +86,7 @@ def test_the_designer_deploys_version_2_while_a_version_1_instance_keeps_running
     page = browse("lin.designer")
     page.goto(f"{live.url}/designer/processes/work_order/edit")
     page.wait_for_selector(".djs-element[data-element-id=reply]")
-    page.dblclick(".djs-element[data-element-id=reply]")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("Reply to the customer in writing")
-    page.mouse.click(5, 300)
-    page.click("#validate")
-    page.wait_for_selector("#status:not([hidden])")
+    rename_in_modeler(page, "reply", "Reply to the customer in writing")
     page.click("#deploy")
     expect(page.locator("#status")).to_contain_text(re.compile("2"))  # not wait_for_function: the CSP forbids eval
     screenshot(page, "06-designer-deployed-version-2")

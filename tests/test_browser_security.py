@@ -7,7 +7,7 @@ from processes.supervisors.credentials import id_token
 from processes.supervisors.demo import seed_supervisors
 from tests.test_supervisor_recruitment import COMPLAINTS, SUPERVISORS, diagram_files
 
-from .browser_support import screenshot
+from .browser_support import rename_in_modeler, screenshot
 from .test_browser import _received_complaint
 
 # Recorded by the page itself: Chromium fires `securitypolicyviolation` for every refused resource,
@@ -71,12 +71,7 @@ def test_the_modeler_draws_and_edits_under_the_policy(live, browse):
     _visit(page, f"{live.url}/designer/processes/work_order/edit", ".djs-element[data-element-id=reply]")
     page.click(".djs-element[data-element-id=reply]")
     page.wait_for_selector(".djs-context-pad .entry")  # the context pad's icons (inline SVG, fonts)
-    page.dblclick(".djs-element[data-element-id=reply]")
-    page.keyboard.press("Control+A")
-    page.keyboard.type("书面答复客户")
-    page.mouse.click(5, 300)
-    page.click("#validate")
-    page.wait_for_selector("#status:not([hidden])")
+    rename_in_modeler(page, "reply", "书面答复客户")
     screenshot(page, "08-modeler-under-csp")
     assert page.locator(".djs-element[data-element-id=reply] text").text_content() == "书面答复客户"
     icons = page.evaluate("""() => getComputedStyle(document.querySelector('.djs-palette .entry'), '::before')
@@ -88,8 +83,8 @@ def test_the_modeler_draws_and_edits_under_the_policy(live, browse):
 def test_the_language_switch_works_without_inline_script(live, browse):
     page = _watched(browse("zhang.min"))
     _visit(page, live.url + "/inbox/")
-    page.select_option("select[name=locale]", "en")
-    page.wait_for_load_state("networkidle")
+    with page.expect_navigation():  # choosing submits the form (app.js)
+        page.select_option("select[name=locale]", "en")
     assert page.locator("nav").inner_text().startswith("Inbox")
     assert page.evaluate("window.__refused") == []
 
