@@ -28,3 +28,16 @@ def sqflow(monkeypatch, capsys):
 
     run.use = lambda url: monkeypatch.setenv("SQFLOW_DATABASE_URL", url)
     return run
+
+
+def seed_demo_groups(database_url: str) -> None:
+    """The demo's groups and departments on a database a test drives through the CLI (diagrams' lanes and
+    SLA policies must name groups that exist)."""
+    from engine import Settings, connect
+    from engine.clock import SystemClock
+    from processes.demo_people import seed_groups
+
+    sessions = connect(Settings(database_url=database_url))
+    with sessions.begin() as session:
+        seed_groups(session, SystemClock().now())
+    sessions.kw["bind"].dispose()

@@ -31,9 +31,16 @@ def sqflow(tmp_path, monkeypatch, capsys):
     return run
 
 
+def add_work_order_groups(sqflow) -> None:
+    """The groups work_order's lanes name, added as an operator does before deploying it."""
+    for name, label, kind in (("network_dept", "网络部", "department"), ("front_desk", "前台受理", "group")):
+        assert sqflow("group", "add", name, "--label", label, "--kind", kind)[0] == 0
+
+
 @pytest.fixture
 def started(sqflow):
     """A deployed work_order and one instance waiting at `sign_for`; returns its JSON view."""
+    add_work_order_groups(sqflow)
     assert sqflow("deploy", WORK_ORDER)[0] == 0
     code, out, _ = sqflow("start", "work_order", "--as", "alice", "--key", "TS-1", "--data", START_DATA, "--json")
     assert code == 0
@@ -80,6 +87,7 @@ def test_validate_missing_file_is_bad_input(sqflow, tmp_path):
 
 
 def test_deploy_twice_then_unchanged_and_processes_table(sqflow):
+    add_work_order_groups(sqflow)
     code, out, err = sqflow("deploy", WORK_ORDER, "--as", "ops")
     assert code == 0, err
     assert out.strip() == "work_order: deployed version 1"
@@ -97,6 +105,7 @@ def test_deploy_twice_then_unchanged_and_processes_table(sqflow):
 
 
 def test_deploy_directory_and_refused_deployment(sqflow, tmp_path):
+    add_work_order_groups(sqflow)
     folder = tmp_path / "diagrams" / "nested"
     folder.mkdir(parents=True)
     shutil.copy(WORK_ORDER, folder / "work_order.bpmn")

@@ -19,6 +19,7 @@ from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.runtime.queries import Page, history, list_instances
 from engine.timers.worker import TimerWorker
 from processes import diagram_helpers, task_assigners, task_listeners
+from processes.demo_people import seed_groups
 from tests.test_complaint_forms import GOOD_INTAKE
 from tests.test_complaint_process import BPMN, COMPLAINTS
 from engine.sla.policies import save_policies
@@ -60,6 +61,7 @@ def deploy_complaints(process: Process) -> None:
     files = [SourceFile(p.relative_to(BPMN).as_posix(), p.read_bytes()) for p in sorted(BPMN.rglob("*"))
              if p.is_file() and p.name.endswith((".bpmn", ".dmn", ".schema.json"))]
     with process.sessions.begin() as session:
+        seed_groups(session, process.engine.clock.now())  # the groups lanes and policies name
         process.engine.definitions.deploy(session, files, "designer")
         process_id, policies = parse_policies("sla", (COMPLAINTS / "sla_policies.json").read_bytes())
         save_policies(session, process_id, policies, "defaults", "ops", process.engine.clock.now())

@@ -24,6 +24,7 @@ from engine.definitions import parsing
 from engine.runtime.instances import InstanceService
 
 from .conftest import Harness, diagram_path
+from .people_support import seed_demo_groups
 
 NEVER_SHOWN = ("Traceback", " object at 0x")
 ROOT = Path(__file__).parents[1]
@@ -52,6 +53,7 @@ def sqflow(database_url, monkeypatch, capsys, tmp_path):
     monkeypatch.setenv("SQFLOW_DATABASE_URL", database_url)
     monkeypatch.setenv("SQFLOW_TIMEZONE", "Asia/Shanghai")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    seed_demo_groups(database_url)  # the groups the diagrams' lanes name
 
     def run(*args) -> Ran:
         code = main([str(a) for a in args])

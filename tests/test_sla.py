@@ -14,6 +14,7 @@ from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.sla.reports import department_month, open_slas
 from engine.timers.worker import TimerWorker
+from tests.people_support import seed_demo_groups
 from tests.test_calendar import at
 
 DEFAULTS = Path(__file__).resolve().parents[1] / "processes" / "complaints" / "sla_policies.json"
@@ -188,6 +189,7 @@ def test_sla_policies_are_loaded_listed_and_refused_from_the_command_line(tmp_pa
     from cli.main import main
     from tests.conftest import DIAGRAMS
     monkeypatch.setenv("SQFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'sla.db'}")
+    seed_demo_groups(f"sqlite:///{tmp_path / 'sla.db'}")  # the groups lanes and escalations name
     assert main(["sla", "load", str(DEFAULTS)]) == 0
     assert "loaded 5 SLA policies for complaint" in capsys.readouterr().out
     assert main(["deploy", str(DIAGRAMS / "complaint_sla.bpmn")]) == 0
