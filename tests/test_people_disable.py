@@ -68,7 +68,9 @@ def test_a_disabled_person_hands_back_their_tasks_and_loses_sign_in_session_and_
 
 def test_a_reset_password_replaces_the_old_one_and_must_be_changed_before_anything_else(web, sqflow):
     sqflow.use(web.settings.database_url)
+    earlier = web.client("li.wei")
     code, out, _ = sqflow("user", "reset-password", "li.wei", "--as", "admin")
+    assert earlier.get("/inbox/").status_code == 302  # the session from before the reset has ended
     assert code == 0
     temporary = TEMPORARY.search(out).group(1)
     assert web.client().post("/login", data={"login": "li.wei", "password": "sqflow-demo"}).status_code == 401
