@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 def add_people_commands(command: Callable) -> None:
     """Register `user` and `group` with build_parser's `command(name, handler, help)`."""
     _user_arguments(command("user", cmd_user, "people's accounts: add, disable, enable, reset-password, list, import"))
-    _group_arguments(command("group", cmd_group, "groups and departments (what lanes and SLA policies name): add, list"))
+    _group_arguments(command("group", cmd_group,
+                             "groups and departments (what lanes and SLA policies name): add, list"))
 
 
 def _user_arguments(sub) -> None:
@@ -82,8 +83,8 @@ def cmd_user(ctx: "Context", args) -> int:
         return _list(ctx, args)
     with ctx.sessions.begin() as session:
         if args.action == "add":
-            spec = PersonSpec(args.login, args.name, args.department, tuple(args.groups), tuple(args.roles or ["handler"]),
-                              args.mail)
+            spec = PersonSpec(args.login, args.name, args.department, tuple(args.groups),
+                              tuple(args.roles or ["handler"]), args.mail)
             user, password = admin.add(session, spec, by=args.user, now=now, password=_stdin_password(args))
             said = f"added {user.login} ({user.name})"
         elif args.action == "disable":

@@ -11,6 +11,18 @@ from cli.main import main
 
 WORK_ORDER = Path(__file__).parents[1] / "bpmn" / "work_order.bpmn"
 TEMPORARY = re.compile(r"temporary password: (\S+)")
+# A diagram whose one lane names a group the tests add (broadband_repair, 宽带维修组).
+REPAIR = """<?xml version="1.0" encoding="UTF-8"?>
+<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://sqflow.test">
+  <bpmn:process id="home_repair" name="上门维修" isExecutable="true">
+    <bpmn:laneSet id="ls"><bpmn:lane id="l1" name="broadband_repair"><bpmn:flowNodeRef>visit</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
+    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
+    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="visit"/>
+    <bpmn:userTask id="visit" name="上门检修宽带"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
+    <bpmn:sequenceFlow id="f2" sourceRef="visit" targetRef="end"/>
+    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
+  </bpmn:process>
+</bpmn:definitions>"""
 
 
 @pytest.fixture

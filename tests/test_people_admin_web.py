@@ -2,6 +2,8 @@
 recorded, in Chinese with groups, departments and roles by their labels."""
 from __future__ import annotations
 
+import io
+import json
 import re
 from html.parser import HTMLParser
 
@@ -9,6 +11,7 @@ import pytest
 
 from engine.people.groups import Groups
 
+from .people_support import REPAIR
 from .test_people_disable import bearer
 
 
@@ -146,3 +149,20 @@ def test_groups_are_added_renamed_and_retired_on_the_web(web):
     assert admin.post("/admin/groups/broadband_repair", data={"label": "宽带装维组"}).status_code == 302
     with web.sessions.begin() as db:
         assert Groups().unknown(db, ["broadband_repair", "network_dept"]) == ["broadband_repair"]
+
+
+def test_a_designer_deploys_a_lane_for_a_new_group_once_an_administrator_has_added_it(web):
+    designer = web.client("lin.designer")
+    token = designer.post("/api/v1/tokens", json={"name": "modeler"}).get_json()["token"]
+
+    def deploy():
+        files = {"files": [(io.BytesIO(REPAIR.encode()), "repair.bpmn")]}
+        return web.client().post("/api/v1/definitions", data=files, content_type="multipart/form-data",
+                                 headers=bearer(token))
+
+    refused = deploy()
+    assert refused.status_code == 422
+    assert "the lane 'broadband_repair' names no group" in json.dumps(refused.get_json(), ensure_ascii=False)
+    assert web.client("admin").post("/admin/groups", data={"name": "broadband_repair", "label": "宽带维修组",
+                                                           "kind": "group"}).status_code == 302
+    assert deploy().status_code == 201

@@ -8,18 +8,8 @@ from playwright.sync_api import expect
 from engine import SourceFile
 
 from .browser_support import screenshot
+from .people_support import REPAIR
 
-REPAIR = """<?xml version="1.0" encoding="UTF-8"?>
-<bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL" id="Defs" targetNamespace="http://sqflow.test">
-  <bpmn:process id="home_repair" name="上门维修" isExecutable="true">
-    <bpmn:laneSet id="ls"><bpmn:lane id="l1" name="broadband_repair"><bpmn:flowNodeRef>visit</bpmn:flowNodeRef></bpmn:lane></bpmn:laneSet>
-    <bpmn:startEvent id="start"><bpmn:outgoing>f1</bpmn:outgoing></bpmn:startEvent>
-    <bpmn:sequenceFlow id="f1" sourceRef="start" targetRef="visit"/>
-    <bpmn:userTask id="visit" name="上门检修宽带"><bpmn:incoming>f1</bpmn:incoming><bpmn:outgoing>f2</bpmn:outgoing></bpmn:userTask>
-    <bpmn:sequenceFlow id="f2" sourceRef="visit" targetRef="end"/>
-    <bpmn:endEvent id="end"><bpmn:incoming>f2</bpmn:incoming></bpmn:endEvent>
-  </bpmn:process>
-</bpmn:definitions>"""
 
 
 def test_an_admin_adds_a_group_and_a_person_who_signs_in_and_claims_the_groups_task(live, browse, browser):

@@ -61,7 +61,8 @@ def test_an_sla_policy_load_refuses_escalations_to_unknown_groups_naming_them(fr
 def test_accounts_are_added_listed_disabled_enabled_and_their_passwords_reset(fresh):
     fresh("group", "add", "network_dept", "--label", "网络部", "--kind", "department")
     code, out, err = fresh("user", "add", "li.si", "--name", "李四", "--department", "network_dept",
-                           "--group", "network_dept", "--role", "handler", "--role", "team_lead", "--mail", "li@example.cn")
+                           "--group", "network_dept", "--role", "handler", "--role", "team_lead",
+                           "--mail", "li@example.cn")
     assert code == 0, err
     assert "added li.si (李四)" in out and len(TEMPORARY.search(out).group(1)) == 12
     assert fresh("user", "add", "li.si", "--name", "李四")[0] == 4

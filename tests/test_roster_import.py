@@ -51,7 +51,8 @@ def test_a_2000_person_roster_imported_twice_changes_nothing_the_second_time(sqf
 
     code, out, err = sqflow("user", "import", path, "--dry-run")
     assert code == 0, err
-    assert "2000 people: 2000 added, 0 changed, 0 disabled, 0 enabled, 0 unchanged (dry run: nothing was changed)" in out
+    assert ("2000 people: 2000 added, 0 changed, 0 disabled, 0 enabled, 0 unchanged "
+            "(dry run: nothing was changed)") in out
     assert people(sqflow) == {}
 
     code, out, err = sqflow("user", "import", path, "--as", "hr.admin")

@@ -91,8 +91,9 @@ def people():
                 if not group or group in (row.groups or []) or row.department == group]
         choices = Groups().list(db, active_only=True)
     shown = rows[(page - 1) * PAGE: page * PAGE]
-    return render_template("admin/people.html", rows=shown, total=len(rows), page=page, pages=max(1, -(-len(rows) // PAGE)),
-                           text=text, group=group, state=state, choices=choices, no_password=NO_PASSWORD)
+    return render_template("admin/people.html", rows=shown, total=len(rows), page=page,
+                           pages=max(1, -(-len(rows) // PAGE)), text=text, group=group, state=state,
+                           choices=choices, no_password=NO_PASSWORD)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
