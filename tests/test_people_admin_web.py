@@ -144,6 +144,8 @@ def test_groups_are_added_renamed_and_retired_on_the_web(web):
                                                                  "active": "on"})
     assert renamed.status_code == 302
     assert "宽带装维组" in admin.get("/admin/groups").get_data(as_text=True)
+    history = visible_text(admin.get("/admin/groups/broadband_repair").get_data(as_text=True)).split("变更记录")[1]
+    assert "管理员 修改组 显示名称：宽带维修组 → 宽带装维组" in history and "管理员 新增组" in history
     retire_department = admin.post("/admin/groups/network_dept", data={"label": "网络部"})
     assert retire_department.status_code == 422  # its groups still belong to it
     assert admin.post("/admin/groups/broadband_repair", data={"label": "宽带装维组"}).status_code == 302

@@ -15,7 +15,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InvalidInputError, NotFoundError
-from ..persistence.tables import Group
+from ..persistence.tables import AuditEntry, Group
 from ..runtime.journal import Journal
 
 KINDS = ("group", "department")
@@ -106,6 +106,13 @@ class Groups:
         session.flush()
         Journal(session, None, now).add(by, "group.changed", details={"group": spec.name, "changes": changes}).flush()
         return GroupInfo.of(row), True
+
+    @staticmethod
+    def history(session: Session, name: str, limit: int = 30) -> list[AuditEntry]:
+        """The recorded changes to one group, newest first."""
+        return list(session.scalars(select(AuditEntry).where(
+            AuditEntry.instance_id.is_(None), AuditEntry.event.like("group.%"),
+            AuditEntry.details["group"].as_string() == name).order_by(AuditEntry.id.desc()).limit(limit)))
 
     def ensure(self, session: Session, specs: Iterable[GroupSpec], *, by: str, now: datetime) -> int:
         """Create those of `specs` that are missing (departments first); how many were created."""

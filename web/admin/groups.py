@@ -15,6 +15,7 @@ from engine.persistence.tables import Group, UserAccount
 from .. import runtime
 from ..security import current_user
 from . import bp
+from .people import actor_names
 
 
 @bp.get("/groups")
@@ -52,19 +53,23 @@ def group(name: str):
             abort(404)
         found = Groups().get(db, name)
         departments = [g for g in Groups().list(db, "department", active_only=True) if g.name != name]
+        history = Groups.history(db, name)
+        names = actor_names(db, history)
     if request.method == "GET":
-        return render_template("admin/group.html", group=found, departments=departments, problems={})
+        return render_template("admin/group.html", group=found, departments=departments, problems={},
+                               history=history, names=names)
     posted = {"name": name, "kind": found.kind, "label": request.form.get("label", "").strip(),
               "department": request.form.get("department", "").strip(), "active": request.form.get("active") == "on"}
     if not posted["label"]:
-        return render_template("admin/group.html", group=found, departments=departments,
-                               problems={"label": gettext("Fill in the name people read.")}), 422
+        return render_template("admin/group.html", group=found, departments=departments, history=history,
+                               names=names, problems={"label": gettext("Fill in the name people read.")}), 422
     try:
         with runtime.transaction() as db:
             _, changed = Groups().save(db, _spec(posted), by=current_user().login, now=runtime.engine().clock.now())
     except InvalidInputError:
-        return render_template("admin/group.html", group=found, departments=departments, problems={
-            "active": gettext("Groups still belong to this department: move them to another one first.")}), 422
+        return render_template("admin/group.html", group=found, departments=departments, history=history,
+                               names=names, problems={"active": gettext(
+                                   "Groups still belong to this department: move them to another one first.")}), 422
     flash(gettext("Saved.") if changed else gettext("Nothing changed."))
     return redirect(url_for("admin.groups"))
 

@@ -25,10 +25,12 @@ EVENTS = {
     "person.password_reset": _event("Password reset by an administrator"),
     "person.password_changed": _event("Password changed by the person"),
 }
+GROUP_EVENTS = {"group.added": _event("Group added"), "group.changed": _event("Group changed")}
 _field = partial(lazy_pgettext, "account field")
 FIELDS = {
     "name": _field("Name"), "department": _field("Department"), "groups": _field("Groups"),
     "roles": _field("Roles"), "email": _field("Mail"), "active": _field("State"), "source": _field("Sign-in"),
+    "label": _field("Name people read"),
 }
 
 
@@ -66,5 +68,5 @@ def value_text(field: str, value: Any) -> str:
 
 
 def template_helpers() -> dict:
-    return {"role_label": role_label, "event_label": lambda key: str(EVENTS.get(key, key)),
+    return {"role_label": role_label, "event_label": lambda key: str({**EVENTS, **GROUP_EVENTS}.get(key, key)),
             "field_label": lambda key: str(FIELDS.get(key, key)), "value_text": value_text, "all_roles": list(ROLES)}

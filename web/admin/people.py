@@ -190,15 +190,20 @@ def _person_page(login: str, *, temporary: str | None = None, form: PersonForm |
         row = _row(db, login)
         groups = Groups().list(db, active_only=True)
         history = PeopleAdmin.history(db, login, limit=30)
-        actors = {entry.actor for entry in history}
-        names = dict(db.execute(select(UserAccount.login, UserAccount.name)
-                                .where(UserAccount.login.in_(sorted(actors)))).tuples().all()) if actors else {}
+        names = actor_names(db, history)
         open_tasks = _open_tasks(db, login)
         db.expunge(row)
     return render_template("admin/person.html", row=row, form=form or PersonForm.of(row), problems=problems or {},
                            departments=[g for g in groups if g.kind == "department"], groups=groups, roles=ROLES,
                            history=history, names=names, temporary=temporary, open_tasks=open_tasks,
                            no_password=NO_PASSWORD), status
+
+
+def actor_names(db, history: list) -> dict[str, str]:
+    """Login -> display name of who made the recorded changes."""
+    actors = sorted({entry.actor for entry in history})
+    return dict(db.execute(select(UserAccount.login, UserAccount.name)
+                           .where(UserAccount.login.in_(actors))).tuples().all()) if actors else {}
 
 
 def _open_tasks(db, login: str) -> int:
