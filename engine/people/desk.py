@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from ..clock import Clock
 from ..definitions.starters import INTERNAL
 from ..errors import Forbidden, InvalidInputError, TaskNotOpen
+from ..persistence.database import step_reads
 from ..persistence.tables import HumanTask
 from ..runtime.instances import InstanceService
 from ..runtime.journal import Journal
@@ -25,6 +26,7 @@ from . import inbox_query
 from .inbox_query import SCOPES, SLA_STANDINGS, InboxFilter, Shape  # noqa: F401  (the desk's vocabulary)
 from .directory import Directory, User
 from .rights import Rights
+from .visibility import sees_case
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
@@ -92,9 +94,10 @@ class WorkDesk:
         return _standing(task.due_at, warned, self._clock.now())
 
     def task(self, session: Session, user: User, task_id: str) -> TaskView:
-        """The task if the user may see it (assigned to them, or of their groups); otherwise `Forbidden`."""
+        """The task if the user may see it (assigned to them, of their groups, or of a case they see, e.g.
+        the first responder following their case in another department); otherwise `Forbidden`."""
         task = self._instances.task(session, task_id)
-        Rights.require(Rights.sees_task(user, task), "open this task")
+        Rights.require(Rights.sees_task(user, task) or sees_case(session, user, task.instance_id), "open this task")
         return task
 
     @staticmethod
@@ -162,7 +165,8 @@ class WorkDesk:
     def start(self, session: Session, user: User, process_id: str, *, data: dict | None = None,
               business_key: str | None = None) -> InstanceView:
         """Start a process for `user`, if the process names them among its starters."""
-        starters = self._instances.declared_starters(session, process_id)
+        with step_reads(session) as reads:  # not in the caller's transaction: that would take the write lock
+            starters = self._instances.declared_starters(reads, process_id)
         if not Rights.may_start(user, starters):
             if starters is not None and INTERNAL in starters:
                 raise Forbidden(f"{process_id} is started by other processes only, never by hand")

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInputError
 from ..persistence.tables import HumanTask, ProcessDefinition, ProcessInstance, RunningSla
 from ..sla.reports import standing
+from .instance_store import InstanceStore
 from .queries import INSTANCE_STATES, instance_conditions
 from .views import InstanceView, TaskView
 
@@ -103,6 +104,11 @@ def search_instances(session: Session, now: datetime, zone: ZoneInfo, filters: I
     standings = worst_standings(session, now, [row.id for row in rows])
     listed = [ListedInstance(InstanceView.of(row), standings.get(row.id, "none")) for row in rows]
     return InstancePage(listed, total or 0, page, per_page)
+
+
+def active_with_key(session: Session, business_key: str, process_id: str | None = None) -> list:
+    """The open cases with a business key (ids and processes), as a message would look for them."""
+    return InstanceStore().active_with_key(session, business_key, process_id)
 
 
 def count_by_state(session: Session) -> dict[str, int]:

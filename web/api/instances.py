@@ -4,7 +4,9 @@ from __future__ import annotations
 from flask import request
 from marshmallow import ValidationError
 
-from engine.people.visibility import case_condition, require_case
+from engine.errors import InstanceNotFound
+from engine.people.visibility import case_condition, require_case, sees_case
+from engine.runtime.instance_search import active_with_key
 from engine.runtime.instance_search import InstanceFilter, search_instances
 from engine.sla.reports import open_slas
 
@@ -104,6 +106,10 @@ def _act(action: str, instance_id: int, **options):
                        "or when the case does not wait for the message (409).")
 def send_message(body: dict):
     sender = require_role(*STARTERS)
+    with runtime.reading() as db:  # a case one may not see is answered as if no case had the key
+        if not any(sees_case(db, sender, case.id) for case in active_with_key(db, body["business_key"],
+                                                                            body.get("process_id"))):
+            raise InstanceNotFound(f"no open case has the key {body['business_key']!r}")
     with runtime.transaction() as db:
         return runtime.engine().instances.send_message(
             db, body["business_key"], body["message"], by=sender.login, payload=body["payload"],
