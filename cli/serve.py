@@ -32,6 +32,9 @@ def add_serve_arguments(sub) -> None:
     sub.add_argument("--no-timer-worker", dest="timer_worker", action="store_false",
                      help="do not start a timer worker (run `sqflow worker` elsewhere)")
     sub.add_argument("--demo", action="store_true", help="seed the demo first if the database has no users")
+    sub.add_argument("--controlled-clock", action="store_true",
+                     help="for acceptance tests and training: an administrator moves the service's time forward "
+                          "with POST /api/v1/clock (refused unless SQFLOW_CONTROLLED_CLOCK_ALLOWED=1)")
 
 
 class _Gunicorn(BaseApplication):
@@ -51,6 +54,11 @@ class _Gunicorn(BaseApplication):
 def cmd_serve(ctx: "Context", args) -> int:
     if not 1 <= args.port <= 65535:
         raise SystemExit(f"sqflow: --port must be 1-65535, not {args.port}")
+    if args.controlled_clock:
+        if not ctx.settings.controlled_clock_allowed:
+            raise SystemExit("sqflow: --controlled-clock is for acceptance tests and training only; set "
+                             "SQFLOW_CONTROLLED_CLOCK_ALLOWED=1 where moving the service's time is intended")
+        os.environ["SQFLOW_CLOCK"] = "controlled"  # the web workers and the timer worker read it
     with ctx.sessions.begin() as session:
         has_users = bool(session.scalar(select(func.count()).select_from(UserAccount)))
     if args.demo and not has_users:
@@ -68,6 +76,9 @@ def cmd_serve(ctx: "Context", args) -> int:
     url = f"http://{args.host}:{args.port}/"
     where = ctx.settings.database_url.split("@")[-1]
     print(f"sqflow web app on {url} ({workers} worker(s) x {threads} thread(s)); database {where}", flush=True)
+    if args.controlled_clock:
+        print("sqflow: the clock is controlled: an administrator moves it with POST /api/v1/clock "
+              '{"advance": "PT2H"}', flush=True)
     if args.demo and has_users:  # a demo seeded just now has printed its logins already
         print_demo_logins(ctx)
     try:

@@ -19,6 +19,7 @@ from .calendar.helpers import deadline_helpers
 from .calendar.schedules import loaded_schedules
 from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
+from .controlled_clock import ControlledClock
 from .definitions.repository import DefinitionRepository
 from .notifications import Notifier
 from .people.desk import WorkDesk
@@ -48,6 +49,8 @@ class Engine:
         hear of completed tasks (engine.runtime.instances.TaskListener)."""
         install_step_clock()
         self.settings = settings
+        if clock is None and settings.clock == "controlled":
+            clock = ControlledClock(lambda: open_database(settings))
         self.clock = clock or SystemClock()
         self.codec = StateCodec()
         self.calendar = WorkingDayCalendar(settings.zone(), {}, settings.unknown_year_policy)

@@ -35,6 +35,8 @@ class Settings:
     timer_max_years: int = 100
     timer_min_cycle_seconds: int = 60
     timer_max_failures: int = 3
+    clock: str = "system"  # or "controlled" (engine/controlled_clock.py), only where allowed below
+    controlled_clock_allowed: bool = False
     worker_grace_seconds: int = 30  # after SIGTERM, the step in hand may finish within this time
     timer_lease_seconds: int = 60
     timer_batch: int = 100
@@ -71,6 +73,12 @@ class Settings:
         except (ZoneInfoNotFoundError, ValueError):
             raise ConfigurationError(f"SQFLOW_TIMEZONE={self.timezone!r} is not a time zone (e.g. Asia/Shanghai)") from None
         self.duty_window()
+        if self.clock not in ("system", "controlled"):
+            raise ConfigurationError(f"SQFLOW_CLOCK={self.clock!r}: use 'system' or 'controlled'")
+        if self.clock == "controlled" and not self.controlled_clock_allowed:
+            raise ConfigurationError(
+                "the controlled clock is for acceptance tests and training only: set "
+                "SQFLOW_CONTROLLED_CLOCK_ALLOWED=1 on a service where moving time is intended")
         if self.log_format not in ("text", "json"):
             raise ConfigurationError(f"SQFLOW_LOG_FORMAT={self.log_format!r}: use 'text' or 'json'")
         for name in ("step_max_seconds", "step_max_tasks", "data_max_bytes", "script_max_lines", "script_max_items",

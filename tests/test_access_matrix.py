@@ -169,6 +169,9 @@ PROBES: list[Probe] = [
     P("api.list_slas", "GET", lambda i: "/api/v1/slas", MANAGERS),
     P("api.me", "GET", lambda i: "/api/v1/me", SIGNED_IN),
     P("api.openapi", "GET", lambda i: "/api/v1/openapi.json", PUBLIC),
+    P("api.show_clock", "GET", lambda i: "/api/v1/clock", ADMINS),
+    # Administrators pass the access check; the real clock refuses to move (409), which counts as allowed.
+    P("api.move_clock", "POST", lambda i: "/api/v1/clock", ADMINS, lambda i, login: {"json": {"advance": "PT1H"}}),
     P("api.list_tokens", "GET", lambda i: "/api/v1/tokens", SIGNED_IN),
     P("api.create_token", "POST", lambda i: "/api/v1/tokens", SIGNED_IN, json(name="matrix")),
     P("api.revoke_token", "DELETE", lambda i: f"/api/v1/tokens/{i['token']}", OWNER_ONLY, json()),

@@ -80,70 +80,32 @@ def test_a_pattern_that_needs_backtracking_is_refused_at_deployment(web):
     assert "linear time" in str(answer.get_json()["details"]) and "/properties/code" in str(answer.get_json()["details"])
 
 
-def _call(port: int, token: str, method: str, path: str, body: dict | None = None, key: str | None = None):
-    import json
-    import urllib.error
-    import urllib.request
-    headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
-    if key:
-        headers["Idempotency-Key"] = key
-    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1{path}", method=method, headers=headers,
-                                     data=json.dumps(body).encode() if body is not None else None)
-    try:
-        with urllib.request.urlopen(request, timeout=120) as answer:
-            return answer.status, json.loads(answer.read())
-    except urllib.error.HTTPError as refused:
-        return refused.code, json.loads(refused.read())
-
-
 def test_a_runaway_step_on_sqlite_does_not_hold_up_another_person(tmp_path):
     """A served app on SQLite: while one request's script runs out its time budget, another handler
     completes a task and is answered first; the runaway ends as an error and the service answers on.
-    (A real-process test: it waits for the server, and a second before the second request.)"""
-    import os
-    import signal
-    import subprocess
-    import sys
+    (A real-process test: it waits a second before the second request.)"""
     import time
-    from datetime import datetime, timezone
-    from engine.people.tokens import ApiTokens
-    from tests.conftest import free_port
-    from tests.web_harness import WebHarness
+    from tests.served_app import ServedApp
 
-    url = f"sqlite:///{tmp_path / 'sqflow.db'}"
-    setup = WebHarness(url, tmp_path / "var")
-    setup.clock.set(datetime.now(timezone.utc))  # the served app runs on the wall clock
-    deploy(setup, "runaway_script.bpmn", script="n = 0\nwhile True:\n    n = n + len(sorted(range(50000)))")
-    deploy(setup, "greedy_pattern.bpmn", extra=("greedy_pattern.schema.json",))
-    with setup.sessions.begin() as db:
-        tokens = {login: ApiTokens().create(db, login, "test", setup.clock.now()).token
-                  for login in ("zhang.min", "li.wei")}
-    waiting = start(setup, "greedy_pattern", "PAT-2")["open_tasks"][0]["id"]
-    setup.close()
+    waiting: list[str] = []
 
-    port = free_port()
-    env = {**os.environ, "SQFLOW_DATABASE_URL": url, "SQFLOW_VAR_DIR": str(tmp_path / "var"),
-           "SQFLOW_STEP_MAX_SECONDS": "4", "SQFLOW_SCRIPT_MAX_LINES": "1000000000"}
-    server = subprocess.Popen([sys.executable, "-m", "cli.main", "serve", "--port", str(port), "--workers", "1",
-                               "--threads", "4", "--no-timer-worker"], cwd=Path(__file__).parents[1], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, start_new_session=True)
-    try:
-        for line in server.stdout:
-            if "Booting worker" in line:
-                break
+    def prepare(setup) -> None:
+        deploy(setup, "runaway_script.bpmn", script="n = 0\nwhile True:\n    n = n + len(sorted(range(50000)))")
+        deploy(setup, "greedy_pattern.bpmn", extra=("greedy_pattern.schema.json",))
+        waiting.append(start(setup, "greedy_pattern", "PAT-2")["open_tasks"][0]["id"])
+
+    with ServedApp(tmp_path, logins=("zhang.min", "li.wei"), timer_worker=False, prepare=prepare,
+                   step_max_seconds="4", script_max_lines="1000000000") as app:
         finished: list[tuple[str, int, dict]] = []
-        runaway = threading.Thread(target=lambda: finished.append(("runaway", *_call(
-            port, tokens["zhang.min"], "POST", "/instances", {"process_id": "runaway_script"}, key="run-1"))))
+        runaway = threading.Thread(target=lambda: finished.append(("runaway", *app.call(
+            "zhang.min", "POST", "/instances", {"process_id": "runaway_script"}, key="run-1"))))
         runaway.start()
         time.sleep(1)  # the runaway's script is running now
-        finished.append(("other", *_call(port, tokens["li.wei"], "POST", f"/tasks/{waiting}/complete",
-                                         {"data": {"code": "aaa"}})))
+        finished.append(("other", *app.call("li.wei", "POST", f"/tasks/{waiting[0]}/complete",
+                                            {"data": {"code": "aaa"}})))
         runaway.join(60)
         assert [name for name, _, _ in finished] == ["other", "runaway"], finished
         other, ran = finished[0], finished[1]
         assert other[1] == 200 and other[2]["instance"]["state"] == "completed"
         assert ran[1] == 201 and ran[2]["state"] == "error" and "longer than 4 s" in ran[2]["error_message"]
-        assert _call(port, tokens["li.wei"], "GET", "/tasks")[0] == 200
-    finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=60)
+        assert app.call("li.wei", "GET", "/tasks")[0] == 200

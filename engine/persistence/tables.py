@@ -305,6 +305,17 @@ class WebSession(Base):
     revoked_at: Mapped[datetime | None]
 
 
+class ControlledTime(Base):
+    """The offset of a controlled clock from the wall clock (one row; see engine/controlled_clock.py)."""
+
+    __tablename__ = "controlled_clock"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    offset_ms: Mapped[int] = mapped_column(BigInteger)
+    moved_at: Mapped[datetime]
+    moved_by: Mapped[str] = mapped_column(String(200))
+
+
 class RateLimitHit(Base):
     """Fixed-window rate-limit counters shared by every web worker (Flask-Limiter storage)."""
 

@@ -19,7 +19,8 @@ _DAYS = {"years": 366, "months": 31, "weeks": 7, "days": 1, "hours": 1 / 24, "mi
          "seconds": 1 / 86400}
 
 
-def _duration_days(text: str) -> float:
+def duration_days(text: str) -> float:
+    """About how many days an ISO 8601 duration spans (months as 31 days, years as 366), parsed safely."""
     try:
         parts = TimerEventDefinition.parse_iso_duration(text)
     except Exception:
@@ -40,7 +41,7 @@ def check_timer_value(definition: TimerEventDefinition, value: Any, limits: RunL
             raise RunLimitExceeded(f"{text!r} is not an ISO 8601 cycle (e.g. R3/PT1H)")
         for part in parts[1:]:
             if part.startswith("P"):
-                days = _duration_days(part)
+                days = duration_days(part)
                 if days * 86400 < limits.cycle_seconds:
                     raise RunLimitExceeded(f"the cycle {text!r} repeats more often than every "
                                            f"{limits.cycle_seconds} s")
@@ -50,7 +51,7 @@ def check_timer_value(definition: TimerEventDefinition, value: Any, limits: RunL
                 _check_moment(part, now, most, limits)
         return
     if isinstance(definition, DurationTimerEventDefinition) or text.upper().startswith("P"):
-        if _duration_days(text) > most:
+        if duration_days(text) > most:
             raise RunLimitExceeded(f"the timer {text!r} is due more than {limits.timer_years} years from now")
         return
     _check_moment(text, now, most, limits)

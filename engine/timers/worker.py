@@ -182,11 +182,17 @@ class TimerWorker:
     # --- serving ----------------------------------------------------------------------------
 
     def next_wake(self) -> datetime:
-        """When the scheduler job should run next: the next due time, at most `max_sleep` away."""
+        """When the scheduler job should run next (wall time): the next due time, at most `max_sleep` away."""
         now = datetime.now(timezone.utc)
-        due = self.next_due()
+        due = self._wall(self.next_due())
         latest = now + self.max_sleep
         return latest if due is None else max(now, min(due + timedelta(milliseconds=1), latest))
+
+    def _wall(self, moment: datetime | None) -> datetime | None:
+        """The wall time at which the engine's clock (which may run ahead, controlled) shows `moment`."""
+        if moment is None:
+            return None
+        return moment - (self.engine.clock.now() - datetime.now(timezone.utc))
 
     def _tick(self) -> None:
         try:
@@ -210,7 +216,7 @@ class TimerWorker:
             return
         self._mail_wake.set()
         job = self._scheduler.get_job(JOB_ID)
-        when = max(datetime.now(timezone.utc), due or datetime.now(timezone.utc))
+        when = max(datetime.now(timezone.utc), self._wall(due) or datetime.now(timezone.utc))
         if job is None or job.next_run_time is None or when < job.next_run_time:
             self._schedule(when)
 
