@@ -221,9 +221,9 @@ def test_R_SLA_01_with_the_refuse_policy_the_api_answers_409_naming_the_year_and
     assert starter.start("key-1", body).status_code == 201  # the key was not spent on the refused start
 
 
-def test_R_SLA_01_a_refused_form_keeps_what_the_person_typed(complaints):
+def test_R_SLA_01_a_refused_sign_for_says_which_year_and_saves_nothing(complaints):
     """R-SLA-01: the case was taken in early December; signing for it on 29 December starts the 3-working-day
-    field test, which reaches into 2027."""
+    field test, which reaches into 2027. (Signing for asks nothing: the signer is who completes it.)"""
     web = complaints
     web.clock.set(at("2026-12-01T10:00"))
     instance_id = take(web, "TS-2026-0904", until="sign_for")
@@ -232,10 +232,10 @@ def test_R_SLA_01_a_refused_form_keeps_what_the_person_typed(complaints):
     [sign_for] = case(web, instance_id)["open_tasks"]
     handler = web.client("li.wei")
     before = counts(web)
-    answer = handler.post(f"/inbox/tasks/{sign_for['id']}", data={"signed_by": "李伟 typed this"})
+    answer = handler.post(f"/inbox/tasks/{sign_for['id']}", data={})
     page = answer.get_data(as_text=True)
     assert answer.status_code == 409
-    assert "2027年的国务院节假日安排尚未载入" in page and 'value="李伟 typed this"' in page
+    assert "2027年的国务院节假日安排尚未载入" in page
     assert counts(web) == before and case(web, instance_id)["open_tasks"][0]["element_id"] == "sign_for"
 
 

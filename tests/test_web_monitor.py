@@ -14,7 +14,7 @@ from engine.timers.worker import TimerWorker
 from .browser_support import screenshot
 
 POLICIES = {"process_id": "complaint", "policies": [
-    {"id": "handle", "name": "处理工单 within 10 h", "starts": "handle", "ends": "handle",
+    {"id": "handle", "name": "处理工单 within 10 h", "starts": "handle", "ends": "handle", "measures": "work_order",
      "rules": [{"target": {"amount": 10, "unit": "hours"}}]}]}
 ROW = re.compile(r'<tr data-instance-id="(\d+)"')
 

@@ -14,7 +14,9 @@ A policy file (JSON) for one process::
                   {"target": {"amount": 24, "unit": "hours"}}]}]}
 
 `starts` / `ends` name the element whose task creation starts the clock and whose completion
-stops it; "process" means the instance's start or end. A `when` matches when every key equals the
+stops it; "process" means the instance's start or end. `"measures": "work_order"` marks the one
+policy whose clock is a work order's handling (dispatch to final reply): the monthly figures (on-time
+rate, average handling time, the vendor assessment) count one work order per such SLA. A `when` matches when every key equals the
 case's value (a list means any of its values).
 """
 from __future__ import annotations
@@ -69,6 +71,7 @@ class SlaPolicy:
     warnings: tuple[float, ...] = (0.5, 0.75)
     escalate_to: str | None = None
     signal: str | None = None
+    measures: str | None = None  # "work_order": this policy's SLAs are the work orders counted by the figures
 
     def rule_for(self, attributes: dict[str, Any]) -> Rule | None:
         return next((rule for rule in self.rules if rule.matches(attributes)), None)
@@ -135,11 +138,22 @@ def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
     starts = str(item.get("starts", PROCESS))
     return SlaPolicy(id=str(item["id"]), process_id=process_id, name=str(item.get("name") or item["id"]),
                      starts=starts, ends=str(item.get("ends", starts)), rules=tuple(rules), warnings=warnings,
-                     escalate_to=item.get("escalate_to"), signal=item.get("signal"))
+                     escalate_to=item.get("escalate_to"), signal=item.get("signal"),
+                     measures=_measures(item.get("measures")))
+
+
+MEASURES = ("work_order",)
+
+
+def _measures(value: Any) -> str | None:
+    if value is not None and value not in MEASURES:
+        raise ValueError(f"\"measures\" must be one of {', '.join(MEASURES)}")
+    return value
 
 
 def policy_to_dict(policy: SlaPolicy) -> dict:
     return {"id": policy.id, "name": policy.name, "starts": policy.starts, "ends": policy.ends,
             "rules": [{"when": r.when, "target": {"amount": r.target.amount, "unit": r.target.unit},
                        "escalate_to": r.escalate_to} for r in policy.rules],
-            "warnings": list(policy.warnings), "escalate_to": policy.escalate_to, "signal": policy.signal}
+            "warnings": list(policy.warnings), "escalate_to": policy.escalate_to, "signal": policy.signal,
+            **({"measures": policy.measures} if policy.measures else {})}
