@@ -37,6 +37,9 @@ LEADS = expect(D, D, A, D, D, D, A, L)            # reassign: the group's team l
 HOLDER_OR_LEAD = expect(D, A, A, D, D, D, A, L)   # unclaim li.wei's claimed task
 OWNER_ONLY = expect(D, A, D, D, D, D, D, L)       # li.wei's own token, notification
 SIGNS_OUT = expect(L, L, L, L, L, L, L, L)
+TAKES_IN = expect(A, D, D, D, D, D, D, L)         # recording contacts, My cases: those who work the intake
+LEADS_TEAMS = expect(D, D, A, D, D, D, D, L)      # the late tasks of one's groups: team leads, department heads
+OVERSEES = expect(D, D, A, A, D, D, A, L)         # the dashboard: managers, and team leads for their department
 
 def fresh_case(world: World) -> dict:
     made = world.complaint("zhang.min", "network_dept")
@@ -187,9 +190,22 @@ PROBES: list[Probe] = [
     P("monitor.instance_elements_json", "GET", lambda i: f"/instances/{i['case']}/elements.json", SEES_CASE),
     P("monitor.instance_elements_json", "GET", lambda i: f"/instances/{i['others_case']}/elements.json",
       SEES_OTHERS_CASE, label="others"),
-    P("monitor.dashboard", "GET", lambda i: "/dashboard", MANAGERS),
+    P("monitor.dashboard", "GET", lambda i: "/dashboard", OVERSEES),
     P("monitor.version_diagram", "GET", lambda i: f"/dashboard/diagram/{i['definition']}.bpmn", MANAGERS),
     P("monitor.version_heat", "GET", lambda i: f"/dashboard/heat/{i['definition']}.json", MANAGERS),
+    # a first responder's cases: recording a contact, a repeated call, My cases; the team lead's late tasks
+    P("cases.static", "GET", lambda i: "/cases/static/cases.css", PUBLIC),
+    P("cases.new", "GET", lambda i: "/cases/new", TAKES_IN),
+    P("cases.intake", "GET", lambda i: "/cases/new/hotline", TAKES_IN),
+    P("cases.take_in", "POST", lambda i: "/cases/new/hotline", TAKES_IN,
+      form(customer_phone="13800138000", customer_name="矩阵", category="service", description="矩阵测试的投诉内容")),
+    P("cases.callers", "GET", lambda i: "/cases/callers?customer_phone=13800138000", TAKES_IN),
+    P("cases.called_again", "POST", lambda i: f"/cases/{i['case']}/called-again", TAKES_IN,
+      form(customer_phone="13800138000"), fresh=fresh_case),
+    P("cases.called_again", "POST", lambda i: f"/cases/{i['others_case']}/called-again",
+      expect(D, D, D, D, D, D, D, L), form(customer_phone="13911112222"), label="others"),
+    P("cases.mine", "GET", lambda i: "/cases/", TAKES_IN),
+    P("cases.team", "GET", lambda i: "/cases/team", LEADS_TEAMS),
     # the designer
     P("designer.static", "GET", lambda i: "/designer/static/designer.css", PUBLIC),
     P("designer.index", "GET", lambda i: "/designer/", DESIGNERS),

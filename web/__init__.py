@@ -3,7 +3,8 @@
 Parts, each with `init_app(app)`: `runtime` (engine and database sessions), `security` (sign-in,
 session cookies, CSRF, the secret key), `i18n` (zh-CN by default, English; Asia/Shanghai times),
 `errors` (the only place engine errors become HTTP statuses), `vendor` (front-end packages from
-npm), then one blueprint per area: auth, inbox, monitor (instances and dashboard), designer.
+npm), then one blueprint per area: auth, inbox, cases (intake, my cases, the team lead's view), monitor
+(instances and dashboard), designer.
 """
 from __future__ import annotations
 
@@ -28,14 +29,15 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
 
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
+    from .cases import bp as cases_bp
     from .designer import bp as designer_bp
     from .inbox import bp as inbox_bp
     from .monitor import bp as monitor_bp
     from .notifications import bp as notifications_bp
     from .operations import bp as operations_bp
     from .supervisors import bp as supervisors_bp
-    for blueprint in (auth_bp, inbox_bp, monitor_bp, designer_bp, supervisors_bp, notifications_bp, operations_bp,
-                      admin_bp):
+    for blueprint in (auth_bp, inbox_bp, cases_bp, monitor_bp, designer_bp, supervisors_bp, notifications_bp,
+                      operations_bp, admin_bp):
         app.register_blueprint(blueprint)
     from .api import bp as api_bp
     app.register_blueprint(api_bp)  # after auth: it rate-limits the sign-in view

@@ -1,6 +1,9 @@
 """What the inbox pages call SLA standings and audit events, in the user's language."""
 from __future__ import annotations
 
+import re
+
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _
 
 STANDINGS = {
@@ -73,3 +76,52 @@ def event_label(event: str) -> str:
 def attribute_label(name: str) -> str:
     label = ATTRIBUTES.get(name)
     return str(label) if label is not None else name
+
+# The values a complaint's fields take (codes in the data), by field, as people read them.
+VALUES = {
+    "channel": {
+        "hotline_10000": _("10000 hotline"), "business_hall": _("Business hall"), "web_hall": _("Web hall"),
+        "app": _("Mobile app"), "online_chat": _("Online chat"), "group_hotline": _("Group hotline"),
+        "group_web": _("Group website"), "media": _("Media"), "weibo": _("Weibo"),
+        "miit_appeal_centre": _("MIIT appeal centre"), "group_hq": _("Group headquarters"),
+        "regulator": _("Communications administration"), "consumer_association": _("Consumer association"),
+    },
+    "category": {
+        "billing": _("Billing"), "network": _("Network"), "service": _("Service"), "product": _("Product"),
+        "other": _("Other"),
+    },
+    "contact_type": {
+        "complaint": _("Service complaint"), "fault_report": _("Fault report"), "consultation": _("Consultation"),
+        "inquiry": _("Inquiry"),
+    },
+    "source": {
+        "customer": _("The customer"), "supervisor": _("Service-quality supervisor"),
+        "miit_appeal_centre": _("MIIT appeal centre"), "group_hq": _("Group headquarters"),
+        "regulator": _("Communications administration"), "consumer_association": _("Consumer association"),
+    },
+    "urgency": {"特急": _("Critical"), "紧急": _("Urgent"), "一般": _("Normal")},
+    "fault_kind": {
+        "cable": _("Cable fault"), "data_line_equipment": _("Data line, on-site equipment"),
+        "data_line": _("Data line"), "other": _("Other fault"),
+    },
+}
+BILINGUAL_NAME = re.compile(r"^([^\x00-\x7f][^A-Za-z]*?)\s+([A-Za-z0-9].*)$")
+REQUIREMENT_IDS = re.compile(r"\s*\((?:R-[A-Z]+-\d+[^)]*)\)")
+
+
+def value_label(field: str, value) -> str:
+    """A case field's value as people read it (the code itself when it has no label)."""
+    if value is None:
+        return ""
+    label = VALUES.get(field, {}).get(value) if isinstance(value, str) else None
+    return str(label) if label is not None else str(value)
+
+
+def name_label(name: str | None) -> str:
+    """A task's or a deadline's name written "中文 English" in the reader's language (requirement ids,
+    which belong in the documentation, left out); other names as they are."""
+    text = REQUIREMENT_IDS.sub("", name or "").strip()
+    match = BILINGUAL_NAME.match(text)
+    if match is None:
+        return text
+    return match.group(1).strip() if str(get_locale() or "zh_CN").startswith("zh") else match.group(2).strip()

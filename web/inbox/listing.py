@@ -87,7 +87,8 @@ def index():
         with runtime.reading() as db:
             options = filter_options(db)
         return render_template("inbox/index.html", problem=str(problem), query=None, args={}, lines=[], total=0,
-                               pages=0, options=options, names={}, person=person), 400
+                               pages=0, options=options, names={}, person=person,
+                               process_names=dict(options.processes)), 400
     with runtime.reading() as db:
         total = desk.count(db, user, filters=query.filters)
         rows = desk.inbox(db, user, query.filters, Page(PAGE_SIZE, (query.page - 1) * PAGE_SIZE))
@@ -97,4 +98,5 @@ def index():
         options = filter_options(db)
     pages = max(1, -(-total // PAGE_SIZE))
     return render_template("inbox/index.html", problem=None, query=query, args=query.args, lines=lines,
-                           total=total, pages=pages, options=options, names=names, person=person)
+                           total=total, pages=pages, options=options, names=names, person=person,
+                           process_names=dict(options.processes))

@@ -1,6 +1,9 @@
-"""The managers' dashboard: instances by state, each department's month (R-SLA-05) and vendor score
-(R-MSR-02), open breaches, provisional deadlines (a year's official schedule not loaded), complaint hot
-topics (R-CLS-03), and a heatmap over a process version."""
+"""The dashboard: instances by state, each department's month (R-SLA-05) and vendor score (R-MSR-02),
+open breaches, provisional deadlines (a year's official schedule not loaded), complaint hot topics
+(R-CLS-03), and a heatmap over a process version.
+
+Managers see the branch. Team leads and department heads see their own department: its cases by state,
+its month, score and breaches; the branch-wide hot topics and heatmap stay the managers'."""
 from __future__ import annotations
 
 from flask import jsonify, render_template, request
@@ -8,7 +11,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 from sqlalchemy.orm import Session
 
-from engine.errors import NotFoundError
+from engine.errors import Forbidden, NotFoundError
+from engine.people import User
+from engine.reads.department import cases_by_state, department_groups, overseen_department
 from engine.runtime.element_stats import definition_source, process_heat
 from engine.runtime.instance_search import ProcessVersion, count_by_state, process_versions
 from engine.sla.reports import calendar_outlook, department_month, month_bounds, open_slas
@@ -16,25 +21,30 @@ from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
 
 from .. import runtime
-from ..security import role_required
+from ..security import current_user, login_required, role_required
+from ..admin.labels import group_label
+from ..inbox.labels import value_label
 from . import bp, labels, params
 from .instances import xml_response
 
 
 @bp.get("/dashboard")
-@role_required("manager")
+@login_required
 def dashboard() -> ResponseReturnValue:
+    user = current_user()
+    department = _scope(user)
     engine = runtime.engine()
     zone, now = engine.settings.zone(), engine.clock.now()
     today = now.astimezone(zone).date()
     month, months, problems = params.month_choice(request.args, today)
     with runtime.reading() as db:
-        states = count_by_state(db)
-        departments = department_month(db, month, zone, HOURS_LIMIT)
-        breaches = open_slas(db, now, standing_is="breached")
+        within = department_groups(db, department) if department else None
+        states = cases_by_state(db, user) if department else count_by_state(db)
+        departments = [d for d in department_month(db, month, zone, HOURS_LIMIT) if within is None or d.department in within]
+        breaches = [sla for sla in open_slas(db, now, standing_is="breached") if within is None or sla.department in within]
         outlook = calendar_outlook(db, engine.calendar, now)
-        topics = analyse(db, *month_bounds(month, zone))
-        versions = process_versions(db)
+        topics = analyse(db, *month_bounds(month, zone)) if not department else None
+        versions = process_versions(db) if not department else []
         chosen = _chosen_version(request.args.get("definition"), versions, problems)
         heat = process_heat(db, chosen.definition_id) if chosen else {}
         names = _element_names(db, chosen.definition_id) if chosen else {}
@@ -42,20 +52,34 @@ def dashboard() -> ResponseReturnValue:
     charts = {
         "states": {"labels": [labels.label(labels.STATES, s) for s in states], "keys": list(states),
                    "values": list(states.values())},
-        "departments": {"labels": [d.department for d in departments],
+        "departments": {"labels": [group_label(d.department) for d in departments],
                         "on_time_rate": [round(d.on_time_rate * 100, 1) for d in departments],
                         "average_hours": [round(d.average_hours, 2) for d in departments], "limit": HOURS_LIMIT},
-        "scores": {"labels": [s.department for s in scores], "values": [s.score for s in scores]},
-        "categories": {"labels": [c for c, _ in topics.by_category], "values": [n for _, n in topics.by_category]},
-        "channels": {"labels": [c for c, _ in topics.by_channel], "values": [n for _, n in topics.by_channel]},
+        "scores": {"labels": [group_label(s.department) for s in scores], "values": [s.score for s in scores]},
+        "categories": _topic_chart(topics.by_category if topics else [], "category"),
+        "channels": _topic_chart(topics.by_channel if topics else [], "channel"),
     }
     heat_rows = sorted(((element, names.get(element, element), counts) for element, counts in heat.items()),
                        key=lambda row: (-row[2].passed - row[2].waiting, row[0]))
     return render_template(
         "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
         departments=departments, scores=scores, breaches=breaches, outlook=outlook, topics=topics, charts=charts,
-        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT,
+        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT, department=department,
         assessed_on=assessment_date(month), final=is_final(month, today)), 400 if problems else 200
+
+
+def _scope(user: User) -> str | None:
+    """None for a manager (the branch); a team lead's or department head's department; else refused."""
+    if user.has_role("manager"):
+        return None
+    department = overseen_department(user)
+    if department is None:
+        raise Forbidden("the dashboard is for managers, team leads and department heads")
+    return department
+
+
+def _topic_chart(counts: list[tuple[str, int]], field: str) -> dict:
+    return {"labels": [value_label(field, code) for code, _ in counts], "values": [n for _, n in counts]}
 
 
 def _chosen_version(value: str | None, versions: list[ProcessVersion], problems: list[str]) -> ProcessVersion | None:
