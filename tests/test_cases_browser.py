@@ -200,6 +200,8 @@ def test_the_inbox_and_the_task_page_fit_a_phone(live, browser):
     _load_policies(live)
     for number in range(3):
         _dispatched(live, f"TS-2026-080{number}", department="network_dept")
+        live.clock.advance(timedelta(hours=1))
+    TimerWorker(live.engine, live.sessions, name="test").run_due()  # late and nearly late sign-fors
     pages = {"li.wei": ["/inbox/"], "zhang.min": ["/inbox/", "/cases/", "/cases/new", "/cases/new/hotline"],
              "wu.lead": ["/cases/team", "/dashboard"]}
     for login, paths in pages.items():

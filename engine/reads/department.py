@@ -104,3 +104,12 @@ def _open_of(session: Session, instance_ids: set[int], elements: set[str]) -> di
     for row in rows:
         found.setdefault(row.instance_id, {})[row.element_id] = TaskView.of(row)
     return found
+
+
+def case_keys(session: Session, instance_ids: list[int]) -> dict[int, str]:
+    """The business key (e.g. the complaint number) of each of these cases that has one."""
+    if not instance_ids:
+        return {}
+    rows = session.execute(select(ProcessInstance.id, ProcessInstance.business_key).where(
+        ProcessInstance.id.in_(sorted(set(instance_ids))), ProcessInstance.business_key.is_not(None)))
+    return dict(rows.tuples().all())

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFoundError
 from engine.people import User
-from engine.reads.department import cases_by_state, department_groups, overseen_department
+from engine.reads.department import case_keys, cases_by_state, department_groups, overseen_department
 from engine.runtime.element_stats import definition_source, process_heat
 from engine.runtime.instance_search import ProcessVersion, count_by_state, process_versions
 from engine.sla.reports import calendar_outlook, department_month, month_bounds, open_slas
@@ -22,8 +22,6 @@ from processes.complaints.assessment import HOURS_LIMIT, assess_departments, ass
 
 from .. import runtime
 from ..security import current_user, login_required, role_required
-from ..admin.labels import group_label
-from ..inbox.labels import value_label
 from . import bp, labels, params
 from .instances import xml_response
 
@@ -40,8 +38,11 @@ def dashboard() -> ResponseReturnValue:
     with runtime.reading() as db:
         within = department_groups(db, department) if department else None
         states = cases_by_state(db, user) if department else count_by_state(db)
-        departments = [d for d in department_month(db, month, zone, HOURS_LIMIT) if within is None or d.department in within]
-        breaches = [sla for sla in open_slas(db, now, standing_is="breached") if within is None or sla.department in within]
+        departments = [d for d in department_month(db, month, zone, HOURS_LIMIT)
+                       if within is None or d.department in within]
+        breaches = [sla for sla in open_slas(db, now, standing_is="breached")
+                    if within is None or sla.department in within]
+        keys = case_keys(db, [sla.instance_id for sla in breaches])
         outlook = calendar_outlook(db, engine.calendar, now)
         topics = analyse(db, *month_bounds(month, zone)) if not department else None
         versions = process_versions(db) if not department else []
@@ -52,19 +53,19 @@ def dashboard() -> ResponseReturnValue:
     charts = {
         "states": {"labels": [labels.label(labels.STATES, s) for s in states], "keys": list(states),
                    "values": list(states.values())},
-        "departments": {"labels": [group_label(d.department) for d in departments],
+        "departments": {"labels": [d.department for d in departments],
                         "on_time_rate": [round(d.on_time_rate * 100, 1) for d in departments],
                         "average_hours": [round(d.average_hours, 2) for d in departments], "limit": HOURS_LIMIT},
-        "scores": {"labels": [group_label(s.department) for s in scores], "values": [s.score for s in scores]},
-        "categories": _topic_chart(topics.by_category if topics else [], "category"),
-        "channels": _topic_chart(topics.by_channel if topics else [], "channel"),
+        "scores": {"labels": [s.department for s in scores], "values": [s.score for s in scores]},
+        "categories": _topic_chart(topics.by_category if topics else []),
+        "channels": _topic_chart(topics.by_channel if topics else []),
     }
     heat_rows = sorted(((element, names.get(element, element), counts) for element, counts in heat.items()),
                        key=lambda row: (-row[2].passed - row[2].waiting, row[0]))
     return render_template(
         "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
         departments=departments, scores=scores, breaches=breaches, outlook=outlook, topics=topics, charts=charts,
-        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT, department=department,
+        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT, department=department, keys=keys,
         assessed_on=assessment_date(month), final=is_final(month, today)), 400 if problems else 200
 
 
@@ -78,8 +79,8 @@ def _scope(user: User) -> str | None:
     return department
 
 
-def _topic_chart(counts: list[tuple[str, int]], field: str) -> dict:
-    return {"labels": [value_label(field, code) for code, _ in counts], "values": [n for _, n in counts]}
+def _topic_chart(counts: list[tuple[str, int]]) -> dict:
+    return {"labels": [code for code, _ in counts], "values": [n for _, n in counts]}
 
 
 def _chosen_version(value: str | None, versions: list[ProcessVersion], problems: list[str]) -> ProcessVersion | None:
