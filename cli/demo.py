@@ -24,14 +24,15 @@ if TYPE_CHECKING:
 DEMO_DIR = Path(__file__).resolve().parents[1] / "bpmn"
 KEY_PREFIX = "WO-2026-"
 DEMO_CASES = [  # description, tasks to complete, then suspend?
-    ("宽带断网 outage in Chaoyang", 0, False),
-    ("账单疑问 bill question", 1, False),
-    ("宽带断网 outage in Haidian", 2, False),
-    ("信号差 weak signal, no outage", 3, False),
-    ("账单疑问 bill question, second call", 1, True),
+    ("朝阳区宽带断网", 0, False),
+    ("账单疑问", 1, False),
+    ("海淀区宽带断网", 2, False),
+    ("信号差，未断网", 3, False),
+    ("账单疑问，第二次来电", 1, True),
 ]
-DEMO_TASK_DATA = {"reply": {"answer": "已处理 fixed and confirmed with the customer"}, "callback": {"reached": True}}
-DEMO_PEOPLE = {"network_dept": "li.wei", "front_desk": "zhang.min"}
+DEMO_TASK_DATA = {"reply": {"answer": "已处理，并与客户确认"}, "callback": {"reached": True}}
+DEMO_PEOPLE = {"network_dept": "li.wei", "front_desk": "zhang.min"}  # who works each lane of the work order
+DEMO_STARTER, DEMO_MANAGER = "zhang.min", "ma.manager"  # demo accounts: who takes the calls, who suspends
 
 
 def cmd_demo(ctx: Context, args) -> int:
@@ -51,13 +52,10 @@ def cmd_demo(ctx: Context, args) -> int:
     if any(o.process_id == "work_order" for o in outcomes):
         for number, (description, steps, suspend) in enumerate(DEMO_CASES, start=last + 1):
             with ctx.sessions.begin() as session:
-                views.append(_demo_instance(ctx, session, f"{KEY_PREFIX}{number:04d}", description, steps, suspend,
-                                            args.user))
+                views.append(_demo_instance(ctx, session, f"{KEY_PREFIX}{number:04d}", description, steps, suspend))
     complaints: list[InstanceView] = []
     if any(o.process_id == "complaint" for o in outcomes):
-        with ctx.sessions.begin() as session:
-            first = complaint_demo.next_number(session)
-        complaints = complaint_demo.seed(ctx.engine, ctx.sessions, ctx.engine.clock.now(), first_number=first)
+        complaints = complaint_demo.seed(ctx.engine, ctx.sessions, ctx.engine.clock.now())
     if ctx.out.as_json:
         ctx.out.json({"deployed": [asdict(o) for o in outcomes], "instances": to_json(views),
                       "complaints": to_json(complaints),
@@ -84,19 +82,20 @@ def cmd_demo(ctx: Context, args) -> int:
     return 0
 
 
-def _demo_instance(ctx: Context, session: Session, key: str, description: str, steps: int, suspend: bool,
-                   user: str) -> InstanceView:
+def _demo_instance(ctx: Context, session: Session, key: str, description: str, steps: int,
+                   suspend: bool) -> InstanceView:
+    """A work order taken by the demo's front desk and worked by the people of its lanes (real accounts)."""
     service = ctx.engine.instances
-    view = service.start(session, "work_order", started_by=user, business_key=key,
+    view = service.start(session, "work_order", started_by=DEMO_STARTER, business_key=key,
                          data={"description": description, "category": "complaint"})
     for _ in range(steps):
         if view.state != "active" or not view.open_tasks:
             break
         task = view.open_tasks[0]
-        view = service.complete_task(session, task.id, by=DEMO_PEOPLE.get(task.candidate_group or "", user),
+        view = service.complete_task(session, task.id, by=task.assignee or DEMO_PEOPLE[task.candidate_group or ""],
                                      data=DEMO_TASK_DATA.get(task.element_id, {}))
     if suspend and view.state == "active":
-        view = service.suspend(session, view.id, by=user)
+        view = service.suspend(session, view.id, by=DEMO_MANAGER)
     return view
 
 

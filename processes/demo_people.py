@@ -51,7 +51,7 @@ DEMO_USERS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], str]] = [
     ("zhou.qiang", "周强", ("handler",), ("service_dept",), "handler, service department"),
     ("wu.lead", "吴组长", ("handler", "team_lead"), ("team_lead", "network_dept", "wireless_dept"),
      "team lead, network and wireless"),
-    ("huang.head", "黄主任", ("handler",), ("department_head",), "department head"),
+    ("huang.head", "黄主任", ("handler",), ("department_head",), "department head, network"),
     ("duty.zhou", "周值班", ("handler",), ("duty_desk",), "duty desk (365 x 8)"),
     ("he.liaison", "何联络", ("handler",), ("supervisor_liaison", "appeal_centre"), "supervisor liaison"),
     ("ma.manager", "马经理", ("manager", "handler"), ("cs_manager",), "customer-service manager"),
@@ -61,7 +61,8 @@ DEMO_USERS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], str]] = [
 DEMO_DEPARTMENTS = {
     **dict.fromkeys(("zhang.min", "wang.fang", "liu.yang", "chen.jing", "duty.zhou", "he.liaison", "ma.manager"),
                     CONTACT_CENTRE),
-    "li.wei": "network_dept", "wu.lead": "network_dept", "zhao.lei": "wireless_dept", "sun.li": "billing_dept",
+    "li.wei": "network_dept", "wu.lead": "network_dept", "huang.head": "network_dept", "zhao.lei": "wireless_dept",
+    "sun.li": "billing_dept",
     "zhou.qiang": "service_dept",
 }
 
