@@ -95,7 +95,9 @@ def test_a_repeat_complaint_asks_the_earlier_ticket_and_why_and_nothing_starts_w
     values["repeat_reason"] = "更换的设备仍然无法上网"
     assert client.post("/cases/new/hotline", data=values).status_code == 302
     [case] = _complaints(web)
-    assert case.attributes["repeat_of"] == "TS-2026-0009"
+    with web.sessions.begin() as db:
+        data = web.engine.instances.workflow_data(db, case.id)
+    assert (data["repeat_of"], data["repeat_reason"]) == ("TS-2026-0009", "更换的设备仍然无法上网")
 
 
 def test_an_escalated_complaint_carries_the_outside_bodys_deadline(web):
@@ -194,3 +196,30 @@ def test_team_leads_see_their_departments_dashboard_and_late_tasks(web):
     assert web.client("li.wei").get("/dashboard").status_code == 403
     manager = web.client("ma.manager").get("/dashboard").get_data(as_text=True)
     assert "网络部" in manager and "计费部" in manager
+
+
+def test_the_case_pages_speak_chinese_without_codes_or_requirement_ids(web):
+    """Every page of recording, My cases and the team lead's view, in zh-CN: no English word, no code such
+    as hotline_10000 or network_dept, no requirement id (complaint numbers and logins aside)."""
+    _deploy_complaints(web)
+    _load_policies(web)
+    _case(web, "TS-2026-0601")
+    web.clock.advance(timedelta(hours=3))
+    TimerWorker(web.engine, web.sessions, name="test").run_due()
+    from .test_cases_browser import ENGLISH, IDENTIFIERS
+    pages = {"zhang.min": ["/cases/new", "/cases/", "/cases/?show=closed", "/inbox/",
+                           f"/cases/callers?channel=hotline&customer_phone={PHONE}"]
+             + [f"/cases/new/{slug}" for slug in ("hotline", "hall", "web", "app", "chat", "group", "escalated")],
+             "wu.lead": ["/cases/team", "/dashboard"]}
+    found = {}
+    for login, paths in pages.items():
+        client = web.client(login)
+        for path in paths:
+            document = html.fromstring(client.get(path).get_data(as_text=True))
+            main = (document.xpath("//main") or [document])[0]
+            for hidden in main.xpath(".//script|.//style|.//noscript"):
+                hidden.getparent().remove(hidden)
+            words = ENGLISH.findall(IDENTIFIERS.sub("", main.text_content()))
+            if words:
+                found[path] = words
+    assert found == {}

@@ -95,7 +95,7 @@ VALUES = {
         "inquiry": _("Inquiry"),
     },
     "source": {
-        "customer": _("The customer"), "supervisor": _("Service-quality supervisor"),
+        "customer": _("The customer"), "supervisor": _("A service-quality supervisor's finding"),
         "miit_appeal_centre": _("MIIT appeal centre"), "group_hq": _("Group headquarters"),
         "regulator": _("Communications administration"), "consumer_association": _("Consumer association"),
     },

@@ -60,8 +60,7 @@
       else el.value = value;
     }
     const time = new Date(draft.savedAt).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit" });
-    const text = status.querySelector("[data-restored]");
-    text.textContent = text.textContent.replace("{time}", time);
+    status.querySelector("[data-saved-at]").textContent = `(${time})`;
     status.hidden = false;
   }
 
