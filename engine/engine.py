@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Callable, Mapping, Sequence
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from .calendar.helpers import deadline_helpers
@@ -25,9 +24,9 @@ from .notifications import Notifier
 from .people.desk import WorkDesk
 from .people.directory import Directory, User
 from .people.person_fields import PersonFields
-from .people.visibility import CaseMask, sensitive_fields
-from .persistence.tables import ProcessInstance
+from .people.visibility import CaseMask
 from .persistence.database import migrate, open_database, session_factory
+from .reads import CaseReads
 from .runtime.codec import StateCodec
 from .runtime.consistency import ConsistencyCheck
 from .runtime.instances import InstanceService, TaskListener
@@ -74,12 +73,12 @@ class Engine:
         self.definitions.after_deploy(self.start_schedules.on_deploy)
         self.desk = WorkDesk(self.instances, self.clock, self.directory, notifier=self.notifier,
                              case_mask=self.case_mask)
+        self.reads = CaseReads(self.definitions, self.instances, self.desk, self.person_fields, self.clock,
+                               settings.zone())
 
     def case_mask(self, session: Session, user: User, instance_id: int) -> CaseMask:
         """How `user` reads the data of a case (supervisors: without the customer's identity)."""
-        definition_id = session.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == instance_id))
-        forms = self.definitions.specs_of(session, definition_id).forms if definition_id is not None else {}
-        return CaseMask(user, sensitive_fields(forms))
+        return self.reads.mask(session, user, instance_id)
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

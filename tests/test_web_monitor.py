@@ -116,19 +116,24 @@ def test_the_instance_page_shows_facts_history_data_slas_and_tasks_with_user_tex
     monitored.clock.advance(timedelta(hours=6))
     manager = monitored.client("ma.manager")
     before = manager.get(f"/instances/{view.id}").get_data(as_text=True)
-    assert '<tr data-policy="handle" data-standing="on_track">' in before  # no warning sent yet
+    assert 'data-policy="handle" data-standing="on_track"' in before  # no warning sent yet
     TimerWorker(monitored.engine, monitored.sessions, name="test").run_due()  # sends it (R-SLA-10)
     page = manager.get(f"/instances/{view.id}").get_data(as_text=True)
     assert "<script>alert" not in page and "<b>WO-1</b>" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page and "&lt;b&gt;WO-1&lt;/b&gt;" in page
-    data = re.search(r'<pre class="data" id="data">(.*?)</pre>', page, re.S).group(1)
-    assert "&#34;department&#34;: &#34;network_dept&#34;" in data
+    data = re.search(r'<dl class="case-data" id="data">(.*?)</dl>', page, re.S).group(1)
+    assert re.search(r'data-field="department">\s*<dt>[^<]+</dt>\s*<dd class="value text">network_dept</dd>', data)
+    assert "{" not in data  # a table of fields, not a JSON dump
     assert f'id="diagram" class="diagram" data-instance-id="{view.id}"' in page
     assert f'data-diagram-status="/instances/{view.id}/elements.json"' in page
-    assert '<tr data-policy="handle" data-standing="warning">' in page and "剩余 4 小时 0 分钟" in page
-    assert '<tr data-element="handle">' in page and "network_dept" in page
-    assert page.index('data-event="sla.started"') < page.index('data-event="instance.started"')  # newest first
-    assert "实例启动" in page and "2026-03-02 09:00" in page
+    assert 'data-policy="handle" data-standing="warning"' in page and "剩余 4 小时 0 分钟" in page
+    assert '<tr data-element="handle">' in page and "网络部" in page  # the group's name, not its code
+    history = re.search(r'<ol class="case-history" id="history">(.*?)</ol>', page, re.S).group(1)
+    sentences = [re.sub(r"<[^>]+>", "", item).split() for item in re.findall(r"<li[^>]*>(.*?)</li>", history, re.S)]
+    assert [" ".join(words) for words in sentences] == [  # oldest first, as sentences, no codes or JSON
+        "2026-03-02 09:00 张敏 受理了案件（Complaint (monitor test stand-in, with layout)）",
+        "2026-03-02 09:00 「处理工单」已交给 网络部",
+        "2026-03-02 15:00 系统：「处理工单 within 10 h」时限已过 50%"]
     assert 'name="csrf_token"' in page and "/instances/1/suspend" in page and "/instances/1/resume" not in page
 
 
@@ -178,7 +183,7 @@ def test_managers_retry_an_instance_in_error_with_corrected_data(monitored):
     assert bad.status_code == 400 and "必须是 JSON 对象" in bad.get_data(as_text=True)
     assert manager.post(f"{url}/retry", data={"data": '{"divisor": 4}'}).status_code == 302
     page = manager.get(url).get_data(as_text=True)
-    assert '<span class="state active">' in page and "&#34;share&#34;: 25.0" in page
+    assert '<span class="state active">' in page and re.search(r'data-field="share">\s*<dt>share</dt>\s*<dd class="value number">25.0</dd>', page)
     refused = manager.post(f"{url}/retry", data={"data": ""})
     assert refused.status_code == 409 and "只有出错的实例才能重试" in refused.get_data(as_text=True)
     assert refused.get_json() is None  # a page for browsers ...

@@ -5,14 +5,12 @@ from flask import request
 from marshmallow import ValidationError
 
 from engine.errors import InstanceNotFound
-from engine.people.visibility import case_condition, require_case, sees_case
-from engine.runtime.instance_search import active_with_key
-from engine.runtime.instance_search import InstanceFilter, search_instances
-from engine.sla.reports import open_slas
+from engine.reads import InstanceFilter
 
 from .. import runtime
 from . import bp
 from .access import require_role, user
+from .case_answers import card_body, history_body
 from .framework import Reply, operation, page_body
 from .idempotency import HEADER, start_once
 from .params import (IDEMPOTENCY_HEADER, IdempotencyKeyPattern, InstanceQuery, MessageBody, RetryBody, StartBody,
@@ -25,13 +23,11 @@ STARTERS = ("handler", "manager")
 @operation(bp, "/instances", "GET", tag="instances", summary="List instances (managers)",
            query=InstanceQuery, response=InstancePageSchema)
 def list_instances(query: dict):
-    require_role("manager")
-    engine = runtime.engine()
+    caller = require_role("manager")
     filters = InstanceFilter(**{name: query.get(name) for name in (
         "process_id", "version", "state", "sla", "started_from", "started_to", "business_key")})
-    with runtime.transaction() as db:
-        found = search_instances(db, engine.clock.now(), engine.settings.zone(), filters, query["page"],
-                                 query["per_page"], visible=case_condition(user()))
+    with runtime.reading() as db:
+        found = runtime.engine().reads.instances(db, caller, filters, query["page"], query["per_page"])
     items = [{**vars(row.instance), "sla": row.sla} for row in found.rows]
     return page_body(items, found.total, query)
 
@@ -53,20 +49,18 @@ def start_instance(body: dict):
 
 
 @operation(bp, "/instances/<int:instance_id>", "GET", tag="instances", summary="One instance: tasks, data, "
-           "history, SLAs", response=InstanceDetailSchema,
+           "history, SLAs, its case card", response=InstanceDetailSchema,
            description="A case its caller may see: one they took part in, one with an open task of their "
                        "groups, or one their department manages (team leads, managers); 404 otherwise. "
-                       "Supervisors read customer fields masked.")
+                       "Supervisors read customer fields masked. `card` is the case card the task pages show; "
+                       "`timeline` is the history as sentences in the caller's language (`history` keeps the "
+                       "audit entries).")
 def show_instance(instance_id: int):
-    engine = runtime.engine()
-    caller = user()
     with runtime.reading() as db:
-        require_case(db, caller, instance_id)
-        view = engine.instances.detail(db, instance_id)
-        slas = open_slas(db, engine.clock.now(), instance_id=instance_id)
-        mask = engine.case_mask(db, caller, view.id)
-    return {**vars(view), "data": mask(view.data or {}), "history": mask(view.history or []),
-            "attributes": mask(view.attributes), "open_tasks": view.open_tasks, "slas": slas}
+        read = runtime.engine().reads.instance(db, user(), instance_id)
+    view = read.instance
+    return {**vars(view), "data": view.data or {}, "history": view.history or [], "slas": read.slas,
+            "card": card_body(read.card), "timeline": history_body(read.history)}
 
 
 @operation(bp, "/instances/<int:instance_id>/suspend", "POST", tag="instances", summary="Suspend (managers)",
@@ -107,8 +101,7 @@ def _act(action: str, instance_id: int, **options):
 def send_message(body: dict):
     sender = require_role(*STARTERS)
     with runtime.reading() as db:  # a case one may not see is answered as if no case had the key
-        if not any(sees_case(db, sender, case.id) for case in active_with_key(db, body["business_key"],
-                                                                            body.get("process_id"))):
+        if not runtime.engine().reads.open_cases_with_key(db, sender, body["business_key"], body.get("process_id")):
             raise InstanceNotFound(f"no open case has the key {body['business_key']!r}")
     with runtime.transaction() as db:
         return runtime.engine().instances.send_message(

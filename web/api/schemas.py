@@ -3,12 +3,10 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from engine.people.desk import SLA_STANDINGS as TASK_STANDINGS
-from engine.runtime.instance_search import SLA_STANDINGS as INSTANCE_STANDINGS
-from engine.runtime.queries import INSTANCE_STATES, TASK_STATES
-from engine.sla.reports import STANDINGS as SLA_STANDINGS
+from engine.reads import (INSTANCE_STANDINGS, INSTANCE_STATES, SLA_STANDINGS, TASK_STANDINGS, TASK_STATES,
+                          VALUE_KINDS)
 
-Str, Int, Bool, Float = fields.String, fields.Integer, fields.Boolean, fields.Float
+Str, Int, Bool, Float, Raw = fields.String, fields.Integer, fields.Boolean, fields.Float, fields.Raw
 DateTime, Dict, List, Nested = fields.DateTime, fields.Dict, fields.List, fields.Nested
 
 
@@ -63,9 +61,80 @@ class ChoicesSchema(Schema):
     leads = present(Bool(metadata={"description": "a team lead of the task's group: may reassign it"}))
 
 
+class ShownValueSchema(Schema):
+    name = present(Str())
+    label = present(Str(metadata={"description": "the field's title in its form"}))
+    kind = present(Str(validate=validate.OneOf(VALUE_KINDS)))
+    value = present(Raw(allow_none=True, metadata={"description": "as recorded (`***` when masked)"}))
+    text = present(Str(metadata={"description": "the value worded in the caller's language"}))
+    items = present(List(Str(), metadata={"description": "a list's values as they read"}))
+
+
+class CardSectionSchema(Schema):
+    element_id = optional(Str(metadata={"description": "the task that recorded it; null: recorded at the start"}))
+    title = present(Str())
+    by = optional(Str())
+    by_name = optional(Str())
+    at = present(DateTime())
+    fields = present(List(Nested(ShownValueSchema)))
+
+
+class DeadlineSchema(Schema):
+    policy_id = present(Str())
+    name = present(Str())
+    ends = present(Str(metadata={"description": "the element whose completion meets it, or `process`"}))
+    ends_name = optional(Str())
+    due_at = present(DateTime())
+    provisional = present(Bool())
+    standing = present(Str(validate=validate.OneOf(SLA_STANDINGS)))
+    seconds_left = present(Int())
+
+
+class HolderSchema(Schema):
+    task_id = present(Str())
+    task_name = present(Str())
+    element_id = present(Str())
+    assignee = optional(Str())
+    assignee_name = optional(Str())
+    group = optional(Str())
+    group_name = optional(Str())
+    due_at = optional(DateTime())
+    due_provisional = present(Bool())
+
+
+class CaseCardSchema(Schema):
+    instance_id = present(Int())
+    business_key = optional(Str())
+    process_id = present(Str())
+    process_name = present(Str())
+    version = present(Int())
+    state = present(Str(validate=validate.OneOf(INSTANCE_STATES)))
+    started_by = present(Str())
+    started_by_name = optional(Str())
+    started_at = present(DateTime())
+    ended_at = optional(DateTime())
+    sections = present(List(Nested(CardSectionSchema), metadata={
+        "description": "what was recorded, oldest first: each task's fields its form puts on the card"}))
+    deadlines = present(List(Nested(DeadlineSchema), metadata={"description": "the case's open SLAs"}))
+    holders = present(List(Nested(HolderSchema), metadata={"description": "the open tasks and who holds them"}))
+
+
+class HistoryLineSchema(Schema):
+    at = present(DateTime())
+    message = present(Str(metadata={"description": "the sentence's message id, e.g. `task.completed`"}))
+    params = present(Dict(metadata={"description": "the named values the sentence shows"}))
+    actor = optional(Str(metadata={"description": "the login of who acted; null when the system did"}))
+    text = present(Str(metadata={"description": "the sentence in the caller's language"}))
+    changes = present(List(Nested(ShownValueSchema), metadata={"description": "what the step recorded"}))
+
+
 class TaskDetailSchema(InboxTaskSchema):
     form = optional(Dict(metadata={"description": "the JSON Schema the completion data must satisfy"}))
+    instructions = optional(Str(metadata={"description": "the task's instructions in the diagram"}))
     choices = present(Nested(ChoicesSchema))
+    card = present(Nested(CaseCardSchema))
+    timeline = present(List(Nested(HistoryLineSchema), metadata={
+        "description": "the case's history as sentences, oldest first"}))
 
 
 class InstanceSchema(Schema):
@@ -116,8 +185,11 @@ class SlaSchema(Schema):
 
 class InstanceDetailSchema(InstanceSchema):
     data = present(Dict(metadata={"description": "the instance's current data"}))
-    history = present(List(Nested(AuditSchema)))
+    history = present(List(Nested(AuditSchema), metadata={"description": "the audit entries, oldest first"}))
     slas = present(List(Nested(SlaSchema)))
+    card = present(Nested(CaseCardSchema))
+    timeline = present(List(Nested(HistoryLineSchema), metadata={
+        "description": "the case's history as sentences, oldest first"}))
 
 
 class CompletedSchema(Schema):

@@ -4,18 +4,13 @@ Everything goes through `WorkDesk`, which checks `Rights` the way the web app's 
 """
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
-
-from engine.people.desk import InboxFilter
-from engine.people.rights import Rights
-from engine.persistence.tables import ProcessInstance
-from engine.runtime.queries import Page
-from engine.runtime.views import TaskView
+from engine.people import Rights
+from engine.reads import InboxFilter, Page
 
 from .. import runtime
 from . import bp
 from .access import user
+from .case_answers import card_body, history_body
 from .framework import offset_of, operation, page_body
 from .params import CompleteBody, InboxQuery, ReassignBody, TaskFilters
 from .schemas import ClaimedNextSchema, CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
@@ -41,28 +36,21 @@ def list_tasks(query: dict):
 
 
 @operation(bp, "/tasks/<task_id>", "GET", tag="tasks", summary="One task, its case, form and what I may do",
-           response=TaskDetailSchema, description="`task_id` is the id or a unique prefix of 6 or more characters.")
+           response=TaskDetailSchema,
+           description="`task_id` is the id or a unique prefix of 6 or more characters. `card` is the case card "
+                       "the task page shows above the form (what the customer said, the dispatch instructions, "
+                       "earlier answers and notes, the open deadlines, who holds the case); `timeline` is the "
+                       "case's history as sentences in the caller's language. Supervisors read customer fields "
+                       "masked.")
 def show_task(task_id: str):
-    engine = runtime.engine()
     caller = user()
-    with runtime.transaction() as db:
-        task = engine.desk.task(db, caller, task_id)
-        return _detail(db, task)
-
-
-def _detail(db: Session, task: TaskView) -> dict:
-    engine = runtime.engine()
-    caller = user()
-    instance = db.execute(select(ProcessInstance.definition_id, ProcessInstance.process_id,
-                                 ProcessInstance.business_key, ProcessInstance.attributes)
-                          .where(ProcessInstance.id == task.instance_id)).one()
-    definitions = engine.definitions
-    form = engine.person_fields.presented(
-        db, definitions.specs(definitions.get(db, instance.definition_id)).forms.get(task.element_id))
-    standing, left = engine.desk.standing(db, task)
-    mask = engine.case_mask(db, caller, task.instance_id)
-    return {**vars(task), "process_id": instance.process_id, "business_key": instance.business_key,
-            "attributes": mask(instance.attributes or {}), "standing": standing, "seconds_left": left, "form": form,
+    with runtime.reading() as db:
+        read = runtime.engine().reads.task(db, caller, task_id)
+    task, case = read.task, read.case
+    return {**vars(task), "process_id": case.process_id, "business_key": case.business_key,
+            "attributes": case.attributes, "standing": read.standing, "seconds_left": read.seconds_left,
+            "form": read.form, "instructions": read.instructions, "card": card_body(read.card),
+            "timeline": history_body(read.history),
             "choices": {"may_claim": Rights.may_claim(caller, task), "may_unclaim": Rights.may_unclaim(caller, task),
                         "may_complete": Rights.may_complete(caller, task),
                         "leads": task.state == "open" and Rights.leads(caller, task)}}

@@ -10,70 +10,53 @@ from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.calendar.working_days import CalendarYearUnknown
+from engine.calendar import CalendarYearUnknown
 from engine.errors import FormInvalid, StateError
 from engine.people import User
-from engine.people.desk import InboxFilter
-from engine.persistence.tables import ProcessInstance
-from engine.runtime.views import AuditView, InstanceView, TaskView
-from engine.sla.reports import OpenSla, open_slas
+from engine.reads import InboxFilter, TaskRead
 
-from .. import runtime
+from .. import case_history, runtime
 from ..errors import calendar_refusal
 from ..security import current_user, login_required
 from . import bp
 from .forms import FormField, Values, form_fields, initial_values, problems, submitted_values, to_data
-from .labels import QUIET_EVENTS
 from .task_rights import (GroupMembers, TaskChoices, choices_for, claimed_message, people_names, person,
                           taken_message)
 
 TAKE_NEXT = "then_take_next"  # the form's box: after completing, open the next task of my groups
+bp.context_processor(case_history.template_helpers)
 
 
 @dataclass(frozen=True)
 class TaskPage:
-    task: TaskView
-    case: InstanceView
+    read: TaskRead            # the task, its case card and history, its form (engine.reads)
     choices: TaskChoices
-    standing: str | None
-    seconds_left: int | None
-    deadlines: list[OpenSla]  # the case's open SLAs, e.g. the answer within 15 working days
-    instructions: str | None
-    schema: dict | None
     fields: list[FormField]
-    history: list[AuditView]
-    element_names: dict[str, str]
     names: dict[str, str]
     notice: str | None        # why the form is not offered (completed, cancelled, claimed by a colleague)
 
+    @property
+    def task(self):
+        return self.read.task
+
+    @property
+    def schema(self) -> dict | None:
+        return self.read.form
+
 
 def load_page(db: Session, user: User, task_id: str) -> TaskPage:
-    engine = runtime.engine()
-    task = engine.desk.task(db, user, task_id)
-    case = engine.case_mask(db, user, task.instance_id)(engine.instances.detail(db, task.instance_id))
-    definition_id = db.scalar(select(ProcessInstance.definition_id).where(ProcessInstance.id == task.instance_id))
-    specs = engine.definitions.specs(engine.definitions.get(db, definition_id))
-    all_specs = [specs.spec, *specs.embedded.values()]
-    element_names = {name: spec.bpmn_name for process in all_specs for name, spec in process.task_specs.items()
-                     if getattr(spec, "bpmn_name", None)}
-    element = next((p.task_specs[task.element_id] for p in all_specs if task.element_id in p.task_specs), None)
-    schema = engine.person_fields.presented(db, specs.forms.get(task.element_id))
-    standing, seconds_left = engine.desk.standing(db, task)
+    read = runtime.engine().reads.task(db, user, task_id)
+    task = read.task
     names = people_names(db)
     choices = choices_for(user, task, GroupMembers(db))
     notice = taken_message(task, names)
     if notice is None and not choices.may_complete:
         notice = claimed_message(task, names) if task.assignee else _(
             "You may look at this task but not work it: it is for the group %(group)s.",
-            group=task.candidate_group or "")
-    return TaskPage(task=task, case=case, choices=choices, standing=standing, seconds_left=seconds_left,
-                    deadlines=open_slas(db, engine.clock.now(), instance_id=task.instance_id),
-                    instructions=getattr(element, "documentation", None) or None, schema=schema,
-                    fields=form_fields(schema), history=[e for e in case.history or [] if e.event not in QUIET_EVENTS],
-                    element_names=element_names, names=names, notice=notice)
+            group=read.group_name or "")
+    return TaskPage(read=read, choices=choices, fields=form_fields(read.form), names=names, notice=notice)
 
 
 def _render(page: TaskPage, values: Values, errors: dict[str, str], problem: str | None = None, status: int = 200):

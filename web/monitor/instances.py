@@ -7,19 +7,18 @@ from flask import Response, flash, jsonify, redirect, render_template, request, 
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext
 
-from engine.calendar.working_days import CalendarYearUnknown
+from engine.calendar import CalendarYearUnknown
 from engine.errors import ConflictError, StateError
-from engine.people.visibility import case_condition, require_case
-from engine.runtime.element_stats import has_layout, instance_elements, instance_source
-from engine.runtime.instance_search import instance_state, process_versions, search_instances
-from engine.sla.reports import open_slas
+from engine.reads import has_layout, instance_state, process_versions
 
-from .. import runtime
+from .. import case_history, runtime
 from ..errors import calendar_refusal, problem
+from ..inbox.labels import attribute_label
 from ..security import current_user, login_required, role_required
 from . import bp, labels, params
 
 bp.context_processor(labels.template_helpers)
+bp.context_processor(case_history.template_helpers)
 PER_PAGE = 25
 FINAL_STATES = ("completed", "terminated")
 
@@ -28,13 +27,11 @@ FINAL_STATES = ("completed", "terminated")
 @role_required("manager")
 def instances() -> ResponseReturnValue:
     filters, page, problems = params.instance_filter(request.args)
-    engine = runtime.engine()
     result = None
     with runtime.reading() as db:
         versions = process_versions(db)
         if not problems:
-            result = search_instances(db, engine.clock.now(), engine.settings.zone(), filters, page, PER_PAGE,
-                                      visible=case_condition(current_user()))
+            result = runtime.engine().reads.instances(db, current_user(), filters, page, PER_PAGE)
     processes = sorted({v.process_id for v in versions})
     return render_template("monitor/instances.html", result=result, problems=problems, filters=filters,
                            processes=processes, args=params.filter_args(request.args)), 400 if problems else 200
@@ -43,18 +40,12 @@ def instances() -> ResponseReturnValue:
 @bp.get("/instances/<int:instance_id>")
 @role_required("manager")
 def instance(instance_id: int) -> ResponseReturnValue:
-    engine = runtime.engine()
-    now = engine.clock.now()
+    reads = runtime.engine().reads
     with runtime.reading() as db:
-        require_case(db, current_user(), instance_id)
-        view = engine.instances.detail(db, instance_id)
-        slas = open_slas(db, now, instance_id=instance_id)
-        layout = has_layout(instance_source(db, instance_id))
-    data = json.dumps(view.data or {}, ensure_ascii=False, indent=2, sort_keys=True)
-    history = [(entry, json.dumps(entry.details, ensure_ascii=False, sort_keys=True) if entry.details else "")
-               for entry in reversed(view.history or [])]
-    return render_template("monitor/instance.html", instance=view, slas=slas, data=data, history=history,
-                           has_layout=layout, final=view.state in FINAL_STATES)
+        read = reads.instance(db, current_user(), instance_id)
+        layout = has_layout(reads.diagram(db, current_user(), instance_id))
+    return render_template("monitor/instance.html", read=read, instance=read.instance, has_layout=layout, final=read.instance.state in FINAL_STATES,
+                           attribute_label=attribute_label)
 
 
 def xml_response(xml: str) -> Response:
@@ -70,18 +61,15 @@ def xml_response(xml: str) -> Response:
 @login_required
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     with runtime.reading() as db:
-        require_case(db, current_user(), instance_id)
-        xml = instance_source(db, instance_id)
+        xml = runtime.engine().reads.diagram(db, current_user(), instance_id)
     return xml_response(xml)
 
 
 @bp.get("/instances/<int:instance_id>/elements.json")
 @login_required
 def instance_elements_json(instance_id: int) -> ResponseReturnValue:
-    engine = runtime.engine()
     with runtime.reading() as db:
-        require_case(db, current_user(), instance_id)
-        status = instance_elements(db, instance_id, engine.clock.now())
+        status = runtime.engine().reads.elements(db, current_user(), instance_id)
     return jsonify(status.as_dict())
 
 

@@ -10,6 +10,10 @@
  * options.messages or the element's data-msg-no-layout / data-msg-failed / data-msg-passed /
  * data-msg-waiting attributes (translated by the page). Every element with data-diagram-xml
  * (plus data-diagram-status / data-diagram-heat) is mounted when the page loads.
+ *
+ * With a status, the viewer opens on the case's current elements (its open tasks and timers) at a
+ * readable scale instead of fitting a wide diagram into the box; a button (data-msg-fit) shows the
+ * whole diagram again.
  */
 (function () {
   'use strict';
@@ -18,8 +22,11 @@
     noLayout: 'This diagram has no layout, so it cannot be drawn.',
     failed: 'The diagram could not be shown.',
     passed: 'passed',
-    waiting: 'waiting'
+    waiting: 'waiting',
+    fit: 'Whole diagram'
   };
+  var READABLE_SCALE = 1;     // diagram units per pixel around the current element
+  var SMALLEST_SCALE = 0.5;   // several current elements far apart: at most this far out
   var STATUS_MARKERS = ['completed', 'active', 'overdue'];
   var HEAT_LEVELS = 5;
 
@@ -27,7 +34,8 @@
 
   function messagesFor(element, given) {
     var data = element.dataset || {};
-    var own = {noLayout: data.msgNoLayout, failed: data.msgFailed, passed: data.msgPassed, waiting: data.msgWaiting};
+    var own = {noLayout: data.msgNoLayout, failed: data.msgFailed, passed: data.msgPassed, waiting: data.msgWaiting,
+               fit: data.msgFit};
     var result = {};
     Object.keys(DEFAULT_MESSAGES).forEach(function (key) {
       result[key] = (given && given[key]) || own[key] || DEFAULT_MESSAGES[key];
@@ -64,6 +72,40 @@
         if (registry.get(id)) { canvas.addMarker(id, marker); }
       });
     });
+  }
+
+  /* Centre the view on the shapes of `ids` (those the diagram has), as close as READABLE_SCALE. */
+  function focusOn(viewer, ids) {
+    var registry = viewer.get('elementRegistry');
+    var shapes = ids.map(function (id) { return registry.get(id); }).filter(function (shape) {
+      return shape && shape.width !== undefined;
+    });
+    if (shapes.length === 0) { return false; }
+    var left = Infinity, top = Infinity, right = -Infinity, bottom = -Infinity;
+    shapes.forEach(function (shape) {
+      left = Math.min(left, shape.x); top = Math.min(top, shape.y);
+      right = Math.max(right, shape.x + shape.width); bottom = Math.max(bottom, shape.y + shape.height);
+    });
+    var canvas = viewer.get('canvas');
+    var size = canvas.getSize();
+    if (!size.width || !size.height) { return false; }
+    var margin = 160;
+    var scale = Math.min(READABLE_SCALE, size.width / (right - left + 2 * margin),
+                         size.height / (bottom - top + 2 * margin));
+    scale = Math.max(scale, SMALLEST_SCALE);
+    var width = size.width / scale, height = size.height / scale;
+    canvas.viewbox({x: (left + right) / 2 - width / 2, y: (top + bottom) / 2 - height / 2,
+                    width: width, height: height});
+    return true;
+  }
+
+  function addFitButton(element, viewer, messages) {
+    var button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'diagram-fit small';
+    button.textContent = messages.fit;
+    button.addEventListener('click', function () { viewer.get('canvas').zoom('fit-viewport', 'auto'); });
+    element.appendChild(button);
   }
 
   function drawHeat(viewer, heat, messages) {
@@ -116,7 +158,13 @@
       var loads = [];
       if (options.statusUrl) {
         loads.push(fetchOk(options.statusUrl, 'application/json').then(function (r) { return r.json(); })
-          .then(function (status) { markStatus(viewer, status); }));
+          .then(function (status) {
+            markStatus(viewer, status);
+            if (focusOn(viewer, (status.overdue || []).concat(status.active || []))) {
+              addFitButton(element, viewer, messages);
+              element.dataset.diagramFocus = 'current';
+            }
+          }));
       }
       if (options.heatUrl) {
         loads.push(fetchOk(options.heatUrl, 'application/json').then(function (r) { return r.json(); })

@@ -1,0 +1,40 @@
+"""The read side: what every page, API GET and CLI listing reads about cases, tasks, processes and SLAs.
+
+`Engine.reads` (a `CaseReads`) answers for one person, with the visibility rule and the supervisors'
+mask applied: a task with its case card and history (`task`), a case (`instance`), its card, its
+diagram and where it stands on it, the cases a person may list. The views and list queries below
+are the vocabulary of those answers; web/ and cli/ import them from here, never from the engine's
+modules (tests/test_architecture.py).
+
+The case card (`CaseCard`) is declared by the forms: a form's top-level `"x-case-card"` lists its
+fields the card shows (`declarations`). The history is a list of `HistoryLine`s, message ids with
+named parameters that the web layer words in the reader's language.
+"""
+from ..people.inbox_query import SCOPES, InboxFilter
+from ..people.inbox_query import SLA_STANDINGS as TASK_STANDINGS
+from ..people.desk import InboxRow
+from ..runtime.element_stats import ElementHeat, ElementStatus, definition_source, has_layout, process_heat
+from ..runtime.instance_search import SLA_STANDINGS as INSTANCE_STANDINGS
+from ..runtime.instance_search import (InstanceFilter, InstancePage, ListedInstance, ProcessVersion, count_by_state,
+                                       instance_state, process_versions)
+from ..runtime.queries import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks
+from ..runtime.views import AuditView, InstanceView, TaskView, to_json
+from ..sla.reports import STANDINGS as SLA_STANDINGS
+from ..sla.reports import (CalendarOutlook, DepartmentMonth, OpenSla, calendar_outlook, department_month,
+                           month_bounds, open_slas)
+from .card import CardSection, CaseCard, Deadline, Holder
+from .cases import CaseReads, InstanceRead, TaskRead
+from .declarations import CARD_KEY, CaseDeclarations
+from .history import HistoryLine
+from .values import KINDS as VALUE_KINDS
+from .values import ShownValue
+
+__all__ = [
+    "AuditView", "CARD_KEY", "CalendarOutlook", "CardSection", "CaseCard", "CaseDeclarations", "CaseReads",
+    "Deadline", "DepartmentMonth", "ElementHeat", "ElementStatus", "HistoryLine", "Holder", "INSTANCE_STANDINGS",
+    "INSTANCE_STATES", "InboxFilter", "InboxRow", "InstanceFilter", "InstancePage", "InstanceRead", "InstanceView",
+    "ListedInstance", "MAX_PAGE", "OpenSla", "Page", "ProcessVersion", "SCOPES", "SLA_STANDINGS", "ShownValue",
+    "TASK_STANDINGS", "TASK_STATES", "TaskRead", "TaskView", "VALUE_KINDS", "calendar_outlook", "count_by_state",
+    "definition_source", "department_month", "has_layout", "instance_state", "list_instances", "list_tasks",
+    "month_bounds", "open_slas", "process_heat", "process_versions", "to_json",
+]

@@ -1,0 +1,85 @@
+"""The case history's sentences and the case card's values in the reader's language.
+
+The engine's read side tells a case as `HistoryLine`s (a message id and named parameters) and
+`ShownValue`s; here they are worded from the catalogues, for the pages and for the API's `text`.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask_babel import gettext, lazy_gettext as _l
+
+from engine.reads import HistoryLine, ShownValue
+
+from .i18n import local_time
+
+SENTENCES = {
+    "case.started": _l("%(actor)s opened the case (%(process)s)"),
+    "case.completed": _l("System: the case is closed"),
+    "case.suspended": _l("%(actor)s suspended the case"),
+    "case.resumed": _l("%(actor)s resumed the case"),
+    "case.retried": _l("%(actor)s retried the case after its error"),
+    "case.repaired": _l("%(actor)s repaired the case's records"),
+    "case.terminated": _l("%(actor)s terminated the case: %(reason)s"),
+    "case.terminated_no_reason": _l("%(actor)s terminated the case"),
+    "case.error": _l("System: the case stopped with an error at “%(task)s”"),
+    "case.event": _l("%(actor)s recorded: %(event)s"),
+    "task.completed": _l("%(actor)s completed “%(task)s”"),
+    "task.created": _l("“%(task)s” went to %(holder)s"),
+    "task.created_unassigned": _l("“%(task)s” is waiting to be taken"),
+    "task.claimed": _l("%(actor)s claimed “%(task)s”"),
+    "task.unclaimed": _l("%(actor)s gave “%(task)s” back to its group"),
+    "task.reassigned": _l("%(actor)s handed “%(task)s” to %(to)s"),
+    "task.delegated": _l("%(actor)s delegated “%(task)s” to %(to)s"),
+    "task.cancelled": _l("System: “%(task)s” was withdrawn"),
+    "sla.warning": _l("System: %(percent)s of the time for “%(deadline)s” has passed"),
+    "sla.breached": _l("System: the deadline “%(deadline)s” was missed"),
+    "sla.breached_escalated": _l("System: the deadline “%(deadline)s” was missed; %(to)s was told"),
+    "sla.escalated": _l("System: “%(deadline)s” was escalated to %(to)s"),
+    "sla.pause": _l("%(actor)s paused the deadlines: %(reason)s"),
+    "sla.pause_no_reason": _l("%(actor)s paused the deadlines"),
+    "sla.resume": _l("%(actor)s restarted the deadlines"),
+    "sla.recomputed": _l("System: “%(deadline)s” is now due %(due)s"),
+    "timer.fired": _l("System: time is up for “%(event)s”"),
+    "event.other": _l("%(actor)s: %(event)s"),
+}
+
+
+class _Params(dict):
+    """A sentence's parameters; one the line does not carry reads as empty rather than failing."""
+
+    def __missing__(self, key: str) -> str:
+        return ""
+
+
+def sentence(line: HistoryLine) -> str:
+    """The line as one sentence in the reader's language."""
+    params = _Params({name: _param(value) for name, value in line.params.items()})
+    if not params.get("actor"):
+        params["actor"] = gettext("System")
+    template = SENTENCES.get(line.message, SENTENCES["event.other"])
+    return str(template) % params
+
+
+def _param(value: Any) -> str:
+    if isinstance(value, datetime):
+        return local_time(value)
+    return "" if value is None else str(value)
+
+
+def value_text(value: ShownValue) -> str:
+    """A recorded value as plain text (the pages draw the same with `_case.html`'s macro)."""
+    if value.kind == "yes_no":
+        return gettext("Yes") if value.value else gettext("No")
+    if value.kind == "date_time":
+        return local_time(value.value)
+    if value.kind == "masked":
+        return gettext("(hidden)")
+    if value.kind == "list":
+        return ", ".join(value.items)
+    return value.text or ("" if value.value is None else str(value.value))
+
+
+def template_helpers() -> dict:
+    return {"history_sentence": sentence}
