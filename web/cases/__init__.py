@@ -14,13 +14,12 @@ from engine.reads.department import leads_team, overseen_department
 
 from ..inbox.labels import name_label, standing_label, value_label
 from ..security import current_user
+from .complaint import may_take_in
 
 bp = Blueprint("cases", __name__, url_prefix="/cases", template_folder="templates", static_folder="static",
                static_url_path="/static")
 bp.app_template_global("value_label")(value_label)
 bp.app_template_global("name_label")(name_label)
-
-
 bp.context_processor(lambda: {"standing_label": standing_label})
 log = logging.getLogger(__name__)
 
@@ -28,9 +27,10 @@ log = logging.getLogger(__name__)
 @bp.before_app_request
 def read_take_in() -> None:
     """Whether the person records contacts, read before the view runs (the navigation asks)."""
-    from .complaint import may_take_in
     g.may_take_in = False
-    if current_user() is None or request.endpoint in ("static", "vendor"):
+    endpoint = request.endpoint or ""
+    if current_user() is None or endpoint in ("static", "vendor") or endpoint.endswith(".static") \
+            or request.blueprint == "api":
         return
     try:
         del g.may_take_in
@@ -42,7 +42,7 @@ def read_take_in() -> None:
 
 @bp.app_context_processor
 def navigation() -> dict:
-    def may_take_in() -> bool:
+    def takes_in() -> bool:
         return bool(g.get("may_take_in", False))
 
     def sees_dashboard() -> bool:
@@ -53,7 +53,7 @@ def navigation() -> dict:
         user = current_user()
         return user is not None and leads_team(user)
 
-    return {"may_take_in": may_take_in, "leads_team": team_lead, "sees_dashboard": sees_dashboard,
+    return {"may_take_in": takes_in, "leads_team": team_lead, "sees_dashboard": sees_dashboard,
             "cleared_draft": session.pop("clear_draft", None)}
 
 
