@@ -11,12 +11,12 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
-from ..persistence.tables import Group, HumanTask, ProcessInstance
-from ..runtime.queries import INSTANCE_STATES, Page
-from ..runtime.views import TaskView
 from ..people.desk import InboxFilter, InboxRow, WorkDesk
 from ..people.directory import User
 from ..people.visibility import case_condition
+from ..persistence.tables import Group, HumanTask, ProcessInstance
+from ..runtime.queries import INSTANCE_STATES, Page
+from ..runtime.views import TaskView
 
 DEPARTMENT_HEADS = "department_head"
 LATE = ("breached", "warning")
@@ -97,9 +97,9 @@ def _open_of(session: Session, instance_ids: set[int], elements: set[str]) -> di
     """The open tasks of these elements in these cases, by case and element."""
     if not instance_ids or not elements:
         return {}
-    rows = session.scalars(select(HumanTask).where(HumanTask.instance_id.in_(sorted(instance_ids)),
-                                                   HumanTask.state == "open", HumanTask.element_id.in_(sorted(elements)))
-                           .order_by(HumanTask.created_at, HumanTask.id))
+    rows = session.scalars(select(HumanTask).where(
+        HumanTask.instance_id.in_(sorted(instance_ids)), HumanTask.state == "open",
+        HumanTask.element_id.in_(sorted(elements))).order_by(HumanTask.created_at, HumanTask.id))
     found: dict[int, dict[str, TaskView]] = {}
     for row in rows:
         found.setdefault(row.instance_id, {})[row.element_id] = TaskView.of(row)

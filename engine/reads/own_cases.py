@@ -19,11 +19,11 @@ from typing import Any
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..people.directory import User
+from ..people.visibility import case_condition
 from ..persistence.tables import AuditEntry, HumanTask, ProcessInstance
 from ..runtime.views import TaskView
 from ..sla.reports import OpenSla, open_slas
-from ..people.directory import User
-from ..people.visibility import case_condition
 
 OPEN_STATES = ("active", "suspended", "error")
 CLOSED_STATES = ("completed", "terminated")
