@@ -14,7 +14,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
-from engine.calendar.working_days import CalendarYearUnknown
+from engine.calendar import CalendarYearUnknown
 from engine.errors import FormInvalid, Forbidden, InstanceNotFound, StateError
 from engine.people import Rights, User
 from engine.reads import TaskView
