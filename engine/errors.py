@@ -29,7 +29,7 @@ element id, message), so a designer sees every problem at once.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 
 class SqflowError(Exception):
@@ -46,10 +46,16 @@ class DatabaseUnavailable(SqflowError):
 
 @dataclass(frozen=True)
 class DefinitionProblem:
+    """One thing that keeps a diagram from being deployed. `code` and `params` say it again in a form
+    the web layer translates (engine.definitions.problems lists the codes); `message` is the English."""
+
     file: str
     message: str
     line: int | None = None
     element_id: str | None = None
+    element_name: str | None = None
+    code: str | None = None
+    params: dict = field(default_factory=dict, compare=False, hash=False)
 
     def __str__(self) -> str:
         where = self.file

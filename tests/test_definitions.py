@@ -16,7 +16,12 @@ from engine.errors import (
     UnsafeXmlError,
     UnsupportedElementsError,
 )
-from tests.diagram_checks import BAD, MAX_BYTES, bad, foreign, line_of, only, refuse, span_of
+from tests.diagram_checks import BAD, DIAGRAMS, MAX_BYTES, bad, foreign, line_of, load, only, refuse, span_of
+
+
+def camunda_export() -> SourceFile:
+    """A Camunda Modeler diagram sqflow reads (tests/diagrams/camunda)."""
+    return load(DIAGRAMS / "camunda" / "reviewers.bpmn")
 
 
 # --------------------------------------------------------------------------------------------
@@ -43,18 +48,23 @@ def test_bpmn_js_export_deploys():
     assert len(process.content_hash) == 64
 
 
-def test_camunda_modeler_export_deploys_ignoring_camunda_extensions():
-    parsed = parse_files([foreign("camunda_modeler.bpmn")], MAX_BYTES)
+def test_camunda_modeler_export_is_refused_element_by_element_where_it_means_something_sqflow_cannot_run():
+    error = refuse(foreign("camunda_modeler.bpmn"))
 
-    process = only(parsed)
-    assert process.process_id == "line_repair"
-    assert process.name == "Line repair"
-    assert [(t["id"], t["name"]) for t in process.user_tasks] == [
-        ("Task_dispatch", "Dispatch technician"),
-        ("Task_confirm", "Confirm repair with customer"),
-    ]
-    # camunda:formKey / camunda:formData are not sqflow forms: they are ignored, not misread
-    assert all(t["form"] is None for t in process.user_tasks)
+    by_element = {}
+    for problem in error.problems:
+        assert problem.element_id and problem.line and problem.code, problem
+        by_element.setdefault(problem.element_id, set()).add(problem.code)
+    # two groups, a JUEL property path, a task listener, a due date, a form nobody deployed, generated forms
+    assert by_element == {
+        "StartEvent_1": {"camunda.extension"},
+        "Task_dispatch": {"camunda.groups_several", "camunda.expression", "camunda.listener",
+                          "camunda.extension", "camunda.form_unmatched"},
+        "Task_confirm": {"camunda.extension"},
+    }
+    dispatch = [p for p in error.problems if p.element_id == "Task_dispatch"]
+    assert all(p.element_name == "Dispatch technician" for p in dispatch)
+    assert any("${customer.region}" in p.message for p in dispatch)
 
 
 def test_signavio_export_is_refused_listing_each_unsupported_element():
@@ -179,7 +189,7 @@ def test_every_script_problem_of_a_set_is_reported_at_once():
 
 def test_two_different_files_with_the_same_name_are_refused():
     first = SourceFile("diagram.bpmn", foreign("bpmn_js.bpmn").content)
-    second = SourceFile("diagram.bpmn", foreign("camunda_modeler.bpmn").content)
+    second = SourceFile("diagram.bpmn", camunda_export().content)
     error = refuse(first, second)
     assert "diagram.bpmn" in str(error)
 
@@ -189,12 +199,12 @@ def test_two_different_files_with_the_same_name_are_refused():
 # --------------------------------------------------------------------------------------------
 
 def test_content_hashes_differ_between_diagrams_deployed_together():
-    parsed = parse_files([foreign("bpmn_js.bpmn"), foreign("camunda_modeler.bpmn")], MAX_BYTES)
+    parsed = parse_files([foreign("bpmn_js.bpmn"), camunda_export()], MAX_BYTES)
     hashes = {p.process_id: p.content_hash for p in parsed}
-    assert set(hashes) == {"Process_complaint_triage", "line_repair"}
-    assert hashes["Process_complaint_triage"] != hashes["line_repair"]
+    assert set(hashes) == {"Process_complaint_triage", "document_review"}
+    assert hashes["Process_complaint_triage"] != hashes["document_review"]
     files = {p.process_id: [f.name for f in p.files] for p in parsed}
-    assert files == {"Process_complaint_triage": ["bpmn_js.bpmn"], "line_repair": ["camunda_modeler.bpmn"]}
+    assert files == {"Process_complaint_triage": ["bpmn_js.bpmn"], "document_review": ["reviewers.bpmn"]}
 
 
 def test_content_hash_ignores_the_file_name():
@@ -215,6 +225,6 @@ def test_content_hash_is_stable_and_changes_with_any_byte():
 
 def test_content_hash_does_not_depend_on_companion_files():
     alone = only(parse_files([foreign("bpmn_js.bpmn")], MAX_BYTES))
-    together = parse_files([foreign("camunda_modeler.bpmn"), foreign("bpmn_js.bpmn")], MAX_BYTES)
+    together = parse_files([camunda_export(), foreign("bpmn_js.bpmn")], MAX_BYTES)
     same = next(p for p in together if p.process_id == "Process_complaint_triage")
     assert same.content_hash == alone.content_hash

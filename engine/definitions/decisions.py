@@ -4,7 +4,8 @@ SpiffWorkflow reads one decision per DMN document, while modelers save several i
 decision is therefore handed over as a document of its own. Its rule cells are Python, joined to
 the input expression as `input + cell` when the cell is not a plain value, so `in ["a", "b"]`
 would become `channelin [...]`: such cells get the space they need. Every input expression and
-cell is compiled by the sandbox at deployment, so a bad cell is refused before anything runs.
+cell is compiled by the sandbox at deployment, so a bad cell is refused before anything runs, and the
+table's hit policy is checked (`hit_policies`).
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from SpiffWorkflow.dmn.parser.DMNParser import DMNParser
 
 from ..errors import DefinitionProblem
 from ..scripting import check_script
+from .hit_policies import check_table
 
 
 def one_document_per_decision(root: etree._Element) -> list[etree._Element]:
@@ -53,6 +55,7 @@ def prepare_and_check(parser: DMNParser, file_name: str, tree: etree._ElementTre
         problems.append(DefinitionProblem(file_name, f"{what}: {objection}",
                                           line=found[0].sourceline if found else None, element_id=element_id))
 
+    problems.extend(check_table(parser.decision, file_name, tree))
     for table in parser.decision.decisionTables:
         for column in table.inputs:
             if column.expression and (objection := check_script(column.expression, "eval")):

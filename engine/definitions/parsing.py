@@ -14,7 +14,6 @@ from pathlib import PurePosixPath
 from dataclasses import dataclass, field
 
 from lxml import etree
-from SpiffWorkflow.bpmn.parser.ValidationException import ValidationException
 from SpiffWorkflow.bpmn.specs.mixins.subworkflow_task import CallActivity, SubWorkflowTask
 from SpiffWorkflow.dmn.engine.DMNEngine import DMNEngine
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser, VALIDATOR
@@ -22,6 +21,11 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..errors import DefinitionError, DefinitionProblem, ScriptPolicyError, UnsafeXmlError, UnsupportedElementsError
 from .call_graph import recursive_call_problems
+from .camunda import read_camunda
+from .hit_policies import decision_shapes, prepare_dmn
+from .imports import import_problems
+from .problems import coded, complete, from_parser, readable_xsd
+from .services import ServiceRegistry
 from .decisions import one_document_per_decision, prepare_and_check
 from .expressions import record_condition_flows
 from .forms import is_form, read_form
@@ -115,20 +119,15 @@ def _xsd_problems(name: str, tree: etree._ElementTree) -> list[DefinitionProblem
     if schema.validate(tree):
         return []
     return [
-        DefinitionProblem(name, error.message, line=error.line, element_id=element_id_at(tree, error.line))
+        coded("parse.xsd", name, element_id=element_id_at(tree, error.line) or tree.getroot().get("id"),
+              line=error.line, detail=readable_xsd(error.message))
         for error in schema.error_log
     ]
 
 
 def _problem_from_spiff(exc: Exception, trees: dict[str, etree._ElementTree], default_file: str) -> DefinitionProblem:
     file_name = getattr(exc, "file_name", "") or default_file
-    element_id = getattr(exc, "id", "") or None
-    line = getattr(exc, "line_number", "") or None
-    tree = trees.get(file_name)
-    if line is None and tree is not None:
-        line = line_of(tree, element_id)
-    message = str(exc) if isinstance(exc, ValidationException) else f"cannot be parsed ({type(exc).__name__}: {exc})"
-    return DefinitionProblem(file_name, message, line=line, element_id=element_id)
+    return from_parser(exc, file_name, trees.get(file_name))
 
 
 def _embedded_and_calls(parser: SpiffBpmnParser, spec: BpmnProcessSpec,
@@ -168,8 +167,21 @@ def _user_tasks(spec: BpmnProcessSpec) -> list[dict]:
     return rows
 
 
-def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
-    """Parse and check a deployment; raises DefinitionError listing every problem found."""
+def parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegistry | None = None
+                ) -> list[ParsedProcess]:
+    """Parse and check a deployment; raises DefinitionError listing every problem found, each with the
+    name and line of the element at fault."""
+    trees: dict[str, etree._ElementTree] = {}
+    try:
+        return _parse_files(files, max_bytes, services or ServiceRegistry(), trees)
+    except DefinitionError as error:
+        error.problems = complete(error.problems, trees)
+        error.args = ("; ".join(str(p) for p in error.problems),)
+        raise
+
+
+def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegistry,
+                 trees: dict[str, etree._ElementTree]) -> list[ParsedProcess]:
     if not files:
         raise DefinitionError(DefinitionProblem("<deployment>", "no files given"))
     problems: list[DefinitionProblem] = []
@@ -178,7 +190,6 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         problems.append(DefinitionProblem(name, "two different files have this name; rename one"))
     if problems:
         raise DefinitionError(problems)
-    trees: dict[str, etree._ElementTree] = {}
     kinds: dict[str, str] = {}
     forms: dict[str, dict] = {}
     form_files: dict[str, SourceFile] = {}
@@ -210,6 +221,17 @@ def parse_files(files: list[SourceFile], max_bytes: int) -> list[ParsedProcess]:
         raise (UnsafeXmlError if unsafe else DefinitionError)(problems)
     if not trees:
         raise DefinitionError(DefinitionProblem(files[0].name, "no .bpmn diagram among the files"))
+    problems.extend(import_problems(trees))
+    for name, tree in trees.items():
+        if kinds[name] == "dmn":
+            prepare_dmn(tree)
+    shapes = decision_shapes([tree for name, tree in trees.items() if kinds[name] == "dmn"])
+    form_names = {PurePosixPath(n).name for n in form_files}
+    for name, tree in trees.items():
+        if kinds[name] == "bpmn":
+            problems.extend(read_camunda(name, tree, form_names, services, shapes))
+    if problems:
+        raise DefinitionError(problems)
 
     unsupported = [p for name, tree in trees.items() if kinds[name] == "bpmn" for p in unsupported_elements(name, tree)]
     if unsupported:

@@ -1,4 +1,5 @@
-"""Reading diagram files without trusting them: size cap, no DTDs or entities, no external references."""
+"""Reading diagram files without trusting them: size cap, no DTDs or entities, no external references
+(an import may only name another file of the same deployment; `imports` checks it is there)."""
 from __future__ import annotations
 
 import re
@@ -62,11 +63,17 @@ def _refuse_external_references(name: str, tree: etree._ElementTree) -> None:
             problems.append(DefinitionProblem(name, "XInclude is not allowed", line=element.sourceline))
         elif local == "import" and (namespace == BPMN_NS or namespace in DMN_NAMESPACES):
             location = element.get("location") or element.get("locationURI") or element.get("namespace")
-            problems.append(DefinitionProblem(
-                name, f"external import of {location!r} is not allowed; deploy the files together",
-                line=element.sourceline))
+            if not is_file_name(location):
+                problems.append(DefinitionProblem(
+                    name, f"external import of {location!r} is not allowed; deploy the files together",
+                    line=element.sourceline, element_id=tree.getroot().get("id")))
     if problems:
         raise UnsafeXmlError(problems)
+
+
+def is_file_name(location: str | None) -> bool:
+    """An import's location that names a file deployed alongside (no URL, no path out of the deployment)."""
+    return bool(location) and not re.search(r"^[a-zA-Z][\w+.-]*:|^[/\\]|(^|[/\\])\.\.([/\\]|$)", location)
 
 
 def document_kind(tree: etree._ElementTree) -> str:
