@@ -9,7 +9,8 @@ then ``python -m bench.corpus_counts [--camunda DIR] [--miwg DIR] [--json]``. Wi
 corpus is skipped and said so. The vendored diagrams (tests/diagrams/camunda/) are always counted.
 
 Files are validated the way a designer deploys them: each diagram together with the files it
-imports and the decision files beside it.
+imports, the decision files beside it whose decisions it names, and the form schemas beside it; a
+decision file no diagram names is validated alone. No service is registered.
 A file "validates" when a group it belongs to (a diagram, the files it imports, the decisions
 beside it) validates with no problem. The MIWG set is its reference diagrams and the
 exports of bpmn.io (Camunda Modeler), SAP Signavio and the Camunda Eclipse plug-in.
@@ -63,14 +64,22 @@ def _imported(path: Path) -> list[Path]:
     return found
 
 
+def _decides_for(decisions: Path, diagram_text: str) -> bool:
+    """Whether the diagram names one of the file's decisions (decisionRef, calledDecisionId)."""
+    ids = re.findall(r"<(?:\w+:)?decision\b[^>]*\bid=\"([^\"]+)\"", decisions.read_text("utf-8", "replace"))
+    return any(f'"{i}"' in diagram_text or f">{i}<" in diagram_text for i in ids)
+
+
 def _groups(paths: list[Path]) -> list[list[Path]]:
     """Each diagram with the files it imports and the decisions beside it."""
     groups = []
     for path in paths:
         if path.suffix != ".bpmn":
             continue
-        decisions = [p for p in paths if p.parent == path.parent and p.suffix == ".dmn"]
-        groups.append(list(dict.fromkeys([path, *_imported(path), *decisions])))
+        text = path.read_text("utf-8", "replace")
+        decisions = [p for p in paths if p.parent == path.parent and p.suffix == ".dmn" and _decides_for(p, text)]
+        forms = sorted(path.parent.glob("*.schema.json"))
+        groups.append(list(dict.fromkeys([path, *_imported(path), *decisions, *forms])))
     grouped = {p for group in groups for p in group}
     groups.extend([p] for p in paths if p not in grouped)
     return groups

@@ -33,6 +33,7 @@ from .demo import DEMO_DIR, cmd_demo
 from .doctor import add_check_arguments, cmd_check
 from .inputs import default_user, instance_number, parse_data, source_files
 from .output import Printer, error, load_zone, one_line
+from .releases import cmd_rollback, deploy_with_reason
 from .serve import add_serve_arguments, cmd_serve
 from .sla import add_sla_arguments, cmd_sla
 from .tokens import add_token_arguments, cmd_token
@@ -96,6 +97,8 @@ def cmd_validate(ctx: Context, args) -> int:
 
 def cmd_deploy(ctx: Context, args) -> int:
     files = source_files(args.files)
+    if args.reason is not None:
+        return deploy_with_reason(ctx, files, args)
     with ctx.sessions.begin() as session:
         outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
     if ctx.out.as_json:
@@ -254,6 +257,12 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_argument("files", nargs="+", metavar="FILE")
     sub = command("deploy", cmd_deploy, "deploy .bpmn/.dmn files, or every such file in a directory")
     sub.add_argument("files", nargs="+", metavar="FILE|DIR")
+    sub.add_argument("--reason", help="why: kept with the new version (who, when, why)")
+    user(sub)
+    sub = command("rollback", cmd_rollback, "make an earlier version of a process current again")
+    sub.add_argument("process", metavar="PROCESS")
+    sub.add_argument("version", type=int, metavar="VERSION")
+    sub.add_argument("--reason", required=True, help="why: kept with the version it makes current")
     user(sub)
     command("processes", cmd_processes, "list deployed processes (newest versions)")
     sub = command("start", cmd_start, "start an instance of a process")

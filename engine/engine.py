@@ -20,6 +20,7 @@ from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .controlled_clock import ControlledClock
 from .definitions.repository import DefinitionRepository
+from .definitions.services import ServiceRegistry
 from .notifications import Notifier
 from .people.desk import WorkDesk
 from .people.directory import Directory, User
@@ -42,10 +43,13 @@ from .timers.start_schedules import StartSchedules
 class Engine:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  helpers: Mapping[str, Callable] | None = None, assigners: Sequence[Assigner] = (),
-                 listeners: Sequence[TaskListener] = ()):
+                 listeners: Sequence[TaskListener] = (), services: ServiceRegistry | None = None):
         """`helpers` are offered to diagrams' scripts; `assigners` are processes' rules for who gets a
         new task that its diagram does not assign (engine.runtime.projection.Assigner); `listeners`
-        hear of completed tasks (engine.runtime.instances.TaskListener)."""
+        hear of completed tasks (engine.runtime.instances.TaskListener); `services` are what Camunda
+        service tasks may call (engine.definitions.services)."""
+        self.services = services or ServiceRegistry()
+        helpers = {**(helpers or {}), **self.services.helpers()}
         install_step_clock()
         self.settings = settings
         if clock is None and settings.clock == "controlled":
@@ -60,6 +64,7 @@ class Engine:
             {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})},
             self.limits, self.clock)
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
+        self.definitions.services = self.services
         self.sla_policies = PolicyBook()
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)

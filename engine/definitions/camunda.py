@@ -191,6 +191,9 @@ def _service_task(rewriter: Rewriter, task: etree._Element, services: ServiceReg
     service = services.find(name)
     if service is None:
         rewriter.refuse("camunda.service_unknown", task, kind=kind, service=name, registered=services.names())
+        for mapping in task.xpath("./bpmn:extensionElements/camunda:inputOutput",
+                                  namespaces={"bpmn": BPMN_NS, "camunda": CAMUNDA_NS}):
+            mapping.getparent().remove(mapping)
         return
     arguments = camunda_io.take_inputs_as_arguments(rewriter, task)
     for connector in task.xpath("./bpmn:extensionElements/camunda:connector",

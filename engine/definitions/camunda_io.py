@@ -65,12 +65,26 @@ def set_property(element: etree._Element, name: str, value: str) -> None:
     etree.SubElement(properties, f"{{{SPIFF_NS}}}property", name=name, value=value)
 
 
+# Elements SpiffWorkflow runs pre- and post-scripts for; a script task takes them into its script.
+SCRIPTED = {"userTask", "manualTask", "task", "businessRuleTask", "callActivity", "subProcess", "scriptTask"}
+
+
 def add_prescript(element: etree._Element, script: str) -> None:
+    if etree.QName(element).localname == "scriptTask":
+        holder = element.find(bpmn("script"))
+        if holder is not None:
+            holder.text = "\n".join(part for part in (script, holder.text) if part)
+            return
     holder = spiff_child(element, "preScript")
     holder.text = "\n".join(part for part in (holder.text, script) if part)
 
 
 def add_postscript(element: etree._Element, script: str) -> None:
+    if etree.QName(element).localname == "scriptTask":
+        holder = element.find(bpmn("script"))
+        if holder is not None:
+            holder.text = "\n".join(part for part in (holder.text, script) if part)
+            return
     holder = spiff_child(element, "postScript")
     holder.text = "\n".join(part for part in (script, holder.text) if part)
 
@@ -179,6 +193,9 @@ def input_output(rewriter: Rewriter, element: etree._Element) -> None:
     output parameters are set when it completes."""
     inputs, outputs = _io_parameters(element)
     if not inputs and not outputs:
+        return
+    if etree.QName(element).localname not in SCRIPTED:
+        rewriter.refuse("camunda.extension", element, extension="inputOutput")
         return
     assignments = []
     for parameter in inputs:

@@ -42,7 +42,7 @@ def feel_cell(cell: str) -> str:
     """An input cell in FEEL's simple unary-test forms, as the Python SpiffWorkflow evaluates."""
     text = cell.strip()
     if text in ("", "-"):
-        return ""
+        return text
     ranged = _RANGE.match(text)
     if ranged:
         low, lo, hi, high = ranged.groups()

@@ -38,7 +38,7 @@ TEMPLATES: dict[str, str] = {
     "import.missing": "the diagram imports {location}, which is not among the files deployed: deploy {location} "
                       "together with it",
     "dmn.hit_policy": "decision {element} has the hit policy {policy}, which sqflow does not run: use UNIQUE, "
-                      "FIRST, PRIORITY, ANY, RULE ORDER or COLLECT",
+                      "FIRST, PRIORITY, ANY or COLLECT",
     "dmn.unique_overlap": "rules {first} and {second} of decision {element} can both match (for instance {example}); "
                           "a UNIQUE table allows one: make the rules exclusive or use the hit policy FIRST",
     "dmn.any_conflict": "rules {first} and {second} of decision {element} can both match with different outputs; "

@@ -6,7 +6,6 @@ version of the process, so a deployment never loses a form or a decision.
 """
 from __future__ import annotations
 
-from dataclasses import asdict
 from pathlib import PurePosixPath
 from typing import Iterable
 
@@ -21,6 +20,8 @@ from engine.definitions.xml_guard import BPMN_NS, parse_untrusted
 from engine.errors import DefinitionError, DefinitionProblem, ProcessNotFound
 from engine.persistence.tables import DeploymentFile, ProcessDefinition
 
+from .problem_text import problem_json
+
 SUFFIXES = (".bpmn", ".dmn", ".schema.json")
 MAX_FILES = 50
 
@@ -30,7 +31,8 @@ def base_name(name: str) -> str:
 
 
 def problems_json(error: DefinitionError) -> list[dict]:
-    return [asdict(problem) for problem in error.problems]
+    """Each problem as JSON, its message in the user's language (problem_text)."""
+    return [problem_json(problem) for problem in error.problems]
 
 
 def read_uploads(uploads: Iterable[FileStorage], max_bytes: int) -> list[SourceFile]:

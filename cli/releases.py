@@ -1,0 +1,29 @@
+"""`sqflow deploy --reason` and `sqflow rollback`: deployments recorded with who, when and why
+(engine.definitions.releases)."""
+from __future__ import annotations
+
+from dataclasses import asdict
+
+from engine.definitions import releases
+
+
+def deploy_with_reason(ctx, files, args) -> int:
+    with ctx.sessions.begin() as session:
+        outcomes = releases.deploy_confirmed(session, ctx.engine.definitions, ctx.engine.clock, files, args.user,
+                                             args.reason)
+    if ctx.out.as_json:
+        ctx.out.json([asdict(o) for o in outcomes])
+    else:
+        ctx.out.lines(o.describe() for o in outcomes)
+    return 0
+
+
+def cmd_rollback(ctx, args) -> int:
+    with ctx.sessions.begin() as session:
+        outcome = releases.roll_back(session, ctx.engine.definitions, ctx.engine.clock, args.process, args.version,
+                                     args.user, args.reason)
+    if ctx.out.as_json:
+        ctx.out.json({**asdict(outcome), "content_of": args.version})
+    else:
+        ctx.out.line(f"{args.process}: version {args.version} is current again, as version {outcome.version}")
+    return 0
