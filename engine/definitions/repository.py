@@ -19,6 +19,7 @@ from .call_graph import recursive_call_problems
 from .forms import is_form
 from .lane_groups import unknown_lane_problems
 from .parsing import ParsedProcess, SourceFile, parse_files
+from .services import ServiceRegistry
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class DefinitionRepository:
         self._report_fields: dict[int, list[str]] = {}
         self._lock = Lock()
         self._after_deploy: list[Callable[[Session, int, str, BpmnProcessSpec, str], Any]] = []
+        self.services = ServiceRegistry()  # what Camunda service tasks may call (the engine sets its own)
 
     def after_deploy(self, hook: Callable[[Session, int, str, BpmnProcessSpec, str], Any]) -> None:
         """Call `hook(session, definition_id, process_id, spec, file_name)` for each new version."""
@@ -58,7 +60,7 @@ class DefinitionRepository:
     def validate(self, files: list[SourceFile]) -> list[ParsedProcess]:
         """Every check of a deployment that the files alone decide (deploy runs these, then those that
         need the deployed processes)."""
-        parsed = parse_files(files, self._max_bytes)
+        parsed = parse_files(files, self._max_bytes, self.services)
         if not parsed:
             raise DefinitionError(DefinitionProblem(
                 files[0].name, "no process to deploy: a .dmn file is deployed together with the .bpmn that uses it"))
