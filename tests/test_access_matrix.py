@@ -219,6 +219,12 @@ PROBES: list[Probe] = [
     P("designer.validate", "POST", lambda i: "/designer/validate", DESIGNERS, json(xml="<x/>")),
     P("designer.deploy", "POST", lambda i: "/designer/deploy", DESIGNERS, json(xml="<x/>")),
     P("designer.layout", "POST", lambda i: "/designer/layout", DESIGNERS, json(xml="<x/>")),
+    P("designer.deploy_preview", "POST", lambda i: "/designer/deploy/preview", DESIGNERS, json(xml="<x/>")),
+    P("designer.deploy_confirm", "POST", lambda i: "/designer/deploy/confirm", DESIGNERS, json(xml="<x/>")),
+    P("designer.versions", "GET", lambda i: "/designer/processes/complaint/versions", DESIGNERS),
+    P("designer.make_current", "POST", lambda i: "/designer/processes/complaint/versions/1/make-current",
+      DESIGNERS, json(reason="")),
+    P("designer.test_run", "POST", lambda i: "/designer/test-run", DESIGNERS, json(xml="<x/>")),
     # supervisors
     P("supervisors.verify", "GET", lambda i: f"/verify/{i['verify']}", PUBLIC),
     P("supervisors.roster", "GET", lambda i: "/supervisors/roster", MANAGERS),
