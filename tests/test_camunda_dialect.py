@@ -174,3 +174,22 @@ def test_the_corpus_script_counts_the_vendored_diagrams_without_fetching_anythin
     assert result["validate"] == result["files"] - 3
     assert result["problems_without_element_id"] == 0
     assert result["problems_with_python_internals"] == 0
+
+
+def test_first_and_priority_hit_policies_run_as_dmn_means_them(camunda):
+    camunda.deploy("policies.bpmn", "policies.dmn")
+    big = camunda.data(camunda.start("pricing", {"amount": 5000}).id)
+    assert (big["discount"], big["customerLevel"]) == (10, "gold")      # first match; highest priority
+    middle = camunda.data(camunda.start("pricing", {"amount": 300}).id)
+    assert (middle["discount"], middle["customerLevel"]) == (0, "silver")
+
+
+def test_hit_policies_sqflow_does_not_run_are_refused_by_decision(camunda):
+    with pytest.raises(DefinitionError) as refused:
+        camunda.deploy("policies.bpmn", "policies.dmn", "bad_policies.dmn")
+    by_decision = {p.element_id: p for p in refused.value.problems}
+    assert {k: p.code for k, p in by_decision.items()} == {
+        "discount_unique": "dmn.unique_overlap", "fees_rule_order": "dmn.hit_policy",
+        "total_sum": "dmn.aggregation", "tier_any": "dmn.any_conflict"}
+    assert "Amount = 1000" in by_decision["discount_unique"].message
+    assert all(p.file == "bad_policies.dmn" and p.line for p in by_decision.values())
