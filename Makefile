@@ -7,6 +7,10 @@ STAMP  := $(VENV)/.installed
 .PHONY: run test setup postgres chromium slapd bench clean
 ASSETS := web/assets
 NODE_STAMP := $(ASSETS)/node_modules/.installed
+# The designer's bundle (web/assets/build.mjs -> web/assets/dist/designer, served by web/vendor.py).
+BUNDLE := $(ASSETS)/dist/designer/modeler.js
+BUNDLE_SOURCES := $(ASSETS)/build.mjs $(ASSETS)/.bpmnlintrc $(wildcard $(ASSETS)/src/designer/*.js $(ASSETS)/src/designer/*.json \
+                  $(ASSETS)/src/designer/properties/*.js $(ASSETS)/bpmnlint-plugin-sqflow/*.js $(ASSETS)/bpmnlint-plugin-sqflow/rules/*.js)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,12 +18,16 @@ $(STAMP): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $(STAMP)
 
-# Front-end packages (bpmn-js, Chart.js) from npm, exactly as the lock file says.
+# Front-end packages (bpmn-js, Chart.js, the designer's libraries and esbuild) from npm, exactly as the lock file says.
 $(NODE_STAMP): $(ASSETS)/package.json $(ASSETS)/package-lock.json
 	cd $(ASSETS) && npm ci --no-audit --no-fund --loglevel=error
 	touch $(NODE_STAMP)
 
-setup: $(STAMP) $(NODE_STAMP)
+$(BUNDLE): $(NODE_STAMP) $(BUNDLE_SOURCES)
+	cd $(ASSETS) && npm run --silent build
+	touch $(BUNDLE)
+
+setup: $(STAMP) $(NODE_STAMP) $(BUNDLE)
 
 # The service on the embedded default (SQLite under var/) with demo data: the web app on
 # http://127.0.0.1:8000/ and a timer worker, until Ctrl-C.

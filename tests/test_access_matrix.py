@@ -13,6 +13,9 @@ from __future__ import annotations
 import io
 
 import pytest
+from sqlalchemy import select
+
+from engine.persistence.tables import DeploymentFile
 
 from processes.demo_people import DEMO_PASSWORD
 from tests.conftest import diagram_path
@@ -57,6 +60,12 @@ def others_claimed(world: World) -> dict:
 
 def fresh_name(world: World) -> dict:
     return {"name": f"matrix_{next(world.keys)}"}
+
+
+def dmn_file(world: World) -> dict:
+    """A stored decision file (classification.dmn, deployed with the complaint process)."""
+    with world.sessions.begin() as db:
+        return {"dmn": db.scalar(select(DeploymentFile.id).where(DeploymentFile.name.like("%.dmn")).limit(1))}
 
 
 def form(**values):
@@ -225,6 +234,14 @@ PROBES: list[Probe] = [
     P("designer.make_current", "POST", lambda i: "/designer/processes/complaint/versions/1/make-current",
       DESIGNERS, json(reason="")),
     P("designer.test_run", "POST", lambda i: "/designer/test-run", DESIGNERS, json(xml="<x/>")),
+    P("designer.catalog", "GET", lambda i: "/designer/api/catalog", DESIGNERS),
+    P("designer.check_script_view", "POST", lambda i: "/designer/api/check-script", DESIGNERS,
+      json(source="x = 1", mode="exec")),
+    P("designer.timer_preview", "POST", lambda i: "/designer/api/timer-preview", DESIGNERS,
+      json(kind="timeDuration", value="PT2H")),
+    P("designer.decision", "GET", lambda i: f"/designer/decisions/{i['dmn']}/edit", DESIGNERS, fresh=dmn_file),
+    P("designer.save_decision", "POST", lambda i: f"/designer/decisions/{i['dmn']}/edit", DESIGNERS,
+      json(xml="<x/>"), fresh=dmn_file),
     # supervisors
     P("supervisors.verify", "GET", lambda i: f"/verify/{i['verify']}", PUBLIC),
     P("supervisors.roster", "GET", lambda i: "/supervisors/roster", MANAGERS),

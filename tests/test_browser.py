@@ -87,7 +87,9 @@ def test_the_designer_deploys_version_2_while_a_version_1_instance_keeps_running
     page.goto(f"{live.url}/designer/processes/work_order/edit")
     page.wait_for_selector(".djs-element[data-element-id=reply]")
     rename_in_modeler(page, "reply", "Reply to the customer in writing")
-    page.click("#deploy")
+    page.click("#deploy")  # the difference and a reason first (tests/test_designer_browser.py)
+    page.fill("#deploy-dialog textarea[name=reason]", "写明书面答复")
+    page.click("#deploy-dialog button.confirm")
     expect(page.locator("#status")).to_contain_text(re.compile("2"))  # not wait_for_function: the CSP forbids eval
     screenshot(page, "06-designer-deployed-version-2")
     with live.sessions.begin() as session:

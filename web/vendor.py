@@ -1,7 +1,10 @@
-"""Front-end packages installed from npm (`web/assets/package.json`, `make setup` runs `npm ci`).
+"""Front-end packages installed from npm (`web/assets/package.json`, `make setup` runs `npm ci`
+then `npm run build`).
 
-`/vendor/<package>/<file>` serves only the distribution folders listed here, so nothing else in
-node_modules is reachable.
+`/vendor/<package>/<file>` serves only the folders listed here, so nothing else in node_modules
+is reachable: bpmn-js and Chart.js as published, and the designer's bundle (`designer`: the
+modeler with its properties panel, lint rules and token simulation, and the DMN editor) built
+from `web/assets/src/designer` by `web/assets/build.mjs` into `web/assets/dist/designer`.
 """
 from __future__ import annotations
 
@@ -9,10 +12,12 @@ from pathlib import Path
 
 from flask import Flask, abort, send_from_directory
 
-NODE_MODULES = Path(__file__).parent / "assets" / "node_modules"
+ASSETS = Path(__file__).parent / "assets"
+NODE_MODULES = ASSETS / "node_modules"
 SERVED = {
-    "bpmn-js": "bpmn-js/dist",
-    "chart.js": "chart.js/dist",
+    "bpmn-js": NODE_MODULES / "bpmn-js" / "dist",
+    "chart.js": NODE_MODULES / "chart.js" / "dist",
+    "designer": ASSETS / "dist" / "designer",
 }
 
 
@@ -22,8 +27,15 @@ def init_app(app: Flask) -> None:
         folder = SERVED.get(package)
         if folder is None:
             abort(404)
-        return send_from_directory(NODE_MODULES / folder, filename, max_age=86400)
+        return send_from_directory(folder, filename, max_age=86400)
 
 
 def installed() -> bool:
-    return all((NODE_MODULES / folder).is_dir() for folder in SERVED.values())
+    return all(folder.is_dir() for folder in SERVED.values())
+
+
+def bundle_version() -> str:
+    """Changes with each build of the designer's bundle: page links carry it, so browsers that keep
+    `/vendor/designer/…` for a day still fetch a new build."""
+    built = SERVED["designer"] / "modeler.js"
+    return str(int(built.stat().st_mtime)) if built.exists() else "0"

@@ -11,4 +11,5 @@ from flask import Blueprint
 bp = Blueprint("designer", __name__, url_prefix="/designer", template_folder="templates",
                static_folder="static", static_url_path="/static")
 
-from . import catalogue, deployments_api, modeler, schemas  # noqa: E402,F401  (routes register on bp)
+from . import catalogue, decision_editor, deployments_api, editor_api, modeler, schemas  # noqa: E402,F401
+# (the modules register their routes on bp)

@@ -8,16 +8,19 @@ are deployed with the diagram.
 from __future__ import annotations
 
 from flask import abort, jsonify, render_template, request, url_for
-from flask_babel import gettext
+from markupsafe import escape
+from flask_babel import get_locale, gettext
 
 from engine import SourceFile
 from engine.errors import DefinitionError, DefinitionProblem
 
 from .. import runtime, security
+from ..vendor import bundle_version
 from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
-from .files import diagram_name, latest_files, problems_json, with_companions
+from .files import MAX_FILES, base_name, diagram_name, latest_files, problems_json, with_companions
+from .editor_api import stored_forms
 from .layout import add_layout, has_layout
 
 STARTER = """<?xml version="1.0" encoding="UTF-8"?>
@@ -42,7 +45,12 @@ STARTER = """<?xml version="1.0" encoding="UTF-8"?>
 @bp.get("/processes/new")
 @role_required("designer")
 def new():
-    return _page(None, STARTER, None)
+    return _page(None, starter_xml(), None)
+
+
+def starter_xml() -> str:
+    """An empty diagram: one start event in a process named in the designer's language."""
+    return STARTER.replace('name="New process"', f'name="{escape(gettext("New process"))}"')
 
 
 @bp.get("/processes/<process_id>/edit")
@@ -58,27 +66,54 @@ def edit(process_id: str):
 
 
 def _page(definition, xml: str, process_id: str | None):
+    prefix = url_for("designer.index")
     config = {
         "xml": xml,
+        "emptyXml": starter_xml(),
         "processId": process_id or "",
+        "openedVersion": definition.version if definition is not None else None,
+        "locale": str(get_locale()),
         "layoutMissing": not has_layout(xml),
         "urls": {"validate": url_for("designer.validate"), "deploy": url_for("designer.deploy"),
-                 "layout": url_for("designer.layout"), "index": url_for("designer.index")},
-        "text": {
-            "noLayout": gettext("No layout: auto-layout or start drawing."),
-            "autoLayout": gettext("Auto-layout"), "startDrawing": gettext("Start drawing"),
-            "startDrawingWarning": gettext("Start drawing replaces the process with an empty diagram. Continue?"),
-            "valid": gettext("No problems: the diagram can be deployed."),
-            "invalid": gettext("The diagram has problems:"),
-            "working": gettext("Working…"),
-            "failed": gettext("The request failed:"),
-            "importFailed": gettext("The diagram cannot be shown:"),
-            "warnings": gettext("Shown with warnings:"),
-            "line": gettext("line"),
-        },
+                 "layout": url_for("designer.layout"), "index": prefix,
+                 "catalog": url_for("designer.catalog"), "checkScript": url_for("designer.check_script_view"),
+                 "timerPreview": url_for("designer.timer_preview"),
+                 # the server side's deployment and test run (ENDPOINTS.md)
+                 "deployPreview": prefix + "deploy/preview", "deployConfirm": prefix + "deploy/confirm",
+                 "testRun": prefix + "test-run"},
+        "text": modeler_text(),
     }
     return render_template("designer/modeler.html", definition=definition, config=config,
-                           process_id=process_id)
+                           process_id=process_id, bundle_version=bundle_version())
+
+
+def modeler_text() -> dict[str, str]:
+    return {
+        "noLayout": gettext("No layout: auto-layout or start drawing."),
+        "autoLayout": gettext("Auto-layout"), "startDrawing": gettext("Start drawing"),
+        "startDrawingWarning": gettext("Start drawing replaces the process with an empty diagram. Continue?"),
+        "valid": gettext("No problems: the diagram can be deployed."),
+        "invalid": gettext("The diagram has problems:"),
+        "working": gettext("Working…"),
+        "failed": gettext("The request failed:"),
+        "importFailed": gettext("The diagram cannot be shown:"),
+        "warnings": gettext("Shown with warnings:"),
+        "line": gettext("line %(line)d"),
+        "lintClean": gettext("Check as you draw: no problems."),
+        "lintIssues": gettext("Check as you draw: %(errors)d errors, %(warnings)d warnings."),
+        "lintFirst": gettext("The check as you draw still marks %(errors)d errors on the diagram: the server checks "
+                             "again before deploying."),
+        "notAvailable": gettext("This is not available on the server yet."),
+        "againstVersion": gettext("Compared with version %(version)d, the one new cases start on now:"),
+        "firstVersion": gettext("A new process: this will be its first version."),
+        "running": gettext("%(count)d running cases stay on version %(version)d until they finish."),
+        "noChange": gettext("No element changed."),
+        "layoutOnly": gettext("Only the layout changed."),
+        "reasonNeeded": gettext("Write why you change it: the reason is kept with the new version."),
+        "badSample": gettext("The sample data is not valid JSON."),
+        "testState": gettext("The test run ended: %(state)s"),
+        "noFields": gettext("This form has no fields."),
+    }
 
 
 def _posted() -> tuple[str, str]:
@@ -95,7 +130,15 @@ def _posted() -> tuple[str, str]:
 def _files(db, xml: str, process_id: str) -> list[SourceFile]:
     repo, content = runtime.engine().definitions, xml.encode("utf-8")
     name = diagram_name(db, repo, process_id, content, max_bytes())
-    return with_companions(db, repo, [SourceFile(name, content)], [process_id] if process_id else [], max_bytes())
+    files = with_companions(db, repo, [SourceFile(name, content)], [process_id] if process_id else [], max_bytes())
+    return files + stored_forms(db, _chosen_forms(), {base_name(f.name) for f in files})
+
+
+def _chosen_forms() -> list[str]:
+    """The forms the modeler says the diagram's user tasks chose (from the catalogue's list)."""
+    payload = request.get_json(silent=True) if request.is_json else None
+    forms = payload.get("forms") if isinstance(payload, dict) else None
+    return [f for f in forms if isinstance(f, str)][:MAX_FILES] if isinstance(forms, list) else []
 
 
 @bp.post("/validate")
