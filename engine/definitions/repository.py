@@ -195,6 +195,16 @@ class DefinitionRepository:
         cached = self._specs.get(definition_id)
         return cached if cached is not None else self.specs(self.get(session, definition_id))
 
+    def form_of(self, session: Session, definition_id: int, called: dict[str, int] | None,
+                element_id: str) -> dict | None:
+        """The form of a task of an instance: in its own definition, or in a process it calls (in the
+        versions the instance resolved when it started)."""
+        for each in (definition_id, *(called or {}).values()):
+            form = self.specs_of(session, each).forms.get(element_id)
+            if form is not None:
+                return form
+        return None
+
     def report_fields(self, session: Session, definition_id: int) -> list[str]:
         """The case fields a definition keeps on its instances (immutable, so cached)."""
         fields = self._report_fields.get(definition_id)

@@ -28,6 +28,7 @@ from ..persistence.database import step_reads
 from ..scripting import check_data_size
 from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
+from .case_data import current_task
 from .codec import STATE_FORMAT, StateCodec
 from .failures import rerun_failed
 from .inputs import require_object
@@ -141,7 +142,8 @@ class InstanceService(OutsideEvents):
                         if human.completed_by else "")
                 raise TaskNotOpen(f"task {human.id} ({human.name}) is {human.state}{when}")
             self._require_state(instance, "active", f"complete task {human.id}")
-            form = self._definitions.specs_of(reads, instance.definition_id).forms.get(human.element_id)
+            form = self._definitions.form_of(reads, instance.definition_id, instance.called_definitions,
+                                             human.element_id)
             if form is not None:
                 if self._person_fields is not None:
                     data = self._person_fields(reads, human.name, form, data, by)
@@ -246,7 +248,7 @@ class InstanceService(OutsideEvents):
 
     def _data(self, session: Session, instance: "InstanceRow") -> dict:
         workflow = self._load(session, instance)
-        data = dict((workflow.last_task or workflow.task_tree).data)
+        data = dict(current_task(workflow).data)
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return json_safe(data)
 
@@ -330,7 +332,7 @@ class InstanceService(OutsideEvents):
             journal.add("engine", "instance.completed")
         else:
             changes.update(state="active")
-        data = (workflow.last_task or workflow.task_tree).data
+        data = current_task(workflow).data
         fields = self._definitions.report_fields(session, instance.definition_id)
         changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now,
                        attributes=json_safe({name: data[name] for name in fields if name in data}))

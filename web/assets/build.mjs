@@ -53,7 +53,9 @@ const lintConfig = {
 };
 
 await esbuild.build({
-  entryPoints: { modeler: 'src/designer/modeler.js', 'dmn-editor': 'src/designer/dmn-editor.js' },
+  entryPoints: {
+    modeler: 'src/designer/modeler.js', 'dmn-editor': 'src/designer/dmn-editor.js', versions: 'src/designer/versions.js'
+  },
   outdir: 'dist/designer',
   bundle: true,
   format: 'iife',

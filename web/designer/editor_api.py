@@ -11,7 +11,7 @@ import re
 from datetime import datetime
 
 from flask import jsonify, request
-from flask_babel import format_datetime, gettext
+from flask_babel import format_datetime, get_locale, gettext
 from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
@@ -27,6 +27,7 @@ from engine.scripting import check_script
 from .. import runtime
 from ..admin.labels import ROLES
 from ..security import role_required
+from ..vendor import bundle_version
 from . import bp
 from .catalogue import max_bytes
 from .files import base_name
@@ -35,6 +36,17 @@ DMN_NS = re.compile(r"^\{https://www\.omg\.org/spec/DMN/[^}]+\}decision$")
 MAX_SOURCE = 100_000
 MAX_FIRINGS = 5
 _LINE = re.compile(r"^Line (\d+): (.*)$", re.S)
+
+
+@bp.context_processor
+def designer_page_values() -> dict:
+    """For every designer page: the bundle's version (for its links) and the versions list's texts."""
+    return {"bundle_version": bundle_version(), "versions_config": {
+        "locale": str(get_locale()),
+        "text": {"title": gettext("Make version %(version)d current"), "failed": gettext("The request failed:"),
+                 "notAvailable": gettext("This is not available on the server yet."),
+                 "reasonNeeded": gettext("Write why you change it: the reason is kept with the new version."),
+                 "noChange": gettext("No element changed."), "layoutOnly": gettext("Only the layout changed.")}}}
 
 
 @bp.get("/api/catalog")

@@ -3,13 +3,19 @@
 // version, and a confirmation with a reason before anything is deployed.
 import { getBusinessObject, is } from 'bpmn-js/lib/util/ModelUtil';
 import { post } from './api.js';
-import { semanticDiff } from './diff.js';
+import { everythingNew, semanticDiff } from './diff.js';
 import { propertyOf } from './properties/extensions.js';
 
 export function formsUsed(modeler) {
   const names = modeler.get('elementRegistry').filter(element => is(element, 'bpmn:UserTask'))
     .map(element => propertyOf(getBusinessObject(element), 'formJsonSchemaFilename')).filter(Boolean);
   return [ ...new Set(names) ];
+}
+
+// A lane is named after its group: people read the group's label.
+export function groupLabels(catalog) {
+  const labels = Object.fromEntries(catalog.groups.map(group => [ group.name, group.label ]));
+  return element => (is(element, 'bpmn:Lane') && labels[(element.name || '').trim()]) || element.name || '';
 }
 
 function item(entry, extra) {
@@ -74,8 +80,9 @@ export function deployFlow(page) {
     dialog.querySelector('.deploy-running').hidden = !current || preview.running_instances == null;
     dialog.querySelector('.deploy-running').textContent = current
       ? text.running.replace('%(count)d', preview.running_instances || 0).replace('%(version)d', current.version) : '';
-    const changes = current ? await semanticDiff(current.xml, xml, translate)
-      : await semanticDiff(config.emptyXml, xml, translate);
+    const nameOf = groupLabels(modeler.get('sqflowCatalog'));
+    const changes = current ? await semanticDiff(current.xml, xml, translate, nameOf)
+      : await everythingNew(xml, translate, nameOf);
     fillDiff(dialog.querySelector('.diff'), changes, text);
     pending = { ...body, base_version: current ? current.version : null, here: !!preview.here };
     const lintWarning = dialog.querySelector('.deploy-lint');
@@ -83,6 +90,7 @@ export function deployFlow(page) {
     lintWarning.textContent = text.lintFirst.replace('%(errors)d', lint.errors());
     reason.value = '';
     refusal.hidden = true;
+    say('', '');
     dialog.showModal();
     reason.focus();
   }

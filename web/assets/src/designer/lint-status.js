@@ -1,12 +1,11 @@
 // Lint as you draw: bpmn-js-bpmnlint marks the elements; this keeps a count and a list of the
 // issues (in the page's language) beside the canvas, each selecting its element on click.
-function typeName(element, translate) {
-  const plain = element.type.replace(/^bpmn:/, '').replace(/([a-z])([A-Z])/g, '$1 $2');
-  return translate(plain.charAt(0) + plain.slice(1).toLowerCase());
-}
+import { groupLabels } from './deploy.js';
+import { typeLabel } from './diff.js';
 
 export function lintStatus(modeler, box, text, select) {
   const translate = modeler.get('translate');
+  const nameOf = groupLabels(modeler.get('sqflowCatalog'));
   let current = { errors: 0, warnings: 0 };
 
   modeler.on('linting.completed', ({ issues }) => {
@@ -25,7 +24,7 @@ export function lintStatus(modeler, box, text, select) {
     list.replaceChildren(...rows.map(row => {
       const item = document.createElement('li');
       const element = modeler.get('elementRegistry').get(row.id);
-      const name = element && (element.businessObject.name || typeName(element, translate));
+      const name = element && (nameOf(element.businessObject) || typeLabel(element.businessObject, translate));
       item.className = row.category === 'error' ? 'error' : 'warning';
       item.textContent = (name ? '「' + name + '」' : '') + translate(row.message);
       item.addEventListener('click', () => select(row.id));

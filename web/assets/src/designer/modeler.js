@@ -23,6 +23,7 @@ import { lintStatus } from './lint-status.js';
 import { deployFlow } from './deploy.js';
 import { testRunFlow } from './test-run.js';
 import { translateSimulation } from './simulation-text.js';
+import { LaneLabelModule } from './lane-labels.js';
 
 // What a designer sets on most elements: open from the start.
 const OPEN_GROUPS = Object.fromEntries([ 'general', 'sqflow-work', 'sqflow-script', 'sqflow-condition', 'sqflow-call',
@@ -45,7 +46,7 @@ function createModeler(config, catalog) {
     moddleExtensions: { spiffworkflow },
     additionalModules: [
       BpmnPropertiesPanelModule, BpmnPropertiesProviderModule, SqflowPropertiesModule, lintModule,
-      TokenSimulationModule, translateModule(config.locale),
+      TokenSimulationModule, LaneLabelModule, translateModule(config.locale),
       { sqflowCatalog: [ 'value', catalog ], sqflowConfig: [ 'value', config ] }
     ]
   });

@@ -89,6 +89,7 @@ export const ZH = {
   'How to configure a timer': '如何设置定时器',
   // bpmn-js-bpmnlint
   'Issues for child elements': '子元素的问题', 'Toggle linting overlays': '显示/隐藏检查结果',
+  '{errors} Errors, {warnings} Warnings': '{errors} 个错误，{warnings} 个警告', 'No Issues': '没有问题',
   // bpmnlint's recommended rules
   'Event has multiple event definitions': '事件有多个事件定义',
   'An <Event-based Gateway> must have at least 2 outgoing <Sequence Flows>': '事件网关至少要有两条流出的顺序流',
