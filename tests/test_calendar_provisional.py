@@ -32,6 +32,7 @@ from tests.test_complaint_forms import GOOD_INTAKE
 REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "processes" / "complaints" / "sla_policies.json"
 FORMS = sorted((REPO / "bpmn" / "complaints" / "forms").glob("*.schema.json"))
+DIAGRAMS = sorted((REPO / "bpmn" / "complaints").glob("complaint*.bpmn"))  # the complaint and what it calls
 # A 2027 schedule of our own (the real notice is not out yet) that gives Monday 4 January off besides New Year's Day.
 SCHEDULE_2027 = {"year": 2027, "source": "国务院办公厅关于2027年部分节假日安排的通知（测试用）",
                  "holidays": ["2027-01-01", "2027-01-04", "2027-02-05..2027-02-11"], "workdays": ["2027-02-20"]}
@@ -96,7 +97,7 @@ def test_the_readme_example_is_a_schedule_sqflow_loads():
 def complaints(web):
     """The product's complaint process with its SLA policies, on 31 December 2026 at 10:00 in Shanghai."""
     web.clock.set(at("2026-12-31T10:00"))
-    web.deploy("complaints/complaint.bpmn", "complaints/classification.dmn",
+    web.deploy(*(f"complaints/{diagram.name}" for diagram in DIAGRAMS), "complaints/classification.dmn",
                *(f"complaints/forms/{form.name}" for form in FORMS))
     process_id, policies = parse_policies(POLICIES.name, POLICIES.read_bytes())
     with web.sessions.begin() as session:

@@ -1,6 +1,7 @@
 """The complaint process's user-task forms (bpmn/complaints/forms/*.schema.json), checked without a database.
 
-Each user task of bpmn/complaints/complaint.bpmn names its form; the engine refuses task data that
+Each user task of the complaint (bpmn/complaints/complaint.bpmn and the processes it calls,
+complaint_*.bpmn) names its form; the engine refuses task data that
 breaks the form (`engine.definitions.forms.check_form_data`), naming every offending field. These
 tests prove the forms encode the rules in shared/DOMAIN.md that a form can enforce.
 `GOOD_INTAKE` is a complete, valid intake that scenario tests may import and vary.
@@ -22,7 +23,7 @@ from engine.errors import FormInvalid
 
 COMPLAINTS = Path(__file__).parents[1] / "bpmn" / "complaints"
 FORMS = COMPLAINTS / "forms"
-DIAGRAM = COMPLAINTS / "complaint.bpmn"
+DIAGRAMS = sorted(COMPLAINTS.glob("complaint*.bpmn"))  # the complaint and its intake, work order and closing
 DECISIONS = COMPLAINTS / "classification.dmn"
 BPMN = "http://www.omg.org/spec/BPMN/20100524/MODEL"
 SPIFF = "http://spiffworkflow.org/bpmn/schema/1.0/core"
@@ -94,11 +95,12 @@ def intake(**changes) -> dict:
 
 
 def _user_task_forms() -> dict[str, str | None]:
-    tree = etree.parse(str(DIAGRAM))
     found = {}
-    for task in tree.iter(f"{{{BPMN}}}userTask"):
-        props = task.findall(f".//{{{SPIFF}}}property[@name='formJsonSchemaFilename']")
-        found[task.get("id")] = props[0].get("value") if props else None
+    for diagram in DIAGRAMS:
+        for task in etree.parse(str(diagram)).iter(f"{{{BPMN}}}userTask"):
+            props = task.findall(f".//{{{SPIFF}}}property[@name='formJsonSchemaFilename']")
+            assert task.get("id") not in found, task.get("id")
+            found[task.get("id")] = props[0].get("value") if props else None
     return found
 
 
@@ -135,18 +137,18 @@ def test_every_user_task_of_the_diagram_names_its_existing_form():
         assert (FORMS / form).is_file(), form
 
 
-def test_the_diagram_with_its_forms_and_decisions_deploys():
-    files = [SourceFile(DIAGRAM.name, DIAGRAM.read_bytes()), SourceFile(DECISIONS.name, DECISIONS.read_bytes())]
+def test_the_diagrams_with_their_forms_and_decisions_deploy():
+    files = [SourceFile(d.name, d.read_bytes()) for d in [*DIAGRAMS, DECISIONS]]
     files += [SourceFile(f"{t}.schema.json", (FORMS / f"{t}.schema.json").read_bytes()) for t in TASKS]
-    parsed = parse_files(files, 10_000_000)
-    complaint = next(p for p in parsed if p.process_id == "complaint")
-    assert sorted(complaint.forms) == sorted(TASKS)
-    assert complaint.forms["intake"] == load_form("intake")
+    parsed = {p.process_id: p for p in parse_files(files, 10_000_000)}
+    assert sorted(parsed["complaint"].calls) == ["complaint_closing", "complaint_intake", "complaint_work_order"]
+    assert sorted(element for p in parsed.values() for element in p.forms) == sorted(TASKS)
+    assert parsed["complaint_intake"].forms["intake"] == load_form("intake")
 
 
 def test_every_name_the_diagram_reads_is_produced_by_a_form_a_decision_or_a_script():
     """Names read by conditions, scripts and lanes come from a form, a decision, a script or a domain helper."""
-    tree = etree.parse(str(DIAGRAM))
+    trees = [etree.parse(str(diagram)) for diagram in DIAGRAMS]
     read, written = set(), set()
 
     def visit(source: str, mode: str):
@@ -154,13 +156,14 @@ def test_every_name_the_diagram_reads_is_produced_by_a_form_a_decision_or_a_scri
             if isinstance(node, ast.Name):
                 (written if isinstance(node.ctx, ast.Store) else read).add(node.id)
 
-    for script in tree.iter(f"{{{BPMN}}}script"):
-        visit(script.text or "", "exec")
-    for condition in tree.iter(f"{{{BPMN}}}conditionExpression"):
-        visit(condition.text or "", "eval")
-    for lane in tree.iter(f"{{{BPMN}}}lane"):
-        if lane.get("name", "").startswith("="):
-            visit(lane.get("name")[1:], "eval")
+    for tree in trees:
+        for script in tree.iter(f"{{{BPMN}}}script"):
+            visit(script.text or "", "exec")
+        for condition in tree.iter(f"{{{BPMN}}}conditionExpression"):
+            visit(condition.text or "", "eval")
+        for lane in tree.iter(f"{{{BPMN}}}lane"):
+            if lane.get("name", "").startswith("="):
+                visit(lane.get("name")[1:], "eval")
     produced = set(written)
     for task in TASKS:
         produced |= set(load_form(task)["properties"])

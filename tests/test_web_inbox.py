@@ -19,6 +19,8 @@ from engine.timers.worker import TimerWorker
 from tests.test_complaint_forms import GOOD_INTAKE
 
 FORMS = sorted(Path(__file__).resolve().parents[1].joinpath("bpmn", "complaints", "forms").glob("*.schema.json"))
+# the complaint and the processes it calls (intake, work order, callback and closing)
+DIAGRAMS = sorted(Path(__file__).resolve().parents[1].joinpath("bpmn", "complaints").glob("complaint*.bpmn"))
 # sign_for in the network department: 1 hour for outages (the diagram marks them urgent), 4 hours otherwise.
 WORK_ORDER_SLA = {"process_id": "work_order", "policies": [{
     "id": "sign_for", "name": "sign for", "starts": "sign_for", "ends": "sign_for", "warnings": [0.5],
@@ -45,7 +47,7 @@ def orders(web):
 @pytest.fixture
 def complaints(web):
     """Complaints: `complaints(key, **intake)` starts one and records its intake, so its attributes are set."""
-    web.deploy("complaints/complaint.bpmn", "complaints/classification.dmn",
+    web.deploy(*(f"complaints/{diagram.name}" for diagram in DIAGRAMS), "complaints/classification.dmn",
                *(f"complaints/forms/{form.name}" for form in FORMS))
 
     def receive(key: str, intake: bool = True, **changes):
