@@ -3,11 +3,15 @@ Policy (no script, style or image refused: bpmn-js's modeler and viewer, the das
 QR code), and no page of the site can be framed by another."""
 from __future__ import annotations
 
+from sqlalchemy import select
+
+from engine.persistence.tables import DeploymentFile
 from processes.supervisors.credentials import id_token
 from processes.supervisors.demo import seed_supervisors
 from tests.test_supervisor_recruitment import COMPLAINTS, SUPERVISORS, diagram_files
 
 from .browser_support import rename_in_modeler, screenshot
+from .modeler_steps import Modeler
 from .test_browser import _received_complaint
 
 # Recorded by the page itself: Chromium fires `securitypolicyviolation` for every refused resource,
@@ -36,9 +40,10 @@ def _visit(page, url: str, ready: str | None = None) -> list[str]:
 def _prepared(live) -> dict:
     with live.sessions.begin() as session:
         live.engine.definitions.deploy(session, diagram_files(SUPERVISORS, COMPLAINTS), "lin.designer")
+        dmn = session.scalar(select(DeploymentFile.id).where(DeploymentFile.name.like("%.dmn")).limit(1))
     seed_supervisors(live.engine, live.sessions, live.clock.now(), live.engine.desk.directory)
     case = _received_complaint(live, "TS-2026-0950")
-    return {"case": case.id, "task": case.open_tasks[0].id}
+    return {"case": case.id, "task": case.open_tasks[0].id, "dmn": dmn}
 
 
 def test_every_page_works_under_the_content_security_policy(live, browse, browser):
@@ -49,7 +54,8 @@ def test_every_page_works_under_the_content_security_policy(live, browse, browse
         "ma.manager": [("/instances", None), (f"/instances/{made['case']}", ".djs-element"),
                        ("/dashboard", "canvas"), ("/supervisors/roster", None)],
         "lin.designer": [("/designer/", None), ("/designer/processes/new", ".djs-palette"),
-                         ("/designer/processes/complaint/edit", ".djs-element[data-element-id=intake]")],
+                         ("/designer/processes/complaint/edit", ".bio-properties-panel"),
+                         (f"/designer/decisions/{made['dmn']}/edit", "body[data-modeler-ready=true] .tjs-table")],
         "qian.jiandu": [("/supervisors/reports", None), ("/supervisors/my-id", "svg")],
     }
     refused = {}
@@ -77,6 +83,24 @@ def test_the_modeler_draws_and_edits_under_the_policy(live, browse):
     icons = page.evaluate("""() => getComputedStyle(document.querySelector('.djs-palette .entry'), '::before')
                                   .fontFamily""")
     assert "bpmn" in icons
+    assert page.evaluate("window.__refused") == []
+
+
+def test_the_properties_panel_code_editor_simulation_and_deploy_dialog_work_under_the_policy(live, browse):
+    page = _watched(browse("lin.designer"))
+    _visit(page, f"{live.url}/designer/processes/new", ".djs-palette")
+    modeler = Modeler(page)
+    script = modeler.append("start", "append.append-task", "计算期限")
+    modeler.replace(script, "replace-with-script-task")
+    modeler.type_code("days = 3")  # CodeMirror's own styles and the sandbox's answer
+    page.click(".bts-toggle-mode")  # token simulation: its overlays carry colours
+    page.click(".bts-toggle-mode")
+    page.click("#deploy")
+    page.wait_for_selector("#deploy-dialog[open]")
+    screenshot(page, "09-designer-panel-and-dialog-under-csp")
+    page.click("#deploy-dialog button.cancel")
+    page.click("#test-run")
+    page.wait_for_selector("#test-run-dialog[open]")
     assert page.evaluate("window.__refused") == []
 
 

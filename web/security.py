@@ -58,7 +58,8 @@ def init_app(app: Flask) -> None:
     app.after_request(_restore_views_policy)
     # HTTPS redirects and HSTS are left to the operator's TLS proxy; cookies keep the settings above.
     Talisman(app, force_https=False, strict_transport_security=False, frame_options="DENY",
-             content_security_policy=CONTENT_SECURITY_POLICY, referrer_policy="same-origin",
+             content_security_policy=CONTENT_SECURITY_POLICY, content_security_policy_nonce_in=["style-src"],
+             referrer_policy="same-origin",
              session_cookie_secure=app.config["SESSION_COOKIE_SECURE"],
              session_cookie_samesite=app.config["SESSION_COOKIE_SAMESITE"])
     app.after_request(_note_views_policy)

@@ -14,7 +14,7 @@ const cspStyles = {
   setup(build) {
     build.onLoad({ filter: INLINE_STYLED }, async (args) => {
       const source = await readFile(args.path, 'utf8');
-      return { contents: source.replace(/(\s)style=(\\?["'])/g, '$1data-csp-style=$2'), loader: 'js' };
+      return { contents: source.replace(/([\s'"`])style=(\\?["'])/g, '$1data-csp-style=$2'), loader: 'js' };
     });
   }
 };

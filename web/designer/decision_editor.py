@@ -70,8 +70,11 @@ def save_decision(file_id: int):
                 "the file is larger than the limit of %(limit)s bytes", limit=f"{max_bytes():,}")))
         with runtime.transaction() as db:
             name = base_name(_decision(db, file_id).name)
-            outcomes = []
+            outcomes, deployed_sets = [], set()
             for _definition, files in _users_of(db, name):
+                if (file_set := frozenset(f.id for f in files)) in deployed_sets:
+                    continue  # processes deployed together share their files: one deployment for them
+                deployed_sets.add(file_set)
                 sources = [SourceFile(f.name, content) if base_name(f.name) == name else stored(f) for f in files]
                 outcomes += runtime.engine().definitions.deploy(db, sources, security.current_user().login)
     except DefinitionError as error:

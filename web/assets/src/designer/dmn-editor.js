@@ -28,9 +28,12 @@ async function main() {
   const status = document.getElementById('status');
   const problems = document.getElementById('problems');
   const module = translateModule(config.locale);
-  const modeler = new DmnModeler({
+  const modeler = new DmnModeler({  // each view takes its own modules (common ones are overwritten)
     container: '#canvas',
-    common: { additionalModules: [ module ] }
+    drd: { additionalModules: [ module ] },
+    decisionTable: { additionalModules: [ module ] },
+    literalExpression: { additionalModules: [ module ] },
+    boxedExpression: { additionalModules: [ module ] }
   });
   const say = (message, kind) => {
     status.hidden = !message;

@@ -28,5 +28,8 @@ export const ZH_DMN = {
   'Change cell expression language': '更改单元格的表达式语言', 'Test type': '检验方式', 'Match one': '匹配其一',
   'Match none': '都不匹配', 'Comparison': '比较', 'Range': '范围', 'Equals': '等于', 'Less': '小于', 'Greater': '大于',
   'Less or equals': '小于等于', 'Greater or equals': '大于等于', 'Include': '包含', 'Exclude': '不包含',
+  'Hit policy: ': '命中策略：', 'Unique': '唯一', 'First': '首个命中', 'Priority': '优先级', 'Any': '任一',
+  'Collect': '汇总', 'Rule order': '规则顺序', 'Output order': '输出顺序', 'Decision': '决策', 'Input data': '输入数据',
+  'Business knowledge model': '业务知识模型', 'Knowledge source': '知识来源',
   'Activate hand tool': '抓手（平移画布）', 'Activate lasso tool': '套索选择', 'Set value': '设置值'
 };

@@ -10,6 +10,9 @@ import { defaultHighlightStyle, syntaxHighlighting } from '@codemirror/language'
 import { python } from '@codemirror/lang-python';
 import { post } from '../api.js';
 
+// CodeMirror writes its styles into a <style> element: the page's policy admits it by this nonce.
+const STYLE_NONCE = document.querySelector('meta[name=csp-style-nonce]')?.content || '';
+
 const WRITE_AFTER_MS = 300;
 const CHECK_AFTER_MS = 450;
 
@@ -61,6 +64,7 @@ export function CodeEntry(props) {
           keymap.of([ ...defaultKeymap, ...historyKeymap, indentWithTab ]),
           placeholder(mode === 'eval' ? 'amount > 1000' : 'total = price * quantity'),
           EditorView.contentAttributes.of({ 'aria-label': label }),
+          EditorView.cspNonce.of(STYLE_NONCE),
           EditorView.updateListener.of(update => {
             if (update.docChanged) {
               const text = update.state.doc.toString();
