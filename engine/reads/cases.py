@@ -21,7 +21,7 @@ from ..people.directory import User
 from ..people.person_fields import PersonFields
 from ..people.visibility import CaseMask, case_condition, require_case, sees_case
 from ..persistence.tables import HumanTask, ProcessInstance, RunningSla
-from ..runtime.element_stats import ElementStatus, instance_elements, instance_source
+from ..runtime.element_stats import ElementStatus, element_source, instance_elements, instance_source
 from ..runtime.instance_search import InstanceFilter, InstancePage, active_with_key, search_instances
 from ..runtime.instances import InstanceService
 from ..runtime.queries import history
@@ -120,9 +120,12 @@ class CaseReads:
         require_case(session, user, instance_id)
         return instance_elements(session, instance_id, self._clock.now())
 
-    def diagram(self, session: Session, user: User, instance_id: int) -> str:
-        """The BPMN XML the case runs."""
+    def diagram(self, session: Session, user: User, instance_id: int, element: str | None = None) -> str:
+        """The BPMN XML the case runs; with `element`, the diagram that draws it (a called stage's own
+        diagram when the element lies inside a process the case calls)."""
         require_case(session, user, instance_id)
+        if element:
+            return element_source(session, instance_id, element)
         return instance_source(session, instance_id)
 
     def instances(self, session: Session, user: User, filters: InstanceFilter, page: int = 1,

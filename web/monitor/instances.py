@@ -61,7 +61,7 @@ def xml_response(xml: str) -> Response:
 @login_required
 def instance_diagram(instance_id: int) -> ResponseReturnValue:
     with runtime.reading() as db:
-        xml = runtime.engine().reads.diagram(db, current_user(), instance_id)
+        xml = runtime.engine().reads.diagram(db, current_user(), instance_id, request.args.get("element"))
     return xml_response(xml)
 
 
