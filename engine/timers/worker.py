@@ -190,9 +190,10 @@ class TimerWorker:
 
     def _wall(self, moment: datetime | None) -> datetime | None:
         """The wall time at which the engine's clock (which may run ahead, controlled) shows `moment`."""
-        if moment is None:
-            return None
-        return moment - (self.engine.clock.now() - datetime.now(timezone.utc))
+        offset = getattr(self.engine.clock, "offset", None)  # only a controlled clock runs ahead of the wall
+        if moment is None or offset is None:
+            return moment
+        return moment - offset()
 
     def _tick(self) -> None:
         try:
