@@ -23,7 +23,7 @@ def post_json(client, url: str, body: dict):
 
 def renamed(xml: str) -> str:
     """work_order with its sign-for task renamed and a second end event: one change, one addition."""
-    changed = xml.replace('name="Sign for the work order"', 'name="Sign for the order (signed)"', 1)
+    changed = xml.replace('name="签收工单 Sign for the work order"', 'name="签收 Sign for the order (signed)"', 1)
     assert changed != xml
     return changed.replace("</bpmn:process>", '<bpmn:endEvent id="spare_end" name="Spare end"/></bpmn:process>', 1)
 
@@ -65,7 +65,7 @@ def test_preview_confirm_with_reason_and_roll_back(web):
     assert (rows[3]["reason"], rows[3]["content_of"], rows[3]["deployed_by"]) == ("staff confused", 1, "lin.designer")
     assert rows[2]["reason"] == "clearer task name" and rows[1]["running_instances"] == 1
     view = web.start("work_order", {"description": "又断网", "category": "complaint"})
-    assert view.version == 3 and view.open_tasks[0].name == "Sign for the work order"   # version 1's content
+    assert view.version == 3 and view.open_tasks[0].name == "签收工单 Sign for the work order"   # version 1's content
     with web.sessions.begin() as session:
         events = [(e.actor, e.event, e.details["version"]) for e in session.query(AuditEntry)
                   .filter(AuditEntry.event.like("definition.%")).order_by(AuditEntry.id)]

@@ -59,17 +59,17 @@ def test_redeploying_identical_content_is_a_no_op_and_a_change_makes_version_2(h
 
     old = harness.start("work_order", COMPLAINT)
     source = diagram_path("work_order.bpmn").read_text()
-    changed = source.replace('name="Reply to the complaint"', 'name="Reply (v2)"').replace(
+    changed = source.replace('name="答复投诉 Reply to the complaint"', 'name="答复 Reply (v2)"').replace(
         "attempts = 0", "attempts = 0\nversion_two = True")
     assert [(o.version, o.changed) for o in harness.deploy_text("work_order.bpmn", changed)] == [(2, True)]
 
     new = harness.start("work_order", COMPLAINT)
     assert (old.version, new.version) == (1, 2)
     old = harness.complete(old, "sign_for")
-    assert harness.open_task(old, "reply").name == "Reply to the complaint"
+    assert harness.open_task(old, "reply").name == "答复投诉 Reply to the complaint"
     assert "version_two" not in harness.data(old.id)
     new = harness.complete(new, "sign_for")
-    assert harness.open_task(new, "reply").name == "Reply (v2)"
+    assert harness.open_task(new, "reply").name == "答复 Reply (v2)"
     assert harness.data(new.id)["version_two"] is True
 
 
