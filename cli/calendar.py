@@ -7,11 +7,10 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.calendar.schedules import FILE_FORMAT, loaded_year, read_schedule, save_schedule
-from engine.calendar.statutory import statutory_holidays
-from engine.calendar.working_days import CalendarYearUnknown, package_knows
+from engine.calendar import (FILE_FORMAT, CalendarYearUnknown, loaded_year, package_knows, read_schedule, save_schedule,
+                             statutory_holidays)
 from engine.errors import InvalidInputError
-from engine.sla.reports import CalendarOutlook, calendar_outlook
+from engine.reads import CalendarOutlook, calendar_outlook
 
 from .inputs import JsonFlagParser, default_user, read_file
 

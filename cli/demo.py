@@ -5,11 +5,10 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from engine.persistence.tables import ProcessInstance
-from engine.runtime.views import InstanceView, to_json
+from engine import next_case_key
+from engine.reads import InstanceView, to_json
 
 from processes.complaints import demo as complaint_demo
 from processes.demo_people import DEMO_PASSWORD, DEMO_USERS, seed_people
@@ -43,14 +42,12 @@ def cmd_demo(ctx: Context, args) -> int:
     with ctx.sessions.begin() as session:
         seed_people(session, ctx.engine.clock.now(), ctx.engine.desk.directory)  # and the groups the lanes name
         outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
-        keys = session.scalars(select(ProcessInstance.business_key)
-                               .where(ProcessInstance.business_key.like(KEY_PREFIX + "%"))).all()
+        first = int(next_case_key(session, KEY_PREFIX)[len(KEY_PREFIX):])
     if any(o.process_id == "supervisor_term" for o in outcomes):
         seed_supervisors(ctx.engine, ctx.sessions, ctx.engine.clock.now(), ctx.engine.desk.directory)
-    last = max((int(k.rsplit("-", 1)[1]) for k in keys if k.rsplit("-", 1)[1].isdigit()), default=0)
     views: list[InstanceView] = []
     if any(o.process_id == "work_order" for o in outcomes):
-        for number, (description, steps, suspend) in enumerate(DEMO_CASES, start=last + 1):
+        for number, (description, steps, suspend) in enumerate(DEMO_CASES, start=first):
             with ctx.sessions.begin() as session:
                 views.append(_demo_instance(ctx, session, f"{KEY_PREFIX}{number:04d}", description, steps, suspend))
     complaints: list[InstanceView] = []

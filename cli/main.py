@@ -16,14 +16,11 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from engine import Engine, Settings, connect
+from engine import (Engine, RetentionPurge, Settings, connect, current_revision, migrate, open_database, server_advice,
+                    server_settings, without_reprs)
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
-from engine.persistence.database import current_revision, migrate, open_database, server_advice, server_settings
-from engine.retention import RetentionPurge
-from engine.runtime import queries
-from engine.runtime.failures import without_reprs
-from engine.runtime.queries import INSTANCE_STATES, TASK_STATES, Page
+from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks
 from engine.runtime.views import to_json
 from processes import diagram_helpers, task_assigners, task_listeners
 
@@ -140,8 +137,8 @@ def cmd_start(ctx: Context, args) -> int:
 def cmd_instances(ctx: Context, args) -> int:
     page = Page(args.limit, args.offset)
     with ctx.sessions.begin() as session:
-        views = queries.list_instances(session, process_id=args.process, state=args.state,
-                                       business_key=args.key, version=args.version, page=page)
+        views = list_instances(session, process_id=args.process, state=args.state,
+                               business_key=args.key, version=args.version, page=page)
     if ctx.out.as_json:
         ctx.out.json(to_json(views))
     else:
@@ -159,8 +156,8 @@ def cmd_show(ctx: Context, args) -> int:
 def cmd_tasks(ctx: Context, args) -> int:
     page = Page(args.limit, args.offset)
     with ctx.sessions.begin() as session:
-        tasks = queries.list_tasks(session, assignee=args.assignee, groups=args.groups, state=args.state,
-                                   instance_id=args.instance, page=page)
+        tasks = list_tasks(session, assignee=args.assignee, groups=args.groups, state=args.state,
+                           instance_id=args.instance, page=page)
     if ctx.out.as_json:
         ctx.out.json(to_json(tasks))
     else:
@@ -245,7 +242,7 @@ def build_parser() -> argparse.ArgumentParser:
         return sub
 
     def paging(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument("--limit", type=int, default=50, help=f"at most N rows (1-{queries.MAX_PAGE}, default 50)")
+        sub.add_argument("--limit", type=int, default=50, help=f"at most N rows (1-{MAX_PAGE}, default 50)")
         sub.add_argument("--offset", type=int, default=0, help="skip the first N rows")
 
     def user(sub: argparse.ArgumentParser, required: bool = False) -> None:

@@ -9,7 +9,7 @@ from typing import Any, Iterable, Sequence
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from engine.errors import ConfigurationError
-from engine.runtime.views import AuditView, InstanceView, TaskView, to_json
+from engine.reads import AuditView, InstanceView, TaskView, to_json
 
 DETAILS_WIDTH = 120
 

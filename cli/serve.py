@@ -11,9 +11,8 @@ import sys
 from typing import TYPE_CHECKING
 
 from gunicorn.app.base import BaseApplication
-from sqlalchemy import func, select
 
-from engine.persistence.tables import UserAccount
+from engine.reads import has_accounts
 
 from .calendar import warn_about_calendar
 from .demo import cmd_demo, print_demo_logins
@@ -60,7 +59,7 @@ def cmd_serve(ctx: "Context", args) -> int:
                              "SQFLOW_CONTROLLED_CLOCK_ALLOWED=1 where moving the service's time is intended")
         os.environ["SQFLOW_CLOCK"] = "controlled"  # the web workers and the timer worker read it
     with ctx.sessions.begin() as session:
-        has_users = bool(session.scalar(select(func.count()).select_from(UserAccount)))
+        has_users = has_accounts(session)
     if args.demo and not has_users:
         args.user = "demo"
         cmd_demo(ctx, args)

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.people.tokens import DEFAULT_DAYS, MAX_DAYS, ApiTokens, TokenInfo
+from engine.people import MAX_TOKEN_DAYS as MAX_DAYS
+from engine.people import TOKEN_DAYS as DEFAULT_DAYS
+from engine.people import ApiTokens, TokenInfo
 
 from .inputs import JsonFlagParser
 

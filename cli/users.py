@@ -9,13 +9,10 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
-from sqlalchemy import select
-
-from engine.people.administration import PeopleAdmin, PersonSpec
-from engine.people.directory import NO_PASSWORD, ROLES
-from engine.people.groups import KINDS, GroupSpec, Groups
-from engine.people.roster import ImportReport, RosterInvalid, import_roster, read_roster
-from engine.persistence.tables import UserAccount
+from engine.people import GROUP_KINDS as KINDS
+from engine.people import (NO_PASSWORD, ROLES, GroupSpec, Groups, ImportReport, PeopleAdmin, PersonSpec, RosterInvalid,
+                           import_roster, read_roster)
+from engine.reads import Account, accounts
 
 from .inputs import JsonFlagParser, default_user, read_file
 from .output import error
@@ -132,12 +129,8 @@ def cmd_group(ctx: "Context", args) -> int:
 
 def _list(ctx: "Context", args) -> int:
     with ctx.sessions.begin() as session:
-        query = select(UserAccount).order_by(UserAccount.login)
-        if args.department:
-            query = query.where(UserAccount.department == args.department)
-        if args.disabled:
-            query = query.where(UserAccount.active.is_(False))
-        rows = [row for row in session.scalars(query) if not args.group or args.group in (row.groups or [])]
+        rows = [row for row in accounts(session, active=False if args.disabled else None, department=args.department)
+                if not args.group or args.group in (row.groups or [])]
         listed = [{"login": r.login, "name": r.name, "department": r.department, "groups": sorted(r.groups or []),
                    "roles": sorted(r.roles or []), "mail": r.email, "state": _state(r), "source": r.source}
                   for r in rows]
@@ -150,7 +143,7 @@ def _list(ctx: "Context", args) -> int:
     return 0
 
 
-def _state(row: UserAccount) -> str:
+def _state(row: Account) -> str:
     if not row.active:
         return "disabled"
     if row.password_hash == NO_PASSWORD:

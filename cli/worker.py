@@ -7,7 +7,7 @@ import signal
 import threading
 from typing import TYPE_CHECKING
 
-from engine.timers.worker import TimerWorker
+from engine import TimerWorker
 
 from .calendar import warn_about_calendar
 

@@ -16,7 +16,7 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
 
-from engine.calendar.working_days import CalendarYearUnknown
+from engine.calendar import CalendarYearUnknown
 from engine.errors import (AuthenticationFailed, DatabaseUnavailable, DefinitionError, FormInvalid, Forbidden,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
 

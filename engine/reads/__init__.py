@@ -6,6 +6,10 @@ diagram and where it stands on it, the cases a person may list. The views and li
 are the vocabulary of those answers; web/ and cli/ import them from here, never from the engine's
 modules (tests/test_architecture.py).
 
+Besides a case: a first responder's own cases and a caller's (`own_cases`), a team's late tasks and chases
+and a department's figures (`department`), the accounts and groups the administration lists
+(`records`), and the figures `/metrics` reports (`operations`).
+
 The case card (`CaseCard`) is declared by the forms: a form's top-level `"x-case-card"` lists its
 fields the card shows (`declarations`). The history is a list of `HistoryLine`s, message ids with
 named parameters that the web layer words in the reader's language.
@@ -25,11 +29,21 @@ from ..sla.reports import (CalendarOutlook, DepartmentMonth, OpenSla, calendar_o
 from .card import CardSection, CaseCard, Deadline, Holder
 from .cases import CaseReads, InstanceRead, TaskRead
 from .declarations import CARD_KEY, CaseDeclarations
+from .department import (ChaseTask, LateTask, case_keys, cases_by_state, chase_tasks, chased_elements,
+                         department_groups, late_tasks, leads_team, overseen_department)
 from .history import HistoryLine
+from .operations import ServiceFigures, service_figures
+from .own_cases import CallerCase, OwnedCase, caller_case, caller_cases, owned_cases
+from .records import (Account, account, accounts, active_members, group_exists, has_accounts, open_task_count,
+                      people_names)
 from .values import KINDS as VALUE_KINDS
 from .values import ShownValue
 
 __all__ = [
+    "Account", "CallerCase", "ChaseTask", "LateTask", "OwnedCase", "ServiceFigures", "account", "accounts",
+    "active_members", "caller_case", "caller_cases", "case_keys", "cases_by_state", "chase_tasks",
+    "chased_elements", "department_groups", "group_exists", "has_accounts", "late_tasks", "leads_team",
+    "open_task_count", "overseen_department", "owned_cases", "people_names", "service_figures",
     "AuditView", "CARD_KEY", "CalendarOutlook", "CardSection", "CaseCard", "CaseDeclarations", "CaseReads",
     "Deadline", "DepartmentMonth", "ElementHeat", "ElementStatus", "HistoryLine", "Holder", "INSTANCE_STANDINGS",
     "INSTANCE_STATES", "InboxFilter", "InboxRow", "InstanceFilter", "InstancePage", "InstanceRead", "InstanceView",

@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from ..people.directory import User
 from ..people.visibility import case_condition
 from ..persistence.tables import AuditEntry, HumanTask, ProcessInstance
+from ..runtime.case_numbers import next_case_key  # noqa: F401  (moved; the complaint reactions still import it here)
 from ..runtime.views import TaskView
 from ..sla.reports import OpenSla, open_slas
 
@@ -193,11 +194,3 @@ def _open_tasks(session: Session, instance_ids: list[int]) -> dict[int, list[Tas
     for row in rows:
         found.setdefault(row.instance_id, []).append(TaskView.of(row))
     return found
-
-
-def next_case_key(session: Session, prefix: str, digits: int = 4) -> str:
-    """The next number of keys written `<prefix>NNNN` (e.g. TS-2026-0042 after TS-2026-0041)."""
-    keys = session.scalars(select(ProcessInstance.business_key).where(
-        ProcessInstance.business_key.like(prefix.replace("%", r"\%").replace("_", r"\_") + "%", escape="\\"))).all()
-    taken = [int(key[len(prefix):]) for key in keys if key and key[len(prefix):].isdigit()]
-    return f"{prefix}{max(taken, default=0) + 1:0{digits}d}"

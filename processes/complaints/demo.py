@@ -16,10 +16,9 @@ from pathlib import Path
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine import Engine, ManualClock
+from engine import Engine, ManualClock, next_case_key
 from engine.people import User
 from engine.persistence.tables import SlaPolicySet
-from engine.reads.own_cases import next_case_key
 from engine.runtime.views import InstanceView, TaskView
 from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies

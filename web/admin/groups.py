@@ -2,15 +2,15 @@
 whether it is in use. A group's code is what diagrams' lanes and SLA policies name."""
 from __future__ import annotations
 
-from collections import Counter
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from engine.errors import InvalidInputError
-from engine.people.groups import KINDS, NAME, GroupSpec, Groups
-from engine.persistence.tables import Group, UserAccount
+from engine.people import GROUP_KINDS as KINDS
+from engine.people import GROUP_NAME as NAME
+from engine.people import GroupSpec, Groups
+from engine.reads import active_members, group_exists
 
 from .. import runtime
 from ..security import current_user
@@ -35,7 +35,7 @@ def add_group():
         problems["kind"] = gettext("Choose group or department.")
     if not problems:
         with runtime.transaction() as db:
-            if db.get(Group, posted["name"]) is not None:
+            if group_exists(db, posted["name"]):
                 problems["name"] = gettext("This code is taken.")
             else:
                 Groups().save(db, _spec(posted), by=current_user().login, now=runtime.engine().clock.now())
@@ -48,8 +48,7 @@ def add_group():
 @bp.route("/groups/<name>", methods=["GET", "POST"])
 def group(name: str):
     with runtime.reading() as db:
-        row = db.get(Group, name)
-        if row is None:
+        if not group_exists(db, name):
             abort(404)
         found = Groups().get(db, name)
         departments = [g for g in Groups().list(db, "department", active_only=True) if g.name != name]
@@ -83,9 +82,6 @@ def _spec(posted: dict) -> GroupSpec:
 def _groups_page(posted: dict, problems: dict, status: int = 200):
     with runtime.reading() as db:
         listed = Groups().list(db)
-        members: Counter[str] = Counter()
-        for groups, department in db.execute(select(UserAccount.groups, UserAccount.department)
-                                             .where(UserAccount.active.is_(True))):
-            members.update(set(groups or []) | ({department} if department else set()))
+        members = active_members(db)
     return render_template("admin/groups.html", listed=listed, members=members, posted=posted, problems=problems,
                            departments=[g for g in listed if g.kind == "department" and g.active]), status

@@ -8,7 +8,7 @@ from typing import Any
 from flask import g
 from flask_babel import gettext, lazy_pgettext
 
-from engine.people.groups import Groups
+from engine.people import Groups
 
 from .. import runtime
 

@@ -10,13 +10,10 @@ from dataclasses import dataclass
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import func, or_, select
 
 from engine.errors import StateError
-from engine.people.administration import EMAIL, PeopleAdmin, PersonSpec
-from engine.people.directory import MIN_PASSWORD, NO_PASSWORD, ROLES
-from engine.people.groups import Groups
-from engine.persistence.tables import HumanTask, UserAccount
+from engine.people import EMAIL, MIN_PASSWORD, NO_PASSWORD, ROLES, Groups, PeopleAdmin, PersonSpec
+from engine.reads import Account, account, accounts, open_task_count, people_names
 
 from .. import runtime
 from ..security import current_user
@@ -47,7 +44,7 @@ class PersonForm:
                    form.get("password", ""))
 
     @classmethod
-    def of(cls, row: UserAccount) -> "PersonForm":
+    def of(cls, row: Account) -> "PersonForm":
         return cls(row.login, row.name, row.department or "", tuple(row.groups or ()), tuple(row.roles or ()),
                    row.email or "")
 
@@ -80,15 +77,8 @@ def people():
     group = request.args.get("group", "")
     state = request.args.get("state") if request.args.get("state") in STATES else "active"
     page = max(request.args.get("page", 1, type=int) or 1, 1)
-    query = select(UserAccount)
-    if text:
-        like = f"%{text}%"
-        query = query.where(or_(UserAccount.login.like(like), UserAccount.name.like(like)))
-    if state != "all":
-        query = query.where(UserAccount.active.is_(state == "active"))
     with runtime.reading() as db:
-        rows = [row for row in db.scalars(query.order_by(UserAccount.login))
-                if not group or group in (row.groups or []) or row.department == group]
+        rows = accounts(db, text=text, active=None if state == "all" else state == "active", group=group)
         choices = Groups().list(db, active_only=True)
     shown = rows[(page - 1) * PAGE: page * PAGE]
     return render_template("admin/people.html", rows=shown, total=len(rows), page=page,
@@ -104,7 +94,7 @@ def add_person():
     problems = form.problems(new=True)
     if not problems:
         with runtime.transaction() as db:
-            if db.get(UserAccount, form.login) is not None:
+            if account(db, form.login) is not None:
                 problems["login"] = gettext("This login is taken.")
             else:
                 user, password = PeopleAdmin().add(db, form.spec(), by=current_user().login,
@@ -170,8 +160,8 @@ def reset_password(login: str):
     return _person_page(login, temporary=temporary)
 
 
-def _row(db, login: str) -> UserAccount:
-    row = db.get(UserAccount, login)
+def _row(db, login: str) -> Account:
+    row = account(db, login)
     if row is None:
         abort(404)
     return row
@@ -191,7 +181,7 @@ def _person_page(login: str, *, temporary: str | None = None, form: PersonForm |
         groups = Groups().list(db, active_only=True)
         history = PeopleAdmin.history(db, login, limit=30)
         names = actor_names(db, history)
-        open_tasks = _open_tasks(db, login)
+        open_tasks = open_task_count(db, login)
         db.expunge(row)
     return render_template("admin/person.html", row=row, form=form or PersonForm.of(row), problems=problems or {},
                            departments=[g for g in groups if g.kind == "department"], groups=groups, roles=ROLES,
@@ -201,11 +191,4 @@ def _person_page(login: str, *, temporary: str | None = None, form: PersonForm |
 
 def actor_names(db, history: list) -> dict[str, str]:
     """Login -> display name of who made the recorded changes."""
-    actors = sorted({entry.actor for entry in history})
-    return dict(db.execute(select(UserAccount.login, UserAccount.name)
-                           .where(UserAccount.login.in_(actors))).tuples().all()) if actors else {}
-
-
-def _open_tasks(db, login: str) -> int:
-    return db.scalar(select(func.count()).select_from(HumanTask).where(HumanTask.assignee == login,
-                                                                       HumanTask.state == "open")) or 0
+    return people_names(db, (entry.actor for entry in history))

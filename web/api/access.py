@@ -12,8 +12,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 
 from engine.errors import AuthenticationFailed, Forbidden
-from engine.people import User
-from engine.people.tokens import ApiTokens
+from engine.people import ApiTokens, User
 
 from .. import runtime
 from ..rate_limits import storage_options

@@ -10,9 +10,8 @@ from datetime import datetime, timedelta
 from marshmallow import Schema, ValidationError, fields, validates_schema
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
-from engine.controlled_clock import ControlledClock
+from engine import ControlledClock, duration_days
 from engine.errors import InvalidInputError, RunLimitExceeded, StateError
-from engine.timers.bounds import duration_days
 
 from .. import runtime
 from . import bp

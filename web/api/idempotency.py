@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from engine.errors import ConflictError
 from engine.people import User
 from engine.people.token_table import IdempotencyKey
-from engine.runtime.views import InstanceView
+from engine.reads import InstanceView
 
 from .. import runtime
 

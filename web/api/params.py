@@ -6,11 +6,9 @@ from datetime import date
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
-from engine.people.desk import SCOPES, SLA_STANDINGS as TASK_STANDINGS
-from engine.people.tokens import DEFAULT_DAYS, MAX_DAYS
-from engine.runtime.instance_search import SLA_STANDINGS as INSTANCE_STANDINGS
-from engine.runtime.queries import INSTANCE_STATES
-from engine.sla.reports import STANDINGS as SLA_STANDINGS
+from engine.people import MAX_TOKEN_DAYS as MAX_DAYS
+from engine.people import TOKEN_DAYS as DEFAULT_DAYS
+from engine.reads import INSTANCE_STANDINGS, INSTANCE_STATES, SCOPES, SLA_STANDINGS, TASK_STANDINGS
 
 from .framework import MAX_ID
 

@@ -2,8 +2,7 @@
 complaint hot topics)."""
 from __future__ import annotations
 
-from engine.runtime.instance_search import count_by_state
-from engine.sla.reports import calendar_outlook, department_month, month_bounds, open_slas
+from engine.reads import calendar_outlook, count_by_state, department_month, month_bounds, open_slas
 from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT
 

@@ -7,10 +7,7 @@ from flask.blueprints import BlueprintSetupState
 from flask_babel import gettext
 
 from engine.errors import AuthenticationFailed, Forbidden, InvalidInputError
-from engine.people import User
-from engine.people.administration import PeopleAdmin
-from engine.people.directory import MIN_PASSWORD
-from engine.people.ldap_signin import LdapSettings, SignIn
+from engine.people import MIN_PASSWORD, LdapSettings, PeopleAdmin, SignIn, User
 
 from .. import runtime, security
 from . import bp, safe_next

@@ -10,7 +10,7 @@ import logging
 
 from flask import Blueprint, g, request, session
 
-from engine.reads.department import leads_team, overseen_department
+from engine.reads import leads_team, overseen_department
 
 from ..inbox.labels import name_label, standing_label, value_label
 from ..security import current_user

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from engine.errors import NotFoundError
 from engine.people import Rights, User
-from engine.reads.department import chased_elements
+from engine.reads import chased_elements
 
 from .. import runtime
 from ..security import current_user

@@ -14,11 +14,11 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
+from engine import next_case_key
 from engine.calendar import CalendarYearUnknown
 from engine.errors import FormInvalid, Forbidden, InstanceNotFound, StateError
 from engine.people import Rights, User
-from engine.reads import TaskView
-from engine.reads.own_cases import caller_case, caller_cases, next_case_key
+from engine.reads import TaskView, caller_case, caller_cases
 
 from .. import runtime
 from ..errors import calendar_refusal

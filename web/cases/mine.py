@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from engine.reads.own_cases import owned_cases
+from engine.reads import owned_cases
 
 from .. import runtime
 from ..inbox.task_rights import people_names

@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import render_template
 
 from engine.errors import Forbidden
-from engine.reads.department import chase_tasks, late_tasks, leads_team
+from engine.reads import chase_tasks, late_tasks, leads_team
 
 from .. import runtime
 from ..inbox.task_rights import GroupMembers, choices_for, people_names

@@ -13,10 +13,10 @@ from werkzeug.datastructures import MultiDict
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from engine import WorkDesk
 from engine.errors import InvalidInputError, StateError
 from engine.people import User
-from engine.people.desk import WorkDesk
-from engine.runtime.views import TaskView
+from engine.reads import TaskView
 
 from .. import runtime
 from ..auth import safe_next

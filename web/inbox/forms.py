@@ -15,7 +15,7 @@ from typing import Any, Mapping
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
-from engine.definitions.forms import form_validator
+from engine import form_validator
 
 LONG_TEXT = 200  # strings allowed to be longer than this get a textarea
 WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")

@@ -9,8 +9,8 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
 from engine.errors import InvalidInputError
-from engine.people.desk import SCOPES, SLA_STANDINGS, InboxFilter, InboxRow
-from engine.runtime.queries import Page
+from engine.reads import SCOPES, InboxFilter, InboxRow, Page
+from engine.reads import TASK_STANDINGS as SLA_STANDINGS
 
 from .. import runtime
 from ..security import current_user, login_required

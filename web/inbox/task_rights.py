@@ -9,9 +9,8 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from engine.people import User
-from engine.people.rights import Rights
-from engine.runtime.views import TaskView
+from engine.people import Rights, User
+from engine.reads import TaskView
 
 from .. import runtime
 

@@ -13,9 +13,9 @@ from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden, NotFoundError
 from engine.people import User
-from engine.reads import (ProcessVersion, calendar_outlook, count_by_state, definition_source, department_month,
-                          month_bounds, open_slas, process_heat, process_versions)
-from engine.reads.department import case_keys, cases_by_state, department_groups, overseen_department
+from engine.reads import (ProcessVersion, calendar_outlook, case_keys, cases_by_state, count_by_state, definition_source,
+                          department_groups, department_month, month_bounds, open_slas, overseen_department,
+                          process_heat, process_versions)
 from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
 

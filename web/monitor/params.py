@@ -6,8 +6,8 @@ from datetime import date
 from flask_babel import gettext
 from werkzeug.datastructures import MultiDict
 
-from engine.runtime.instance_search import SLA_STANDINGS, InstanceFilter
-from engine.runtime.queries import INSTANCE_STATES
+from engine.reads import INSTANCE_STANDINGS as SLA_STANDINGS
+from engine.reads import INSTANCE_STATES, InstanceFilter
 from processes.complaints.assessment import month_of, parse_month, previous_month
 
 MAX_TEXT = 200

@@ -12,8 +12,7 @@ from alembic.script import ScriptDirectory
 from flask import Blueprint, Flask, Response, current_app, g, jsonify, request
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from engine.logs import bind_log_context, configure_logging, unbind_log_context
-from engine.persistence.database import MIGRATIONS
+from engine import MIGRATIONS, bind_log_context, configure_logging, unbind_log_context
 
 from .. import runtime
 from ..security import current_user

@@ -16,16 +16,12 @@ from typing import Callable, Iterator
 from prometheus_client import CollectorRegistry, Counter, Histogram
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from engine.clock import Clock
-from engine.notifications.tables import OutboxMail
-from engine.persistence.tables import HumanTask, ProcessInstance, RunningSla, Timer
+from engine import Clock
+from engine.reads import service_figures
 
 log = logging.getLogger(__name__)
-INSTANCES, TASKS, TIMERS = ProcessInstance.__table__, HumanTask.__table__, Timer.__table__
-SLAS, OUTBOX = RunningSla.__table__, OutboxMail.__table__
 LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
 
@@ -53,51 +49,29 @@ class DatabaseCollector(Collector):
 
 
 def _figures(session: Session, now: datetime) -> Iterator[Metric]:
-    connection = session.connection()
+    figures = service_figures(session, now)
     instances = GaugeMetricFamily("sqflow_instances", "Process instances by process and state",
                                   labels=["process", "state"])
-    for process_id, state, count in connection.execute(
-            select(INSTANCES.c.process_id, INSTANCES.c.state, func.count())
-            .group_by(INSTANCES.c.process_id, INSTANCES.c.state)):
+    for process_id, state, count in figures.instances:
         instances.add_metric([process_id, state], count)
     yield instances
-
     tasks = GaugeMetricFamily("sqflow_tasks_open", "Open human tasks by candidate group", labels=["group"])
-    for group, count in connection.execute(select(TASKS.c.candidate_group, func.count())
-                                           .where(TASKS.c.state == "open").group_by(TASKS.c.candidate_group)):
-        tasks.add_metric([group or ""], count)
+    for group, count in figures.open_tasks:
+        tasks.add_metric([group], count)
     yield tasks
-
-    due = (TIMERS.c.state.in_(("waiting", "claimed")), TIMERS.c.due_at < now, INSTANCES.c.state == "active")
-    oldest, count = connection.execute(
-        select(func.min(TIMERS.c.due_at), func.count()).select_from(TIMERS)
-        .join(INSTANCES, INSTANCES.c.id == TIMERS.c.instance_id).where(*due)).one()
-    yield GaugeMetricFamily("sqflow_timers_due", "Timers due but not fired yet", value=count)
-    lag = 0.0 if oldest is None else max(0.0, (now - _aware(oldest, now)).total_seconds())
-    yield GaugeMetricFamily("sqflow_timer_lag_seconds", "Age of the oldest timer due but not fired yet", value=lag)
-
-    standing = {"on_track": 0, "warning": 0, "breached": 0}
-    for breached_at, warned in connection.execute(select(SLAS.c.breached_at, SLAS.c.warned)
-                                                  .where(SLAS.c.state.in_(("running", "paused")))):
-        standing["breached" if breached_at else "warning" if warned else "on_track"] += 1
+    yield GaugeMetricFamily("sqflow_timers_due", "Timers due but not fired yet", value=figures.timers_due)
+    yield GaugeMetricFamily("sqflow_timer_lag_seconds", "Age of the oldest timer due but not fired yet",
+                            value=figures.timer_lag_seconds)
     open_slas = GaugeMetricFamily("sqflow_slas_open", "Running or paused SLAs by standing", labels=["standing"])
-    for name, count in standing.items():
+    for name, count in figures.open_slas.items():
         open_slas.add_metric([name], count)
     yield open_slas
-    warnings = connection.execute(select(func.coalesce(func.sum(func.json_array_length(SLAS.c.warned)), 0))).scalar()
-    yield CounterMetricFamily("sqflow_sla_warnings", "SLA warnings recorded", value=int(warnings or 0))
-    breaches = connection.execute(select(func.count()).where(SLAS.c.breached_at.is_not(None))).scalar()
-    yield CounterMetricFamily("sqflow_sla_breaches", "SLA deadlines breached", value=breaches)
-
+    yield CounterMetricFamily("sqflow_sla_warnings", "SLA warnings recorded", value=figures.sla_warnings)
+    yield CounterMetricFamily("sqflow_sla_breaches", "SLA deadlines breached", value=figures.sla_breaches)
     outbox = GaugeMetricFamily("sqflow_mail_outbox", "Notification mails by state", labels=["state"])
-    counts = dict(connection.execute(select(OUTBOX.c.state, func.count()).group_by(OUTBOX.c.state)).all())
-    for state in ("pending", "sent", "failed"):
-        outbox.add_metric([state], counts.get(state, 0))
+    for state, count in figures.mails.items():
+        outbox.add_metric([state], count)
     yield outbox
-
-
-def _aware(moment: datetime, like: datetime) -> datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=like.tzinfo)
 
 
 class RequestMetrics:
