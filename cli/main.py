@@ -78,9 +78,12 @@ def cmd_validate(ctx: Context, args) -> int:
         processes = [p.process_id for p in parsed if p.files[0].name == source.name]
         used_by = [p.process_id for p in parsed if source.name in (f.name for f in p.files[1:])]
         report.append({"file": source.name, "processes": processes, "used_by": used_by})
+    warnings = list(dict.fromkeys(w for p in parsed for w in p.warnings))  # the modeler's lint: shown, not refused
     if ctx.out.as_json:
-        ctx.out.json({"ok": True, "files": report})
+        ctx.out.json({"ok": True, "files": report, "warnings": [asdict(w) for w in warnings]})
         return 0
+    for warning in warnings:
+        print(f"sqflow: warning: {one_line(warning)}", file=sys.stderr)
     for item in report:
         if item["processes"]:
             ctx.out.line(f"ok: {item['file']}: processes {', '.join(item['processes'])}")

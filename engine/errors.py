@@ -69,6 +69,7 @@ class DefinitionProblem:
 class DefinitionError(SqflowError):
     def __init__(self, problems: list[DefinitionProblem] | DefinitionProblem):
         self.problems = problems if isinstance(problems, list) else [problems]
+        self.warnings: list[DefinitionProblem] = []  # what is only shown beside the problems (definitions.lint)
         super().__init__("; ".join(str(p) for p in self.problems))
 
 

@@ -73,5 +73,6 @@ def recursive_call_problems(processes: Iterable[ParsedProcess],
         element_id = _call_activity(process, path[1])
         problems.append(DefinitionProblem(
             process.files[0].name, f"recursive call activities never finish: {' -> '.join(cycle)}",
-            line=_line_of(process, element_id), element_id=element_id or process.process_id))
+            line=_line_of(process, element_id), element_id=element_id or process.process_id,
+            code="call.recursive", params={"cycle": " → ".join(cycle)}))
     return problems

@@ -53,7 +53,8 @@ def prepare_and_check(parser: DMNParser, file_name: str, tree: etree._ElementTre
     def problem(element_id: str, what: str, objection: str) -> None:
         found = tree.xpath("//*[@id=$id]", id=element_id)
         problems.append(DefinitionProblem(file_name, f"{what}: {objection}",
-                                          line=found[0].sourceline if found else None, element_id=element_id))
+                                          line=found[0].sourceline if found else None, element_id=element_id,
+                                          code="dmn.expression", params={"what": what, "objection": objection}))
 
     problems.extend(check_table(parser.decision, file_name, tree))
     for table in parser.decision.decisionTables:

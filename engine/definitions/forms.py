@@ -133,33 +133,41 @@ def _reference_problems(name: str, schema: dict) -> list[DefinitionProblem]:
         if not is_inside(value):
             problems.append(DefinitionProblem(
                 name, f"{key} {value!r} at {where or '(top)'} points outside the form schema; "
-                      "a form is self-contained: refer only to its own parts (#/...)"))
+                      "a form is self-contained: refer only to its own parts (#/...)",
+                code="form.outside_ref", params={"key": key, "value": str(value), "where": where or "/"}))
         elif resolver is not None and not nested_ids and key == "$ref":
             try:
                 resolver.lookup(value)
             except Unresolvable:
-                problems.append(DefinitionProblem(name, f"$ref {value!r} at {where or '(top)'} leads nowhere"))
+                problems.append(DefinitionProblem(name, f"$ref {value!r} at {where or '(top)'} leads nowhere",
+                                                  code="form.dangling_ref",
+                                                  params={"value": str(value), "where": where or "/"}))
     return problems
 
 
 def read_form(name: str, content: bytes, max_bytes: int) -> tuple[dict | None, list[DefinitionProblem]]:
     """A form schema, or the problems that keep it from being one."""
     if len(content) > max_bytes:
-        return None, [DefinitionProblem(name, f"file is {len(content):,} bytes; the limit is {max_bytes:,}")]
+        return None, [DefinitionProblem(name, f"file is {len(content):,} bytes; the limit is {max_bytes:,}",
+                                        code="file.too_large",
+                                        params={"size": f"{len(content):,}", "limit": f"{max_bytes:,}"})]
     try:
         schema = json.loads(content.decode("utf-8-sig"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        return None, [DefinitionProblem(name, f"not JSON: {exc}", line=getattr(exc, "lineno", None))]
+        return None, [DefinitionProblem(name, f"not JSON: {exc}", line=getattr(exc, "lineno", None),
+                                        code="form.not_json")]
     if not isinstance(schema, dict):
-        return None, [DefinitionProblem(name, "a form schema is a JSON object")]
+        return None, [DefinitionProblem(name, "a form schema is a JSON object", code="form.not_object")]
     if "$schema" in schema and validator_for(schema, default=None) is None:
         return None, [DefinitionProblem(name, f"$schema {schema['$schema']!r} is not a JSON Schema draft this "
-                                              "service knows: leave it out or name a published draft")]
+                                              "service knows: leave it out or name a published draft",
+                                        code="form.unknown_draft", params={"draft": str(schema["$schema"])})]
     try:
         validator_for(schema).check_schema(schema)
     except schema_errors.SchemaError as exc:
         where = "/".join(str(p) for p in exc.path) or "(top)"
-        return None, [DefinitionProblem(name, f"not a valid JSON Schema at {where}: {exc.message}")]
+        return None, [DefinitionProblem(name, f"not a valid JSON Schema at {where}: {exc.message}",
+                                        code="form.invalid_schema", params={"where": where})]
     problems = _reference_problems(name, schema)
     for where, pattern in _patterns(schema):
         try:
@@ -168,7 +176,8 @@ def read_form(name: str, content: bytes, max_bytes: int) -> tuple[dict | None, l
             reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else str(exc)
             problems.append(DefinitionProblem(
                 name, f"the pattern {pattern!r} at {where} cannot be matched in linear time ({reason}); "
-                      "write it without back-references or look-arounds"))
+                      "write it without back-references or look-arounds",
+                code="form.pattern", params={"pattern": pattern, "where": where}))
     return (None, problems) if problems else (schema, [])
 
 

@@ -26,9 +26,9 @@ def unknown_lane_problems(session: Session, parsed: list[ParsedProcess]) -> list
     unknown = Groups().unknown(session, set(first_use) | set(starters))
     return [DefinitionProblem(first_use[name][0], f"the lane {name!r} names no group: create the group first "
                               f"(sqflow group add {name} --label …) or rename the lane",
-                              element_id=first_use[name][1])
+                              element_id=first_use[name][1], code="lane.unknown_group", params={"group": name})
             for name in unknown if name in first_use] + [
         DefinitionProblem(starters[name][0], f"the starter group:{name} names no group: create the group first "
                           f"(sqflow group add {name} --label …) or change the process's starters",
-                          element_id=starters[name][1])
+                          element_id=starters[name][1], code="starters.unknown_group", params={"group": name})
         for name in unknown if name in starters and name not in first_use]

@@ -24,6 +24,7 @@ from .call_graph import recursive_call_problems
 from .camunda import read_camunda
 from .hit_policies import decision_shapes, prepare_dmn
 from .imports import import_problems
+from .lint import lint_diagrams
 from .problems import coded, complete, from_parser, readable_xsd
 from .services import ServiceRegistry
 from .decisions import one_document_per_decision, prepare_and_check
@@ -55,6 +56,7 @@ class ParsedProcess:
     files: list[SourceFile]
     content_hash: str = ""
     user_tasks: list[dict] = field(default_factory=list)
+    warnings: list[DefinitionProblem] = field(default_factory=list)  # shown, not refused (definitions.lint)
     forms: dict[str, dict] = field(default_factory=dict)  # user task id -> JSON Schema
     report_fields: list[str] = field(default_factory=list)
     starters: list[str] | None = None  # who may start it from outside (definitions.starters)
@@ -109,7 +111,7 @@ def unsupported_elements(name: str, tree: etree._ElementTree) -> list[Definition
             element_id = owner.get("id") or element_id_at(tree, element.sourceline)
             problems.append(DefinitionProblem(
                 name, f"bpmn:{local} is not supported by sqflow", line=element.sourceline,
-                element_id=element_id))
+                element_id=element_id, code="unsupported.element", params={"type": local}))
     return problems
 
 
@@ -173,21 +175,41 @@ def parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegist
     name and line of the element at fault."""
     trees: dict[str, etree._ElementTree] = {}
     try:
-        return _parse_files(files, max_bytes, services or ServiceRegistry(), trees)
+        parsed = _parse_files(files, max_bytes, services or ServiceRegistry(), trees)
     except DefinitionError as error:
-        error.problems = complete(error.problems, trees)
+        named = {(p.file, p.element_id) for p in error.problems}
+        lint = _lint(files, trees)
+        error.problems = complete(error.problems + [p for p in lint.refusals if (p.file, p.element_id) not in named],
+                                  trees)
         error.args = ("; ".join(str(p) for p in error.problems),)
         raise
 
+        error.warnings = complete(lint.warnings, trees)
 
+    lint = _lint(files, trees)
+    warnings = complete(lint.warnings, trees)
+    if lint.refusals:
+        refused = DefinitionError(complete(lint.refusals, trees))
+        refused.warnings = warnings
+        raise refused
+    for process in parsed:
+        process.warnings = [w for w in warnings if w.file == process.files[0].name or w.code == "lint.unavailable"]
+    return parsed
+
+
+def _lint(files: list[SourceFile], trees: dict[str, etree._ElementTree]):
+    """The modeler's lint of the BPMN files that were read safely (definitions.lint)."""
+    return lint_diagrams({f.name: f.content for f in files
+                          if f.name in trees and document_kind(trees[f.name]) == "bpmn"})
 def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegistry,
                  trees: dict[str, etree._ElementTree]) -> list[ParsedProcess]:
     if not files:
-        raise DefinitionError(DefinitionProblem("<deployment>", "no files given"))
+        raise DefinitionError(DefinitionProblem("<deployment>", "no files given", code="deploy.no_files"))
     problems: list[DefinitionProblem] = []
     names = [f.name for f in files]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        problems.append(DefinitionProblem(name, "two different files have this name; rename one"))
+        problems.append(DefinitionProblem(name, "two different files have this name; rename one",
+                                          code="file.duplicate_name"))
     if problems:
         raise DefinitionError(problems)
     kinds: dict[str, str] = {}
@@ -200,7 +222,8 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
             problems.extend(form_problems)
             base_name = PurePosixPath(source.name).name  # a task names its form by file name
             if base_name in form_files:
-                problems.append(DefinitionProblem(source.name, f"another form is also named {base_name}"))
+                problems.append(DefinitionProblem(source.name, f"another form is also named {base_name}",
+                                                  code="form.duplicate_name", params={"name": base_name}))
             form_files[base_name] = source
             if schema is not None:
                 forms[base_name] = schema
@@ -214,13 +237,14 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
         kind = document_kind(tree)
         if kind == "unknown":
             problems.append(DefinitionProblem(source.name, "not a BPMN 2.0 or DMN document (root element "
-                                              f"{tree.getroot().tag!r})", line=1))
+                                              f"{tree.getroot().tag!r})", line=1, code="file.unknown_kind"))
             continue
         trees[source.name], kinds[source.name] = tree, kind
     if problems:
         raise (UnsafeXmlError if unsafe else DefinitionError)(problems)
     if not trees:
-        raise DefinitionError(DefinitionProblem(files[0].name, "no .bpmn diagram among the files"))
+        raise DefinitionError(DefinitionProblem(files[0].name, "no .bpmn diagram among the files",
+                                                code="deploy.no_bpmn"))
     problems.extend(import_problems(trees))
     for name, tree in trees.items():
         if kinds[name] == "dmn":
@@ -275,7 +299,7 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
         raise DefinitionError(DefinitionProblem(
             name, "no executable process: set isExecutable=\"true\" on the process to deploy",
             line=process.sourceline if process is not None else None,
-            element_id=process.get("id") if process is not None else None))
+            element_id=process.get("id") if process is not None else None, code="process.not_executable"))
 
     parsed = []
     script_problems: list[DefinitionProblem] = []
@@ -300,7 +324,8 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
             if task["form"] and task["form"] not in forms:
                 problems.append(DefinitionProblem(
                     file_name, f"form {task['form']!r} is not among the files deployed with the diagram",
-                    line=line_of(trees[file_name], task["id"]), element_id=task["id"]))
+                    line=line_of(trees[file_name], task["id"]), element_id=task["id"], code="form.missing",
+                    params={"form": task["form"]}))
             elif task["form"]:
                 task_forms[task["id"]] = forms[task["form"]]
         form_names = sorted({task["form"] for task in user_tasks if task["form"] in forms})

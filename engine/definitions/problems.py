@@ -62,7 +62,6 @@ TEMPLATES: dict[str, str] = {
                               "name a registered service (camunda:type=\"external\" camunda:topic=...)",
     "parse.other": "{element} cannot be read: {detail}",
     "parse.xsd": "{element} does not follow the BPMN 2.0 schema: {detail}",
-    "lint": "{element}: {detail} (rule {rule})",
 }
 
 

@@ -36,6 +36,7 @@ class Preview:
     current_xml: str | None
     running_instances: int
     changes: Changes | None
+    warnings: tuple = ()  # the modeler's lint: shown with the deployment, not refused (definitions.lint)
 
 
 @dataclass(frozen=True)
@@ -69,13 +70,13 @@ def preview(session: Session, repo: DefinitionRepository, files: list[SourceFile
         try:
             current = repo.latest(session, process.process_id)
         except ProcessNotFound:
-            previews.append(Preview(process.process_id, None, None, 0, None))
+            previews.append(Preview(process.process_id, None, None, 0, None, tuple(process.warnings)))
             continue
         before = _diagram_xml(repo, session, current)
         after = process.files[0].content.decode("utf-8")
         previews.append(Preview(process.process_id, current.version, before,
                                 running_instances(session, current.id),
-                                semantic_diff(before, after, process.process_id)))
+                                semantic_diff(before, after, process.process_id), tuple(process.warnings)))
     return previews
 
 

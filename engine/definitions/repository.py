@@ -63,7 +63,8 @@ class DefinitionRepository:
         parsed = parse_files(files, self._max_bytes, self.services)
         if not parsed:
             raise DefinitionError(DefinitionProblem(
-                files[0].name, "no process to deploy: a .dmn file is deployed together with the .bpmn that uses it"))
+                files[0].name, "no process to deploy: a .dmn file is deployed together with the .bpmn that uses it",
+                code="deploy.dmn_alone"))
         return parsed
 
     def deploy(self, session: Session, files: list[SourceFile], deployed_by: str) -> list[DeployOutcome]:

@@ -68,11 +68,13 @@ def run_time_problems(spec: BpmnProcessSpec, file_name: str, tree: etree._Elemen
         if objection:
             problems.append(DefinitionProblem(file_name, f"{expression.what}: {objection}",
                                               line=line_of(tree, expression.element_id),
-                                              element_id=expression.element_id))
+                                              element_id=expression.element_id, code="script.refused",
+                                              params={"what": expression.what, "objection": objection}))
     for task_spec in spec.task_specs.values():
         if isinstance(task_spec, ServiceTask):
             problems.append(DefinitionProblem(
                 file_name, f"{element_of(task_spec)} calls the service {task_spec.operation_name!r}, but sqflow "
                 "has no services to call: use a script task with a helper function instead",
-                line=line_of(tree, task_spec.bpmn_id), element_id=task_spec.bpmn_id))
+                line=line_of(tree, task_spec.bpmn_id), element_id=task_spec.bpmn_id, code="service.none",
+                params={"service": str(task_spec.operation_name)}))
     return problems

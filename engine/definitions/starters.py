@@ -28,10 +28,12 @@ def read_starters(process: etree._Element, file_name: str) -> tuple[list[str] | 
         if entry != INTERNAL and (kind not in KINDS or not name.strip()):
             problems.append(DefinitionProblem(
                 file_name, f"starter {entry!r}: write role:<role>, group:<group>, or none (only other processes "
-                           "start it)", line=process.sourceline, element_id=process.get("id")))
+                           "start it)", line=process.sourceline, element_id=process.get("id"),
+                code="starters.entry", params={"entry": entry}))
     if INTERNAL in entries and len(entries) > 1:
         problems.append(DefinitionProblem(file_name, "starters: 'none' cannot be combined with other starters",
-                                          line=process.sourceline, element_id=process.get("id")))
+                                          line=process.sourceline, element_id=process.get("id"),
+                                          code="starters.none_combined"))
     return entries, problems
 
 

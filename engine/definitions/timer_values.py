@@ -64,17 +64,19 @@ def timer_problems(file_name: str, tree: etree._ElementTree) -> list[DefinitionP
     """Timers with no time, and timers whose constant value is not a date, duration or cycle of their kind."""
     problems = []
     for definition, event_id, times in _timers(tree):
-        def problem(message: str, at: etree._Element) -> None:
-            problems.append(DefinitionProblem(file_name, message, line=at.sourceline, element_id=event_id))
+        def problem(message: str, at: etree._Element, code: str, **params: str) -> None:
+            problems.append(DefinitionProblem(file_name, message, line=at.sourceline, element_id=event_id,
+                                              code=code, params=params))
 
         if not times:
             problem(f"the timer of event {event_id} has no time: give it a timeDate, timeDuration or timeCycle",
-                    definition)
+                    definition, "timer.no_time")
         for element in times:
             kind = etree.QName(element).localname
             text = (element.text or "").strip()
             if not text:
-                problem(f"the {kind} of event {event_id} is empty: write {_NAMES[kind]}, or an expression", element)
+                problem(f"the {kind} of event {event_id} is empty: write {_NAMES[kind]}, or an expression", element,
+                        "timer.empty", kind=kind)
                 continue
             if literal_kind(text) is not None:
                 objection = value_problem(kind, text)
@@ -84,7 +86,7 @@ def timer_problems(file_name: str, tree: etree._ElementTree) -> list[DefinitionP
                 except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
                     objection = None  # an expression: its value is known when it runs
             if objection:
-                problem(f"the {kind} of event {event_id} {objection}", element)
+                problem(f"the {kind} of event {event_id} {objection}", element, "timer.value", kind=kind, value=text)
     return problems
 
 

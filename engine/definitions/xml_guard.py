@@ -35,20 +35,22 @@ def parse_untrusted(name: str, content: bytes, max_bytes: int) -> etree._Element
     """Parse one diagram file, refusing anything that could read files, reach the network or blow up."""
     if len(content) > max_bytes:
         raise UnsafeXmlError(DefinitionProblem(
-            name, f"file is {len(content):,} bytes; the limit is {max_bytes:,} (SQFLOW_MAX_DIAGRAM_BYTES)"))
+            name, f"file is {len(content):,} bytes; the limit is {max_bytes:,} (SQFLOW_MAX_DIAGRAM_BYTES)",
+            code="file.too_large", params={"size": f"{len(content):,}", "limit": f"{max_bytes:,}"}))
     marker = _DTD_MARKERS.search(content)
     if marker:
         line = content.count(b"\n", 0, marker.start()) + 1
         raise UnsafeXmlError(DefinitionProblem(
             name, "DOCTYPE and ENTITY declarations are not allowed (entity expansion, external entities)",
-            line=line))
+            line=line, code="xml.doctype"))
     try:
         tree = etree.ElementTree(etree.fromstring(content, _parser()))
     except etree.XMLSyntaxError as exc:
         line = exc.position[0] if exc.position else None
-        raise DefinitionError(DefinitionProblem(name, f"malformed XML: {exc.msg}", line=line)) from None
+        raise DefinitionError(DefinitionProblem(name, f"malformed XML: {exc.msg}", line=line, code="xml.malformed",
+                                                params={"detail": exc.msg})) from None
     if tree.docinfo.doctype or tree.docinfo.internalDTD is not None:
-        raise UnsafeXmlError(DefinitionProblem(name, "DOCTYPE declarations are not allowed"))
+        raise UnsafeXmlError(DefinitionProblem(name, "DOCTYPE declarations are not allowed", code="xml.doctype"))
     _refuse_external_references(name, tree)
     return tree
 
@@ -60,13 +62,15 @@ def _refuse_external_references(name: str, tree: etree._ElementTree) -> None:
             continue
         namespace, _, local = element.tag[1:].partition("}") if element.tag.startswith("{") else ("", "", element.tag)
         if namespace in XINCLUDE_NS:
-            problems.append(DefinitionProblem(name, "XInclude is not allowed", line=element.sourceline))
+            problems.append(DefinitionProblem(name, "XInclude is not allowed", line=element.sourceline,
+                                              code="xml.xinclude"))
         elif local == "import" and (namespace == BPMN_NS or namespace in DMN_NAMESPACES):
             location = element.get("location") or element.get("locationURI") or element.get("namespace")
             if not is_file_name(location):
                 problems.append(DefinitionProblem(
                     name, f"external import of {location!r} is not allowed; deploy the files together",
-                    line=element.sourceline, element_id=tree.getroot().get("id")))
+                    line=element.sourceline, element_id=tree.getroot().get("id"), code="xml.external_import",
+                    params={"location": str(location)}))
     if problems:
         raise UnsafeXmlError(problems)
 

@@ -63,11 +63,13 @@ def save_decision(file_id: int):
     xml = payload.get("xml") if isinstance(payload, dict) else None
     try:
         if not isinstance(xml, str) or not xml.strip():
-            raise DefinitionError(DefinitionProblem("<decision>", gettext("no diagram XML was sent")))
+            raise DefinitionError(DefinitionProblem("<decision>", gettext("no diagram XML was sent"),
+                                                    code="draft.no_xml"))
         content = xml.encode("utf-8")
         if len(content) > max_bytes():
             raise DefinitionError(DefinitionProblem("<decision>", gettext(
-                "the file is larger than the limit of %(limit)s bytes", limit=f"{max_bytes():,}")))
+                "the file is larger than the limit of %(limit)s bytes", limit=f"{max_bytes():,}"),
+                code="upload.too_large"))
         with runtime.transaction() as db:
             name = base_name(_decision(db, file_id).name)
             outcomes, deployed_sets = [], set()

@@ -25,6 +25,7 @@ from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
 from .files import base_name, diagram_name, problems_json, stored, with_companions
+from .problem_text import refusal_warnings_json, warnings_json
 
 
 def _body() -> dict:
@@ -35,7 +36,7 @@ def _body() -> dict:
 def _draft(db, body: dict) -> tuple[list[SourceFile], str]:
     xml, process_id = body.get("xml"), body.get("process_id") or ""
     if not isinstance(xml, str) or not xml.strip():
-        raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent")))
+        raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent"), code="draft.no_xml"))
     repo, content = runtime.engine().definitions, xml.encode("utf-8")
     process_id = process_id.strip() if isinstance(process_id, str) else ""
     given = [SourceFile(diagram_name(db, repo, process_id, content, max_bytes()), content)]
@@ -71,22 +72,23 @@ def _changes_json(changes) -> dict | None:
 def deploy_preview():
     """The draft against the version new instances start on now. Answers `{"problems", "process_id",
     "current": {"version", "xml"} | null, "running_instances", "changed", "changes": {"added",
-    "removed", "changed"} | null, "processes": [...]}`: one entry per process the draft declares in
-    `processes`, the edited (or first) one at the top level."""
+    "removed", "changed"} | null, "warnings": [...], "processes": [...]}`: one entry per process the draft
+    declares in `processes`, the edited (or first) one at the top level; `warnings` are the lint rules'
+    findings that do not refuse a deployment, shown in the dialog."""
     body = _body()
     try:
         with runtime.reading() as db:
             files, process_id = _draft(db, body)
             previews = releases.preview(db, runtime.engine().definitions, files)
     except DefinitionError as error:
-        return jsonify({"problems": problems_json(error)})
+        return jsonify({"problems": problems_json(error), "warnings": refusal_warnings_json(error)})
     rows = [{"process_id": p.process_id,
              "current": None if p.current_version is None else {"version": p.current_version, "xml": p.current_xml},
              "running_instances": p.running_instances,
              "changed": p.changes is None or not p.changes.empty, "changes": _changes_json(p.changes)}
             for p in previews]
     top = next((row for row in rows if row["process_id"] == process_id), rows[0])
-    return jsonify({**top, "problems": [], "processes": rows})
+    return jsonify({**top, "problems": [], "warnings": warnings_json(previews), "processes": rows})
 
 
 @bp.post("/deploy/confirm")
@@ -105,20 +107,24 @@ def deploy_confirm():
     except DefinitionError as error:
         return jsonify({"deployed": [], "problems": problems_json(error)}), 422
     except InvalidInputError:
-        return _refused(gettext("Write why you change it: the reason is kept with the new version."), 400)
+        return _refused("deploy.reason_missing", _no_reason(), 400, deployed=[])
     except ConflictError:
-        return _refused(gettext("Another version was deployed since you compared: look at the difference "
-                                "again."), 409)
+        return _refused("deploy.stale", gettext("Another version was deployed since you compared: look at the "
+                                                "difference again."), 409, deployed=[])
     return jsonify({"deployed": [
         {"process_id": o.process_id, "version": o.version, "changed": o.changed,
          "message": outcome_message(o.process_id, o.version, o.changed),
          "edit_url": url_for("designer.edit", process_id=o.process_id)} for o in outcomes], "problems": []})
 
 
-def _refused(message: str, status: int):
-    return jsonify({"deployed": [], "problems": [{"file": "", "line": None, "element_id": None,
-                                                  "element_name": None, "code": None, "params": {},
-                                                  "message": message}]}), status
+def _no_reason() -> str:
+    return gettext("Write why you change it: the reason is kept with the new version.")
+
+
+def _refused(code: str, message: str, status: int, **body):
+    """A refusal that is not the diagram's: one problem with its code and message, like the diagram's."""
+    return jsonify({**body, "problems": [{"file": "", "line": None, "element_id": None, "element_name": None,
+                                          "code": code, "params": {}, "message": message}]}), status
 
 
 @bp.get("/processes/<process_id>/versions")
@@ -141,23 +147,24 @@ def versions(process_id: str):
 @role_required("designer")
 def make_current(process_id: str, version: int):
     """Roll back: `{"reason"}` (required). New instances start on version `version`'s content, deployed
-    as the next version. Answers `{"current", "content_of", "message"}`; 404, 400 (no reason) or 409
-    (it is already current)."""
+    as the next version. Answers `{"current": the new version, "content_of": version, "message", "problems":
+    []}`; refused with `{"problems": [one]}` and 404 (no such process or version), 400 (no reason), 409
+    (new instances already start on that content) or 422 (its files no longer deploy, problems listed)."""
     body = _body()
     try:
         with runtime.transaction() as db:
             outcome = releases.roll_back(db, runtime.engine().definitions, runtime.engine().clock, process_id,
                                          version, security.current_user().login, body.get("reason"))
     except ProcessNotFound:
-        return jsonify({"message": gettext("No process %(process)s is deployed.", process=process_id)}), 404
+        return _refused("rollback.no_version", gettext("%(process)s has no version %(version)d.",
+                                                       process=process_id, version=version), 404)
     except InvalidInputError:
-        return jsonify({"message": gettext("Write why you change it: the reason is kept with the new "
-                                           "version.")}), 400
+        return _refused("deploy.reason_missing", _no_reason(), 400)
     except StateError:
-        return jsonify({"message": gettext("New cases already start on this content.")}), 409
+        return _refused("rollback.already_current", gettext("New cases already start on this content."), 409)
     except DefinitionError as error:
         return jsonify({"problems": problems_json(error)}), 422
-    return jsonify({"current": outcome.version, "content_of": version,
+    return jsonify({"current": outcome.version, "content_of": version, "problems": [],
                     "message": gettext("%(process)s: version %(version)d is current again, as version %(new)d",
                                        process=process_id, version=version, new=outcome.version)})
 
@@ -177,5 +184,10 @@ def test_run():
         trial = run_draft(runtime.engine(), files, process_id or None, data, task_data)
     except DefinitionError as error:
         return jsonify({"problems": problems_json(error), "path": [], "forms": []})
-    return jsonify({"problems": [], "state": trial.state, "message": trial.message, "path": trial.path,
-                    "forms": trial.forms})
+    label = _STATE_LABELS.get(trial.state, _STATE_LABELS["stopped"])
+    return jsonify({"problems": [], "state": trial.state, "state_label": label(),
+                    "message": trial.message, "path": trial.path, "forms": trial.forms})
+
+
+_STATE_LABELS = {"completed": lambda: gettext("completed"), "waiting": lambda: gettext("waiting at a task"),
+                 "error": lambda: gettext("stopped with an error"), "stopped": lambda: gettext("stopped early")}

@@ -44,22 +44,25 @@ def read_uploads(uploads: Iterable[FileStorage], max_bytes: int) -> list[SourceF
         if not name:
             continue
         if not name.lower().endswith(SUFFIXES):
-            problems.append(DefinitionProblem(name, gettext("only .bpmn, .dmn and .schema.json files can be uploaded")))
+            problems.append(DefinitionProblem(name, gettext("only .bpmn, .dmn and .schema.json files can be uploaded"),
+                                              code="upload.kind"))
             continue
         content = upload.stream.read(max_bytes + 1)
         if len(content) > max_bytes:
             problems.append(DefinitionProblem(name, gettext("the file is larger than the limit of %(limit)s bytes",
-                                                            limit=f"{max_bytes:,}")))
+                                                            limit=f"{max_bytes:,}"), code="file.too_large",
+                                              params={"size": f"{len(content):,}", "limit": f"{max_bytes:,}"}))
         elif not content.strip():
-            problems.append(DefinitionProblem(name, gettext("the file is empty")))
+            problems.append(DefinitionProblem(name, gettext("the file is empty"), code="upload.empty"))
         elif not _is_utf8(content):
-            problems.append(DefinitionProblem(name, gettext("the file is not UTF-8 text")))
+            problems.append(DefinitionProblem(name, gettext("the file is not UTF-8 text"), code="upload.not_utf8"))
         else:
             files.append(SourceFile(name, content))
     if len(files) > MAX_FILES:
-        problems.append(DefinitionProblem("<upload>", gettext("at most %(n)d files at once", n=MAX_FILES)))
+        problems.append(DefinitionProblem("<upload>", gettext("at most %(n)d files at once", n=MAX_FILES),
+                                          code="upload.too_many"))
     if not files and not problems:
-        problems.append(DefinitionProblem("<upload>", gettext("choose at least one file")))
+        problems.append(DefinitionProblem("<upload>", gettext("choose at least one file"), code="upload.none"))
     if problems:
         raise DefinitionError(problems)
     return files

@@ -29,13 +29,16 @@ def add_layout(content: bytes, max_bytes: int, name: str = "diagram.bpmn") -> by
     parse_untrusted(name, content, max_bytes)
     node = shutil.which("node")
     if node is None:
-        raise DefinitionError(DefinitionProblem(name, "auto-layout needs Node.js (node) on this server"))
+        raise DefinitionError(DefinitionProblem(name, "auto-layout needs Node.js (node) on this server",
+                                                code="layout.no_node"))
     try:
         done = subprocess.run([node, str(SCRIPT), "-"], input=content, capture_output=True,
                               timeout=TIMEOUT_SECONDS, check=False)
     except subprocess.TimeoutExpired:
-        raise DefinitionError(DefinitionProblem(name, f"auto-layout took over {TIMEOUT_SECONDS} s")) from None
+        raise DefinitionError(DefinitionProblem(name, f"auto-layout took over {TIMEOUT_SECONDS} s",
+                                                code="layout.timeout")) from None
     if done.returncode != 0:
         reason = done.stderr.decode("utf-8", "replace").strip().splitlines() or ["unknown error"]
-        raise DefinitionError(DefinitionProblem(name, f"auto-layout failed: {reason[-1][:300]}"))
+        raise DefinitionError(DefinitionProblem(name, f"auto-layout failed: {reason[-1][:300]}",
+                                                code="layout.failed"))
     return done.stdout

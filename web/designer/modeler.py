@@ -22,6 +22,7 @@ from .catalogue import max_bytes, outcome_message
 from .files import MAX_FILES, base_name, diagram_name, latest_files, problems_json, with_companions
 from .editor_api import stored_forms
 from .layout import add_layout, has_layout
+from .problem_text import refusal_warnings_json, warnings_json
 
 STARTER = """<?xml version="1.0" encoding="UTF-8"?>
 <bpmn:definitions xmlns:bpmn="http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -121,7 +122,7 @@ def _posted() -> tuple[str, str]:
     source = payload if isinstance(payload, dict) else request.form
     xml, process_id = source.get("xml"), source.get("process_id") or ""
     if not isinstance(xml, str) or not xml.strip():
-        raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent")))
+        raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent"), code="draft.no_xml"))
     if not isinstance(process_id, str):
         process_id = ""
     return xml, process_id.strip()
@@ -149,8 +150,9 @@ def validate():
         with runtime.reading() as db:
             parsed = runtime.engine().definitions.validate(_files(db, xml, process_id))
     except DefinitionError as error:
-        return jsonify({"valid": False, "problems": problems_json(error)})
-    return jsonify({"valid": True, "problems": [], "processes": [p.process_id for p in parsed]})
+        return jsonify({"valid": False, "problems": problems_json(error), "warnings": refusal_warnings_json(error)})
+    return jsonify({"valid": True, "problems": [], "warnings": warnings_json(parsed),
+                    "processes": [p.process_id for p in parsed]})
 
 
 @bp.post("/deploy")

@@ -41,7 +41,7 @@ def syntax_problems(name: str, text: str) -> list[DefinitionProblem]:
     except json.JSONDecodeError as exc:
         return [DefinitionProblem(name, gettext("not valid JSON at line %(line)d, column %(column)d: %(reason)s",
                                                 line=exc.lineno, column=exc.colno, reason=exc.msg),
-                                  line=exc.lineno)]
+                                  line=exc.lineno, code="form.not_json_at")]
     _, problems = read_form(name, text.encode("utf-8"), max_bytes())
     return problems
 

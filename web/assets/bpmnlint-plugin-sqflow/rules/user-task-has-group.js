@@ -1,7 +1,8 @@
 const { is } = require('bpmnlint-utils');
 
 // A user task's group is the name of the lane it is drawn in; a task outside every lane needs an
-// `assignee` property (spiffworkflow:property name="assignee"), or nobody's inbox shows it.
+// `assignee` property (spiffworkflow:property name="assignee"), or nobody's inbox shows it. A Camunda
+// diagram's camunda:candidateGroups, candidateUsers or assignee say the same (the server reads them).
 module.exports = function() {
   function lanesOf(process) {
     const lanes = [];
@@ -15,6 +16,11 @@ module.exports = function() {
     return lanes;
   }
   function hasAssignee(node) {
+    const attrs = node.$attrs || {};
+    if ([ 'camunda:candidateGroups', 'camunda:candidateUsers', 'camunda:assignee' ].some(
+      name => String(attrs[name] || '').trim())) {
+      return true;
+    }
     const values = (node.extensionElements && node.extensionElements.values) || [];
     return values.some(value => (value.properties || value.$children || []).some(
       property => property.name === 'assignee' && String(property.value || '').trim()));

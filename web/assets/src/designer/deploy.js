@@ -88,6 +88,14 @@ export function deployFlow(page) {
     const lintWarning = dialog.querySelector('.deploy-lint');
     lintWarning.hidden = !lint.errors();
     lintWarning.textContent = text.lintFirst.replace('%(errors)d', lint.errors());
+    const advice = dialog.querySelector('.deploy-warnings');
+    const warnings = preview.warnings || [];
+    advice.hidden = !warnings.length;
+    advice.querySelector('ul').replaceChildren(...warnings.map(warning => {
+      const li = document.createElement('li');
+      li.textContent = warning.message;
+      return li;
+    }));
     reason.value = '';
     refusal.hidden = true;
     say('', '');
