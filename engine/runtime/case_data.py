@@ -4,11 +4,12 @@ SpiffWorkflow keeps data per task, and a workflow's `last_task` is the last task
 completed. While a called process (call activity) runs, its tasks complete in a sub-workflow of
 their own, so the caller's last task still holds the data from before the call; the case's data is
 the called process's, followed down one call at a time. Event sub-processes (e.g. the customer
-calling again) are not followed: they work on a copy of the data taken when they were triggered and
-do not carry the case on.
+calling again) are not followed: they work on a copy of the data taken when they are triggered
+(`refresh_event_subprocesses`) and do not carry the case on.
 """
 from __future__ import annotations
 
+from copy import deepcopy
 from typing import Iterator
 
 from SpiffWorkflow.bpmn import BpmnWorkflow
@@ -39,3 +40,11 @@ def _running_calls(top: BpmnWorkflow, caller_workflow: BpmnBaseWorkflow) -> Iter
         if (caller is not None and caller.workflow is caller_workflow and caller.state == TaskState.STARTED
                 and isinstance(caller.task_spec, CallActivity)):
             yield sub
+
+
+def refresh_event_subprocesses(workflow: BpmnWorkflow) -> None:
+    """Before a message or a signal from outside is caught: SpiffWorkflow starts the event sub-process
+    it triggers with the data of the instance's start task, so that task takes the case's data as it
+    is now; a task inside (e.g. assigned to `received_by`) then sees the case, not its empty start."""
+    if getattr(workflow.spec.start, "trigger_specs", None):
+        workflow.task_tree.data = deepcopy(current_task(workflow).data)

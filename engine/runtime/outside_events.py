@@ -11,6 +11,7 @@ from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, 
 from ..errors import InstanceNotFound, InvalidInputError, SqflowError, StateError
 from ..persistence.database import step_reads
 from ..timers.start_schedules import pass_start_timer
+from .case_data import refresh_event_subprocesses
 from .instance_store import InstanceRow
 from .journal import Journal
 from .projection import Snapshot
@@ -86,6 +87,7 @@ class OutsideEvents:
         before = Snapshot.of(workflow)
         journal = Journal(session, instance.id, self._clock.now())
         journal.add(by, "signal.received", details={"signal": name})
+        refresh_event_subprocesses(workflow)
         record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
                              self._clock, self._limits)
         return self._save(session, instance, workflow, before, record, journal).view
@@ -109,6 +111,7 @@ class OutsideEvents:
             workflow = self._load(reads, instance)
         before = Snapshot.of(workflow)
         event = BpmnEvent(MessageEventDefinition(message), payload)
+        refresh_event_subprocesses(workflow)
         caught: list[int] = []
         record = run_guarded(workflow, lambda did_complete: caught.append(
             workflow.event_manager.catch(event, internal=False)), self._clock, self._limits)

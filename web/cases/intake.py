@@ -132,7 +132,7 @@ def called_again(instance_id: int):
         with runtime.transaction() as db:
             before = {task.id for task in engine.instances.detail(db, case.id).open_tasks}
             view = engine.instances.send_message(db, case.business_key, CALLED_AGAIN, by=user.login,
-                                                 process_id=PROCESS)
+                                                 payload={"taken_by": user.login}, process_id=PROCESS)
             told = _take_new_task(db, user, [t for t in view.open_tasks if t.id not in before])
     except StateError:
         flash(_("Complaint %(key)s cannot take a reminder at its present stage.", key=case.business_key), "error")
@@ -144,8 +144,8 @@ def called_again(instance_id: int):
 
 
 def _take_new_task(db: Session, user: User, new: list[TaskView]) -> TaskView | None:
-    """The task the reminder opened for whoever is on the line (telling the customer the progress):
-    theirs already, or claimed for them when it waits in their group."""
+    """The task the reminder opened for whoever is on the line (telling the customer the progress): theirs
+    (the call is taken by them), or claimed for them when it waits in their group."""
     for task in new:
         if task.assignee == user.login:
             return task
