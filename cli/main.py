@@ -22,7 +22,7 @@ from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionEr
                            InvalidInputError, NotFoundError, SqflowError, StateError)
 from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks
 from engine.runtime.views import to_json
-from processes import diagram_helpers, task_assigners, task_listeners
+from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
 
 from .bench import add_bench_arguments, cmd_bench
 from .calendar import add_calendar_arguments, cmd_calendar
@@ -45,7 +45,7 @@ class Context:
         self.settings = Settings.from_env()
         self.out = Printer(args.json, load_zone(self.settings.timezone))
         self.engine = Engine(self.settings, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners())
+                             listeners=task_listeners(), reactions=step_reactions())
 
     @cached_property
     def sessions(self):

@@ -33,6 +33,7 @@ from .runtime.consistency import ConsistencyCheck
 from .runtime.instances import InstanceService, TaskListener
 from .runtime.projection import Assigner
 from .runtime.spiff_time import install as install_step_clock
+from .runtime.reactions import StepReaction
 from .scripting import make_script_engine
 from .settings import Settings
 from .sla.policies import PolicyBook
@@ -43,11 +44,13 @@ from .timers.start_schedules import StartSchedules
 class Engine:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  helpers: Mapping[str, Callable] | None = None, assigners: Sequence[Assigner] = (),
-                 listeners: Sequence[TaskListener] = (), services: ServiceRegistry | None = None):
+                 listeners: Sequence[TaskListener] = (), services: ServiceRegistry | None = None,
+                 reactions: Sequence[StepReaction] = ()):
         """`helpers` are offered to diagrams' scripts; `assigners` are processes' rules for who gets a
         new task that its diagram does not assign (engine.runtime.projection.Assigner); `listeners`
         hear of completed tasks (engine.runtime.instances.TaskListener); `services` are what Camunda
-        service tasks may call (engine.definitions.services)."""
+        service tasks may call (engine.definitions.services); `reactions` see every step of an instance
+        before it is saved (engine.runtime.reactions)."""
         self.services = services or ServiceRegistry()
         helpers = {**(helpers or {}), **self.services.helpers()}
         install_step_clock()
@@ -72,7 +75,7 @@ class Engine:
         self.person_fields = PersonFields(self.directory)
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
-                                         listeners, self.limits, self.person_fields.apply)
+                                         listeners, self.limits, self.person_fields.apply, reactions, settings)
         self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)

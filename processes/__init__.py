@@ -1,5 +1,6 @@
 """What each process adds to the engine: helpers offered to diagrams' scripts and expressions, and
-assigners (rules for who gets a new task) and listeners (reactions to completed tasks).
+assigners (rules for who gets a new task), listeners (reactions to completed tasks) and step reactions
+(engine.runtime.reactions).
 Composition roots pass them to `Engine`."""
 from __future__ import annotations
 
@@ -27,3 +28,9 @@ def task_listeners() -> list[Callable]:
     from .supervisors.reports import tell_supervisor_of_the_answer
 
     return [tell_supervisor_of_the_answer]
+
+
+def step_reactions() -> list[Callable]:
+    from .complaints.reactions import complaint_reactions
+
+    return [complaint_reactions]

@@ -18,7 +18,7 @@ from sqlalchemy.engine import make_url
 from engine import Engine, ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
 from engine.people.groups import GroupSpec, Groups
-from processes import diagram_helpers, task_assigners, task_listeners
+from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
 from processes.demo_people import seed_groups, seed_people
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -83,7 +83,7 @@ class Harness:
         self.clock = ManualClock()
         self.settings = Settings(database_url=database_url, workflow_cache_size=cache_size)
         self.engine = Engine(self.settings, self.clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners())
+                             listeners=task_listeners(), reactions=step_reactions())
         self.sessions = connect(self.settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

@@ -134,6 +134,7 @@ PROBES: list[Probe] = [
           "wang.fang", "billing_dept")["task"]}, label="others"),
     # the tasks (API)
     P("api.list_tasks", "GET", lambda i: "/api/v1/tasks", SIGNED_IN),
+    P("api.list_notifications", "GET", lambda i: "/api/v1/notifications", SIGNED_IN),
     P("api.claim_next_task", "POST", lambda i: "/api/v1/tasks/claim-next", SIGNED_IN, json()),
     P("api.show_task", "GET", lambda i: f"/api/v1/tasks/{i['task']}", SEES_CASE),
     P("api.show_task", "GET", lambda i: f"/api/v1/tasks/{i['others_task']}", SEES_OTHERS_CASE, label="others"),

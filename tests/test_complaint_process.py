@@ -136,9 +136,13 @@ def test_R_CMP_06_a_repeat_while_open_reminds_the_department_and_tells_the_custo
                                                           by="hotline")
     case.view = view
     assert "tell_progress" in case.open and "sign_for" in case.open
-    [remind] = [e for e in case.harness.history(case.view.id) if e.element_id == "remind"]
+    [remind] = [e for e in case.harness.history(case.view.id) if e.element_id == "remind"
+                and e.event == "element.completed"]
     assert "催办" in remind.details["changed"]["reminder"]
     case.do("tell_progress", progress_told="work order signed for, engineer on the way")
+    [reminded] = case.events("case.reminded")
+    assert reminded.details["count"] == 1 and reminded.details["department"] == "billing_dept"
+    assert case.data["reminders"] == 1
     with case.harness.sessions.begin() as session:
         from engine.runtime.queries import list_instances
         assert len(list_instances(session, business_key="TS-2026-0006")) == 1
@@ -298,6 +302,8 @@ def test_R_MSR_03_a_fault_report_gets_the_published_repair_limit(complaints, har
 def test_R_CLS_03_hot_topics_repeat_rate_and_on_time_rate(complaints, harness):
     """R-CLS-03: complaint data is analysed by category and channel, repeats and timeliness."""
     from processes.complaints.analysis import analyse
+    complaints(key="A0", anonymous=True)  # closed at once, before the period: A3 repeats it
+    harness.clock.advance(timedelta(seconds=1))
     start = harness.clock.now()
     first = complaints(key="A1", category="network").do("on_the_spot", resolved=False)
     dispatch_and_reply(first)  # answered at once: on time

@@ -73,7 +73,8 @@ def test_each_person_chooses_which_kinds_come_by_mail(web):
     with web.sessions.begin() as session:
         assert notes.mail_choices(session, "li.wei") == {
             "task.assigned": False, "task.group": True, "sla.warning": True, "sla.breached": False,
-            "supervisor.answered": False}
+            "supervisor.answered": False, "case.reminded": False, "case.reminders_piled_up": False,
+            "case.reported": False}
         assert notes.mail_choices(session, "wu.lead")["task.group"] is False  # others keep theirs
 
 

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine import Engine, Settings, connect
 from engine.persistence.database import READ_ONLY
-from processes import diagram_helpers, task_assigners, task_listeners
+from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
 
 EXTENSION = "sqflow"
 
@@ -21,7 +21,7 @@ EXTENSION = "sqflow"
 class Runtime:
     def __init__(self, settings: Settings, clock=None):
         self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners())
+                             listeners=task_listeners(), reactions=step_reactions())
         self.sessions = connect(settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

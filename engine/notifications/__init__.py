@@ -6,14 +6,15 @@ what the web app reads and writes. Importing this package registers its tables o
 """
 from . import tables
 from .inapp import NotificationPage, NotificationView, get_for, list_for, mark_read, unread_count
-from .kinds import (DEFAULT_BY_MAIL, KINDS, SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED,
-                    TASK_FOR_GROUP)
+from .kinds import (CASE_REMINDED, CASE_REPORTED, DEFAULT_BY_MAIL, KINDS, REMINDERS_PILED_UP, SLA_BREACHED,
+                    SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP)
 from .mailer import MailError, SmtpMailer
 from .notifier import Notifier
 from .outbox import MailDelivery
 from .preferences import mail_choices, set_mail_choices
 
-__all__ = ["DEFAULT_BY_MAIL", "KINDS", "MailDelivery", "MailError", "NotificationPage", "NotificationView",
+__all__ = ["CASE_REMINDED", "CASE_REPORTED", "DEFAULT_BY_MAIL", "KINDS", "MailDelivery", "MailError",
+           "NotificationPage", "NotificationView", "REMINDERS_PILED_UP",
            "Notifier", "SLA_BREACHED", "SLA_WARNING", "SUPERVISOR_ANSWERED", "SmtpMailer", "TASK_ASSIGNED",
            "TASK_FOR_GROUP", "get_for", "list_for", "mail_choices", "mark_read", "set_mail_choices", "tables",
            "unread_count"]

@@ -107,6 +107,17 @@ class Notifier:
                                {"report_id": report_id}, at, instance_id, None)
         return self._guarded(session, "supervisor answer", write)
 
+    def case_notice(self, session: Session, kind: str, *, at: datetime, instance_id: int | None,
+                    params: dict[str, Any], details: dict[str, Any], logins: Iterable[str] = (),
+                    groups: Iterable[str] = ()) -> int:
+        """Something happened to a case that these people, and the members of these groups, should know."""
+        def write() -> int:
+            named, members = set(logins), set(groups)
+            readers = [p for p in self.people(session) if p.login in named or p.groups & members]
+            return self._write(session, kind, readers, {"case": _case(session, instance_id), **params}, details,
+                               at, instance_id, None)
+        return self._guarded(session, kind, write)
+
     # --- writing ----------------------------------------------------------------------------
 
     def _sla(self, session: Session, kind: str, sla: Any, at: datetime, extra: dict[str, Any]) -> int:

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP
+from .kinds import (CASE_REMINDED, CASE_REPORTED, REMINDERS_PILED_UP, SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED,
+                    TASK_ASSIGNED, TASK_FOR_GROUP)
 
 _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
     "zh_CN": {
@@ -18,6 +19,12 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         SUPERVISOR_ANSWERED: ("监督员反馈已答复：{report}",
                               "您提交的“{report}”已得到答复。{summary}"),
     },
+        CASE_REMINDED: ("催办：{case}（第 {count} 次）",
+                        "客户再次来电催促投诉 {case}，这是第 {count} 次催办，请尽快处理。"),
+        REMINDERS_PILED_UP: ("催办升级：{case} 已催办 {count} 次",
+                             "投诉 {case} 已被客户催办 {count} 次，仍未办结，请督促处理。"),
+        CASE_REPORTED: ("逐级上报：{case}",
+                        "投诉 {case} 已逐级上报（第 {level} 级：{group}），派单前请知悉。"),
     "en": {
         TASK_ASSIGNED: ("New task: {task} ({case})",
                         "The task \"{task}\" ({case}) is in your inbox.{due_line}"),
@@ -30,6 +37,13 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         SUPERVISOR_ANSWERED: ("Your report was answered: {report}",
                               "The company answered your report \"{report}\". {summary}"),
     },
+        CASE_REMINDED: ("Reminder: {case} (number {count})",
+                        "The customer called again about {case}: reminder number {count}. Please hurry it."),
+        REMINDERS_PILED_UP: ("Reminders piling up: {case} chased {count} times",
+                             "The customer has chased {case} {count} times and it is still open: please see to it."),
+        CASE_REPORTED: ("Reported upward: {case}",
+                        "The complaint {case} is reported level by level (level {level}: {group}); "
+                        "be aware before it is dispatched."),
 }
 _DUE = {"zh_CN": " 截止 {due}。", "en": " Due {due}."}
 

@@ -36,6 +36,7 @@ from .instance_store import InstanceRow, InstanceStore
 from .journal import Journal
 from .outside_events import OutsideEvents
 from .projection import Assigner, Projection, Snapshot, StepInstance
+from .reactions import StepEffects, StepReaction, StepSeen
 from .queries import history
 from .stepping import StepRecord, json_safe, run_guarded
 from .views import InstanceView, TaskView
@@ -44,6 +45,7 @@ FINAL_STATES = ("completed", "terminated")
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
+    from ..settings import Settings
 
 
 class _WorkflowCache:
@@ -76,7 +78,8 @@ class InstanceService(OutsideEvents):
                  script_engine: PythonScriptEngine, slas: SlaTracker, cache_size: int = 256,
                  notifier: "Notifier | None" = None, assigners: Sequence[Assigner] = (),
                  listeners: Sequence["TaskListener"] = (), limits: RunLimits | None = None,
-                 person_fields: "PersonFieldCheck | None" = None):
+                 person_fields: "PersonFieldCheck | None" = None, reactions: Sequence[StepReaction] = (),
+                 settings: "Settings | None" = None):
         self._definitions = definitions
         self._codec = codec
         self._clock = clock
@@ -90,6 +93,8 @@ class InstanceService(OutsideEvents):
         self._projection = Projection(self._store, self._timers, slas, notifier, assigners)
         self._notifier = notifier
         self._listeners = tuple(listeners)
+        self._reactions = tuple(reactions)
+        self._settings = settings
 
     # --- operations -------------------------------------------------------------------------
 
@@ -333,6 +338,8 @@ class InstanceService(OutsideEvents):
         else:
             changes.update(state="active")
         data = current_task(workflow).data
+        if self._reactions and not record.failed:
+            self._react(session, instance, record, journal, data, completed_now or {})
         fields = self._definitions.report_fields(session, instance.definition_id)
         changes.update(workflow_state=self._codec.dumps(workflow), updated_at=now,
                        attributes=json_safe({name: data[name] for name in fields if name in data}))
@@ -352,6 +359,14 @@ class InstanceService(OutsideEvents):
         journal.flush()
         self._cache.put(instance.id, instance.workflow_state, workflow)
         return _Saved(InstanceView.of(instance, written.open_tasks), written.timers_fired)
+
+    def _react(self, session: Session, instance: "InstanceRow", record: StepRecord, journal: Journal, data: dict,
+               completed_now: dict[str, str]) -> None:
+        seen = StepSeen(instance.process_id, instance.id, instance.business_key, record.runs, completed_now, data,
+                        journal.at)
+        effects = StepEffects(journal, self._notifier, self._settings, self.start, self.complete_task)
+        for reaction in self._reactions:
+            reaction(session, seen, effects)
 
 
 @dataclass(frozen=True)

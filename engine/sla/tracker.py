@@ -7,7 +7,7 @@ breach also names the escalation target (R-SLA-09) and may send a signal into th
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Row, and_, insert, select, update
@@ -60,6 +60,19 @@ def _next_check(row, warnings: list[float], warned: list[float], breached: bool)
     base = row.started_at + timedelta(seconds=row.paused_seconds)
     moments = [base + _allowed(row) * w for w in warnings if w not in warned] + [row.due_at]
     return min(moments)
+
+
+def case_deadline(data: dict[str, Any], name: str) -> Due | None:
+    """A deadline the case holds (an ISO date and time with its offset); None without one."""
+    value = data.get(name)
+    if isinstance(value, str) and value.strip():
+        try:
+            value = datetime.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if not isinstance(value, datetime) or value.tzinfo is None:
+        return None
+    return Due(value.astimezone(timezone.utc), False)
 
 
 class SlaTracker:
@@ -118,7 +131,9 @@ class SlaTracker:
             return None
         target = rule.target
         now = journal.at
-        due = self._due(session, target, now)
+        due = self._due(session, target, now) if target.field is None else case_deadline(data, target.field)
+        if due is None:
+            return None
         first_check = min([now + (due.at - now) * w for w in policy.warnings] + [due.at])
         session.connection().execute(insert(SLAS).values(
             instance_id=instance_id, policy_id=policy.id, name=policy.name, ends=policy.ends, task_id=task_id,

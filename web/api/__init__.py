@@ -33,7 +33,7 @@ def openapi():
     return jsonify(document)
 
 
-from . import clock, definitions, instances, reports, tasks, tokens  # noqa: E402,F401  (each adds its operations)
+from . import clock, definitions, instances, notifications, reports, tasks, tokens  # noqa: E402,F401  (each adds its operations)
 from .access import authenticate, challenge, init_limits, init_tokens  # noqa: E402
 
 bp.before_request(lambda: authenticate(PUBLIC))

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from typing import Any, Callable
 
 from marshmallow import ValidationError
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
 from engine.people import User
@@ -34,8 +35,10 @@ def request_hash(body: dict[str, Any]) -> str:
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
-def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView, bool]:
-    """The instance this key started (True: a replay), or a newly started one (False)."""
+def start_once(user: User, key: str, body: dict[str, Any],
+               instead: Callable[[Session], InstanceView | None] | None = None) -> tuple[InstanceView, bool]:
+    """The instance this key started (True: a replay), or a newly started one (False); `instead` may
+    answer with an existing instance in place of a new one (kept for the key like a start)."""
     engine = runtime.engine()
     digest = request_hash(body)
     for attempt in (1, 2):
@@ -48,8 +51,10 @@ def start_once(user: User, key: str, body: dict[str, Any]) -> tuple[InstanceView
                 return engine.instances.detail(db, row.instance_id), True
         try:
             with runtime.transaction() as db:
-                view = engine.desk.start(db, user, body["process_id"], data=body["data"],
-                                         business_key=body.get("business_key"))
+                view = instead(db) if instead is not None else None
+                if view is None:
+                    view = engine.desk.start(db, user, body["process_id"], data=body["data"],
+                                             business_key=body.get("business_key"))
                 db.connection().execute(insert(IdempotencyKey), {
                     "login": user.login, "key": key, "request_hash": digest, "instance_id": view.id,
                     "created_at": engine.clock.now()})

@@ -15,7 +15,8 @@ from .framework import Reply, operation, page_body
 from .idempotency import HEADER, start_once
 from .params import (IDEMPOTENCY_HEADER, IdempotencyKeyPattern, InstanceQuery, MessageBody, RetryBody, StartBody,
                      TerminateBody)
-from .schemas import InstanceDetailSchema, InstancePageSchema, InstanceSchema
+from .open_cases import remind_instead
+from .schemas import InstanceDetailSchema, InstancePageSchema, InstanceSchema, StartedSchema
 
 STARTERS = ("handler", "manager")
 
@@ -33,18 +34,28 @@ def list_instances(query: dict):
 
 
 @operation(bp, "/instances", "POST", tag="instances", summary="Start an instance (idempotent)",
-           body=StartBody, response=InstanceSchema, status=201, errors=(409, 422),
+           body=StartBody, response=StartedSchema, status=201, errors=(409, 422),
            headers=(IDEMPOTENCY_HEADER,), also={200: "A retry: the instance this Idempotency-Key started"},
            description="Needs the `Idempotency-Key` header. Retrying with the same key and body returns the "
                        "instance the first request started (200) and never starts a second one. Only the "
                        "process's starters may start it (403), and a process started by other processes only "
-                       "never is.")
+                       "never is. A complaint whose customer phone has an open complaint starts nothing: that case is "
+                       "reminded (the customer called again) and is the answer (200, `reminded`).")
 def start_instance(body: dict):
     starter = user()  # who may start what, the process says (engine.people.WorkDesk.start)
     key = request.headers.get(HEADER, "")
     if not IdempotencyKeyPattern.match(key):
         raise ValidationError({HEADER: ["required: 1 to 200 visible ASCII characters, unique per start"]})
-    view, replayed = start_once(starter, key, body)
+    reminded: list[int] = []
+
+    def remind(db):
+        case = remind_instead(db, starter, body)
+        reminded.extend([case.id] if case is not None else [])
+        return case
+
+    view, replayed = start_once(starter, key, body, remind)
+    if reminded:
+        return Reply({**vars(view), "reminded": True}, 200, {HEADER: key})
     return Reply(view, 200 if replayed else 201, {HEADER: key})
 
 

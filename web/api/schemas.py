@@ -152,6 +152,11 @@ class InstanceSchema(Schema):
     open_tasks = present(List(Nested(TaskSchema)))
 
 
+class StartedSchema(InstanceSchema):
+    reminded = Bool(metadata={"description": "true when nothing was started: the customer's open complaint was "
+                                             "reminded instead (its answer is that case)"})
+
+
 class ListedInstanceSchema(InstanceSchema):
     sla = present(Str(validate=validate.OneOf(INSTANCE_STANDINGS),
                       metadata={"description": "the worst standing of the instance's open SLAs"}))

@@ -12,6 +12,7 @@ from . import bp
 from .access import user
 from .case_answers import card_body, history_body
 from .framework import offset_of, operation, page_body
+from .open_cases import refuse_second_intake
 from .params import CompleteBody, InboxQuery, ReassignBody, TaskFilters
 from .schemas import ClaimedNextSchema, CompletedSchema, InboxPageSchema, TaskDetailSchema, TaskSchema
 
@@ -99,6 +100,7 @@ def complete_task(task_id: str, body: dict):
     if take_next is not None:
         take_next = _filters(take_next)
     with runtime.transaction() as db:
+        refuse_second_intake(db, user(), task_id, body["data"])
         done = runtime.engine().desk.complete_and_continue(db, user(), task_id, body["data"], take_next)
     return {"instance": done.instance, "next_task": done.next_task, "taken_next": done.taken}
 

@@ -26,6 +26,9 @@ KIND_LABELS = {
     notes.SLA_WARNING: lazy_gettext("A deadline I am responsible for is close (warning)"),
     notes.SLA_BREACHED: lazy_gettext("A deadline I am responsible for was missed (escalation)"),
     notes.SUPERVISOR_ANSWERED: lazy_gettext("My supervisor's report was answered"),
+    notes.CASE_REMINDED: lazy_gettext("A customer chased a case my department handles (reminder)"),
+    notes.REMINDERS_PILED_UP: lazy_gettext("A case of my team was chased again and again"),
+    notes.CASE_REPORTED: lazy_gettext("A major complaint is reported up to me"),
 }
 
 

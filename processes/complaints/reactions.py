@@ -1,0 +1,142 @@
+"""What a complaint's steps set off beyond its diagram (engine.runtime.reactions):
+
+- R-CMP-06: a reminder (催办, the customer calling again) is counted on the case, where the inbox shows
+  it on the work order, and told to the handling department's people; once the reminders reach the
+  branch's `reminder_escalation_count`, the team lead is told too.
+- R-CMP-05 / R-FR-05: a major or over-the-head complaint is reported up the branch's `report_chain`,
+  level by level in order, each report recorded on the case with its time, before the work order opens.
+- R-CMP-07: a customer dissatisfied at the callback gets a new ticket linked to the closed one, with the
+  reason; a `repeat_of` typed at intake must name a closed complaint, closed within `repeat_window_days`.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from engine.errors import FormInvalid, InvalidInputError
+from engine.notifications.kinds import CASE_REMINDED, CASE_REPORTED, REMINDERS_PILED_UP
+from engine.people.groups import Groups
+from engine.persistence.tables import AuditEntry, HumanTask, ProcessInstance
+from engine.runtime.case_numbers import next_case_key
+from engine.runtime.reactions import StepEffects, StepSeen
+
+PROCESS = "complaint"
+KEY_PREFIX = "TS-{year}-"
+CLOSED = ("completed", "terminated")
+LEAD_GROUP = "team_lead"  # the lane of the complaint's chases
+CLOSING_NOW = "complaints_closing_now"  # session.info: keys of cases whose closing step opens their repeat
+
+
+def complaint_reactions(session: Session, step: StepSeen, effects: StepEffects) -> None:
+    if step.process_id != PROCESS:
+        return
+    if "intake" in step.completed_now and step.data.get("repeat_of"):
+        check_repeat_of(session, str(step.data["repeat_of"]).strip(), step, effects)
+    for run in step.runs:
+        if run.element_id == "remind":
+            remind(session, step, effects)
+        elif run.element_id == "report_upward":
+            report_upward(session, step, effects)
+        elif run.element_id == "mark_dissatisfied":
+            open_repeat(session, step, effects)
+
+
+# --- R-CMP-06 -----------------------------------------------------------------------------------------
+
+def remind(session: Session, step: StepSeen, effects: StepEffects) -> None:
+    count = int(step.data.get("reminders") or 0) + 1
+    step.data["reminders"] = count  # counted on the case's main line: an event sub-process works on a copy
+    department = step.data.get("department")
+    holders = set(session.scalars(select(HumanTask.assignee).where(
+        HumanTask.instance_id == step.instance_id, HumanTask.state == "open", HumanTask.assignee.is_not(None),
+        HumanTask.candidate_group == department))) if department else set()
+    if not department and step.data.get("received_by"):
+        holders.add(str(step.data["received_by"]))  # not dispatched yet: the first responder holds it
+    effects.journal.add("engine", "case.reminded", element_id="remind",
+                        details={"count": count, "department": department, "told": sorted(holders)})
+    if effects.notifier is not None:
+        effects.notifier.case_notice(session, CASE_REMINDED, at=step.at, instance_id=step.instance_id,
+                                     params={"count": count}, details={"count": count, "department": department},
+                                     logins=holders, groups=[department] if department else [])
+    limit = effects.settings.branch.reminder_escalation_count
+    if count >= limit:
+        effects.journal.add("engine", "case.reminders_escalated", element_id="remind",
+                            details={"count": count, "limit": limit, "to": LEAD_GROUP})
+        if effects.notifier is not None:
+            effects.notifier.case_notice(session, REMINDERS_PILED_UP, at=step.at, instance_id=step.instance_id,
+                                         params={"count": count}, details={"count": count, "limit": limit},
+                                         groups=[LEAD_GROUP])
+
+
+# --- R-CMP-05 / R-FR-05 -------------------------------------------------------------------------------
+
+def report_upward(session: Session, step: StepSeen, effects: StepEffects) -> None:
+    chain = [group.strip() for group in effects.settings.branch.report_chain.split(",") if group.strip()]
+    labels = Groups().labels(session)
+    reported = []
+    for level, group in enumerate(chain, start=1):
+        effects.journal.add("engine", "case.reported_upward", element_id="report_upward",
+                            details={"level": level, "group": group})
+        if effects.notifier is not None:
+            effects.notifier.case_notice(session, CASE_REPORTED, at=step.at, instance_id=step.instance_id,
+                                         params={"level": level, "group": labels.get(group, group)},
+                                         details={"level": level, "group": group}, groups=[group])
+        reported.append({"level": level, "group": group, "at": step.at.isoformat()})
+    step.data["escalation_chain"] = chain
+    step.data["reported_upward"] = reported
+
+
+# --- R-CMP-07 -----------------------------------------------------------------------------------------
+
+def check_repeat_of(session: Session, key: str, step: StepSeen, effects: StepEffects) -> None:
+    """A repeat names a closed complaint of this branch, closed within the window."""
+    earlier = session.scalars(select(ProcessInstance).where(
+        ProcessInstance.process_id == PROCESS, ProcessInstance.business_key == key)).first()
+    if earlier is None or earlier.id == step.instance_id:
+        raise FormInvalid("intake", {"repeat_of": f"no complaint {key} exists: give the number of the closed "
+                                                   "complaint the customer is dissatisfied with"})
+    if key in session.info.get(CLOSING_NOW, ()):
+        return
+    if earlier.state not in CLOSED:
+        raise FormInvalid("intake", {"repeat_of": f"complaint {key} is still open: remind it (the customer "
+                                                   "called again) instead of opening a repeat"})
+    window = effects.settings.branch.repeat_window_days
+    if earlier.ended_at is not None and step.at - _aware(earlier.ended_at, step.at) > timedelta(days=window):
+        raise FormInvalid("intake", {"repeat_of": f"complaint {key} was closed more than {window} days ago: "
+                                                   "record a new complaint"})
+
+
+def open_repeat(session: Session, step: StepSeen, effects: StepEffects) -> None:
+    """The customer is dissatisfied at the callback: a new ticket, linked, recorded as the old one was."""
+    old_key = step.business_key
+    if not old_key:
+        return
+    recorded = session.scalars(select(AuditEntry).where(
+        AuditEntry.instance_id == step.instance_id, AuditEntry.event == "task.completed",
+        AuditEntry.element_id == "intake").order_by(AuditEntry.id.desc()).limit(1)).first()
+    intake = dict((recorded.details or {}).get("data") or {}) if recorded is not None else {}
+    reason = str(step.data.get("dissatisfaction_reason") or "")
+    first_responder = str(step.data.get("received_by") or (recorded.actor if recorded is not None else "engine"))
+    intake.update(repeat_of=old_key, repeat_reason=reason)
+    year = step.at.astimezone(effects.settings.zone()).year
+    session.info.setdefault(CLOSING_NOW, set()).add(old_key)
+    try:
+        new = effects.start(session, PROCESS, started_by=first_responder, data=intake,
+                            business_key=next_case_key(session, KEY_PREFIX.format(year=year)))
+        task = next((t for t in new.open_tasks if t.element_id == "intake"), None)
+        if task is not None:
+            try:
+                new = effects.complete(session, task.id, by=first_responder, data=intake)
+            except InvalidInputError:  # the form changed since: the first responder records it again
+                pass
+    finally:
+        session.info[CLOSING_NOW].discard(old_key)
+    step.data["repeated_by"] = new.business_key
+    effects.journal.add("engine", "case.repeated", element_id="mark_dissatisfied",
+                        details={"new_case": new.business_key, "new_instance": new.id, "reason": reason})
+
+
+def _aware(moment, like):
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=like.tzinfo)
