@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 import engine.definitions.lint as lint
-from bench.corpus_counts import _groups
+from bench.corpus_counts import DEFAULT_CAMUNDA, DEFAULT_MIWG, _groups, camunda_files, miwg_files
 from engine.definitions.parsing import SourceFile, parse_files
 from engine.errors import DefinitionError
 from tests.test_cli import sqflow  # noqa: F401  (the sqflow fixture)
@@ -49,12 +49,16 @@ def _node_lint(paths: list[Path]) -> dict[str, set[tuple[str, str]]]:
 
 def _deployments() -> list[list[Path]]:
     """The diagrams as they are deployed: the product's with their forms and decisions (as `sqflow deploy
-    bpmn/` does), the vendored corpus grouped like bench/corpus_counts, and each other test diagram with
-    the decisions and forms beside it."""
+    bpmn/` does), the vendored corpus (and the public corpora when copied to var/corpora) grouped like
+    bench/corpus_counts, and each other test diagram with the decisions and forms beside it."""
     product = [p for p in sorted((ROOT / "bpmn").rglob("*")) if p.is_file() and p.suffix in (".bpmn", ".dmn")
                or p.name.endswith(".schema.json")]
     corpus = [p for p in sorted((ROOT / "tests" / "diagrams" / "camunda").iterdir()) if p.suffix in (".bpmn", ".dmn")]
     groups = [product, *_groups(corpus)]
+    if DEFAULT_CAMUNDA.is_dir():  # local copies of the public corpora (bench/corpus_counts.py), when present
+        groups += _groups(camunda_files(DEFAULT_CAMUNDA))
+    if DEFAULT_MIWG.is_dir():
+        groups += _groups(miwg_files(DEFAULT_MIWG))
     for path in sorted((ROOT / "tests").rglob("*.bpmn")) + sorted((ROOT / "bench").rglob("*.bpmn")):
         if path.parent.name == "camunda":
             continue
