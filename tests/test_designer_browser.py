@@ -85,6 +85,7 @@ def test_a_process_built_in_the_browser_is_linted_deployed_after_its_difference_
     added = dialog.locator(".diff-added li")
     for expected in ("用户任务「签收工单」", "排他网关「预计多久处理完？」", "定时边界事件「两小时未签收」"):
         expect(added.filter(has_text=expected)).to_have_count(1)
+    expect(dialog.locator(".deploy-warnings")).to_be_hidden()  # the server's lint agrees: nothing to advise
     screenshot(page, "24-designer-deploy-difference")
     dialog.locator("button.confirm").click()  # no reason yet: refused in the dialog
     expect(dialog.locator(".dialog-problems")).to_contain_text("修改原因")
@@ -120,3 +121,21 @@ def test_a_process_built_in_the_browser_is_linted_deployed_after_its_difference_
     waiting = next(h for h in detail.history if h.event == "timer.waiting")
     assert waiting.element_id == drawn["timer"]  # PT2H, written by the panel, armed as drawn
     assert datetime.fromisoformat(waiting.details["due_at"]) == case.started_at + timedelta(hours=2)
+
+
+def test_the_deploy_dialog_lists_the_servers_drawing_advice_as_the_browser_lints_it(live, browse):
+    live.deploy("work_order.bpmn")
+    page = browse("lin.designer")
+    page.goto(f"{live.url}/designer/processes/work_order/edit")
+    expect(page.locator("#lint .summary")).to_contain_text("个警告")
+    browser_rows = page.locator("#lint li")
+    page.click("#deploy")
+    dialog = page.locator("#deploy-dialog")
+    expect(dialog).to_be_visible()
+    advice = dialog.locator(".deploy-warnings li")
+    expect(advice.first).to_be_visible()
+    assert advice.count() == browser_rows.count() > 0
+    texts = advice.all_inner_texts()
+    assert all(re.search(r"[\u4e00-\u9fff]", text) and not re.search(r"label-required|no-bpmndi|fake-join", text)
+               for text in texts)
+    screenshot(page, "27-designer-deploy-drawing-advice")

@@ -91,7 +91,7 @@ def _plain(value: object) -> str:
 
 
 def complete(problems: Iterable[DefinitionProblem], trees: dict[str, etree._ElementTree]) -> list[DefinitionProblem]:
-    """Each problem with its element's name and line, from the file it names (where known)."""
+    """Each problem with its element's name, kind (`element_type`) and line, from the file it names."""
     done = []
     for problem in problems:
         tree = trees.get(problem.file)
@@ -99,6 +99,8 @@ def complete(problems: Iterable[DefinitionProblem], trees: dict[str, etree._Elem
             done.append(problem)
             continue
         found = tree.xpath("//*[@id=$id]", id=problem.element_id)
+        if found and isinstance(found[0].tag, str):  # what a nameless element is, for the designer's words
+            problem.params.setdefault("element_type", etree.QName(found[0]).localname)
         name = problem.element_name or (found[0].get("name") if found else None)
         line = problem.line or (found[0].sourceline if found else None)
         if name == problem.element_name and line == problem.line:

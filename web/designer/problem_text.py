@@ -174,9 +174,26 @@ TEMPLATES.update({
 })
 
 
+ELEMENT_TYPES = {
+    "process": lazy_gettext("the process"), "startEvent": lazy_gettext("start event"),
+    "endEvent": lazy_gettext("end event"), "sequenceFlow": lazy_gettext("sequence flow"),
+    "exclusiveGateway": lazy_gettext("exclusive gateway"), "parallelGateway": lazy_gettext("parallel gateway"),
+    "inclusiveGateway": lazy_gettext("inclusive gateway"), "eventBasedGateway": lazy_gettext("event-based gateway"),
+    "userTask": lazy_gettext("user task"), "scriptTask": lazy_gettext("script task"),
+    "serviceTask": lazy_gettext("service task"), "businessRuleTask": lazy_gettext("business rule task"),
+    "callActivity": lazy_gettext("call activity"), "subProcess": lazy_gettext("sub-process"),
+    "intermediateCatchEvent": lazy_gettext("intermediate event"),
+    "intermediateThrowEvent": lazy_gettext("intermediate event"), "boundaryEvent": lazy_gettext("boundary event"),
+    "lane": lazy_gettext("lane"), "task": lazy_gettext("task"), "manualTask": lazy_gettext("manual task"),
+}
+
+
 def element_text(problem: DefinitionProblem) -> str:
     if problem.element_name and problem.element_id:
         return gettext("“%(name)s” (%(id)s)", name=problem.element_name, id=problem.element_id)
+    kind = ELEMENT_TYPES.get(str(problem.params.get("element_type", "")))
+    if kind is not None and problem.element_id:
+        return gettext("%(kind)s %(id)s", kind=kind, id=problem.element_id)
     return problem.element_name or problem.element_id or gettext("the diagram")
 
 
