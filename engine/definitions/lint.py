@@ -68,8 +68,9 @@ RULES: dict[str, str] = {
 # runs until a message of no name comes (bpmn.io's exports of the MIWG set deploy so).
 REFUSING = frozenset({
     "sqflow/timer-has-time", "sqflow/script-required", "sqflow/decision-required",
-    "sqflow/called-element-required", "sqflow/supported-elements", "start-event-required", "single-event-definition", "no-duplicate-sequence-flows",
-    "event-based-gateway", "link-event", "no-complex-gateway", "ad-hoc-sub-process",
+    "sqflow/called-element-required", "sqflow/supported-elements", "start-event-required",
+    "single-event-definition", "no-duplicate-sequence-flows", "event-based-gateway", "link-event",
+    "no-complex-gateway", "ad-hoc-sub-process",
     "sub-process-blank-start-event", "single-blank-start-event", "event-sub-process-typed-start-event",
 })
 _cache: OrderedDict[str, list[dict]] = OrderedDict()
