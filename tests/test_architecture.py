@@ -52,7 +52,6 @@ ALLOWED = {
     # Writes the web app does on tables of its own, not yet behind an engine service.
     ("web/api/idempotency.py", "engine.people.token_table"): "the Idempotency-Key rows of instance starts",
     ("web/rate_limits.py", "engine.persistence.tables"): "the sign-in and token rate-limit counters",
-    ("web/security.py", "engine.persistence.tables"): "the server-side web sessions",
 }
 
 

@@ -16,15 +16,13 @@ from pathlib import Path
 from typing import Callable
 
 from flask import Flask, Response, current_app, g, redirect, request, session, url_for
+from flask_babel import gettext
 from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
-from sqlalchemy import delete, update
 from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 
 from engine.errors import Forbidden
-from engine.people import User
-from engine.persistence.tables import WebSession
+from engine.people import User, mark_session_seen, open_session, revoke_session, session_last_seen
 
 from . import runtime
 
@@ -116,25 +114,18 @@ def _load_user() -> None:
         return
     now = runtime.engine().clock.now()
     with runtime.reading() as db:
-        record = _live_session(db, session_id, login, now)
-        g.user = runtime.engine().desk.directory.get(db, login) if record is not None else None
+        seen = session_last_seen(db, session_id, login, now, current_app.permanent_session_lifetime)
+        g.user = runtime.engine().desk.directory.get(db, login) if seen is not None else None
     if g.user is None:
         session.clear()
-    elif now - record.last_seen_at >= SEEN_EVERY:
+    elif now - seen >= SEEN_EVERY:
         _record_seen(session_id, now)
-
-
-def _live_session(db: Session, session_id: str | None, login: str, now: datetime) -> WebSession | None:
-    record = db.get(WebSession, session_id) if session_id else None
-    if record is None or record.login != login or record.revoked_at is not None:
-        return None
-    return record if now < record.last_seen_at + current_app.permanent_session_lifetime else None
 
 
 def _record_seen(session_id: str, now: datetime) -> None:
     try:
         with runtime.transaction() as db:
-            db.execute(update(WebSession).where(WebSession.id == session_id).values(last_seen_at=now))
+            mark_session_seen(db, session_id, now)
     except OperationalError as busy:  # the database is busy: the next request records it
         log.debug("last_seen_at of a session not recorded: %s", busy.orig)
 
@@ -148,11 +139,8 @@ def sign_in(user: User) -> None:
     session.clear()  # a fresh session on sign-in: no fixation
     now = runtime.engine().clock.now()
     with runtime.transaction() as db:
-        db.execute(delete(WebSession).where(  # this person's sessions that ended long ago
-            WebSession.login == user.login, WebSession.last_seen_at < now - current_app.permanent_session_lifetime))
-        record = WebSession(id=secrets.token_urlsafe(32), login=user.login, created_at=now, last_seen_at=now)
-        db.add(record)
-    session["session_id"], session["login"] = record.id, user.login
+        session_id = open_session(db, user.login, now, current_app.permanent_session_lifetime)
+    session["session_id"], session["login"] = session_id, user.login
     session.permanent = True
 
 
@@ -161,8 +149,7 @@ def sign_out() -> None:
     session_id = session.get("session_id")
     if session_id:
         with runtime.transaction() as db:
-            db.execute(update(WebSession).where(WebSession.id == session_id, WebSession.revoked_at.is_(None))
-                       .values(revoked_at=runtime.engine().clock.now()))
+            revoke_session(db, session_id, runtime.engine().clock.now())
     session.clear()
 
 
@@ -181,7 +168,9 @@ def role_required(*roles: str) -> Callable[[Callable], Callable]:
         @login_required
         def wrapped(*args, **kwargs):
             if not current_user().has_role(*roles):
-                raise Forbidden("this page is for " + " / ".join(roles))
+                from .admin.labels import role_label  # the admin pages import this module
+                raise Forbidden(gettext("This page is for: %(roles)s.",
+                                        roles="、".join(role_label(role) for role in roles)))
             return view(*args, **kwargs)
         return wrapped
     return decorate

@@ -10,10 +10,12 @@ from .groups import GroupSpec, Groups
 from .ldap_signin import LdapSettings, SignIn
 from .rights import Rights
 from .roster import ImportReport, RosterInvalid, import_roster, read_roster
+from .sign_in_sessions import mark_session_seen, open_session, revoke_session, session_last_seen
 from .tokens import DEFAULT_DAYS as TOKEN_DAYS
 from .tokens import MAX_DAYS as MAX_TOKEN_DAYS
 from .tokens import ApiTokens, TokenInfo
 
 __all__ = ["ApiTokens", "Directory", "EMAIL", "GROUP_KINDS", "GROUP_NAME", "GroupSpec", "Groups", "ImportReport",
            "LdapSettings", "MAX_TOKEN_DAYS", "MIN_PASSWORD", "NO_PASSWORD", "PeopleAdmin", "PersonSpec", "ROLES",
-           "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "import_roster", "read_roster"]
+           "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "import_roster",
+           "mark_session_seen", "open_session", "read_roster", "revoke_session", "session_last_seen"]
