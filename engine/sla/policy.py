@@ -18,6 +18,9 @@ stops it; "process" means the instance's start or end. `"measures": "work_order"
 policy whose clock is a work order's handling (dispatch to final reply): the monthly figures (on-time
 rate, average handling time, the vendor assessment) count one work order per such SLA. A `when` matches when every key equals the
 case's value (a list means any of its values).
+
+A target may instead be a moment the case holds (`{"field": "source_deadline"}`, unit "deadline"): an
+outside body's own deadline (R-CMP-09); a case without it gets no such SLA.
 """
 from __future__ import annotations
 
@@ -29,8 +32,9 @@ from ..calendar.working_days import DutyHours, WorkingDayCalendar
 from ..documents import load_json_object
 from ..errors import InvalidInputError
 
-Unit = Literal["hours", "workdays", "duty_hours"]
+Unit = Literal["hours", "workdays", "duty_hours", "deadline"]
 UNITS = ("hours", "workdays", "duty_hours")
+DEADLINE = "deadline"  # the unit of a target read from the case (`field`)
 PROCESS = "process"
 
 
@@ -38,6 +42,7 @@ PROCESS = "process"
 class Target:
     amount: float
     unit: Unit
+    field: str | None = None  # a deadline the case holds, e.g. an outside body's (unit "deadline")
 
     def __str__(self) -> str:
         amount = int(self.amount) if float(self.amount).is_integer() else self.amount
@@ -121,6 +126,9 @@ def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
     rules = []
     for rule in item["rules"]:
         target = rule["target"]
+        if "field" in target:
+            rules.append(_deadline_rule(rule, target["field"]))
+            continue
         if target.get("unit") not in UNITS:
             raise ValueError(f"target unit must be one of {', '.join(UNITS)}")
         amount = float(target["amount"])
@@ -142,6 +150,12 @@ def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
                      measures=_measures(item.get("measures")))
 
 
+def _deadline_rule(rule: dict, field: Any) -> Rule:
+    if not isinstance(field, str) or not field:
+        raise ValueError("a target's \"field\" names the case field holding the deadline")
+    return Rule(dict(rule.get("when", {})), Target(0.0, DEADLINE, field=field), rule.get("escalate_to"))
+
+
 MEASURES = ("work_order",)
 
 
@@ -153,7 +167,8 @@ def _measures(value: Any) -> str | None:
 
 def policy_to_dict(policy: SlaPolicy) -> dict:
     return {"id": policy.id, "name": policy.name, "starts": policy.starts, "ends": policy.ends,
-            "rules": [{"when": r.when, "target": {"amount": r.target.amount, "unit": r.target.unit},
+            "rules": [{"when": r.when, "target": {"field": r.target.field} if r.target.field else {
+                "amount": r.target.amount, "unit": r.target.unit},
                        "escalate_to": r.escalate_to} for r in policy.rules],
             "warnings": list(policy.warnings), "escalate_to": policy.escalate_to, "signal": policy.signal,
             **({"measures": policy.measures} if policy.measures else {})}
