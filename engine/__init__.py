@@ -23,5 +23,5 @@ from .timers.worker import TimerWorker
 
 __all__ = ["Clock", "ControlledClock", "Engine", "MIGRATIONS", "ManualClock", "READ_ONLY", "RetentionPurge",
            "Settings", "SourceFile", "SystemClock", "TimerWorker", "WorkDesk", "bind_log_context", "configure_logging",
-           "connect", "current_revision", "duration_days", "form_validator", "migrate", "next_case_key", "open_database",
-           "server_advice", "server_settings", "unbind_log_context", "without_reprs"]
+           "connect", "current_revision", "duration_days", "form_validator", "migrate", "next_case_key",
+           "open_database", "server_advice", "server_settings", "unbind_log_context", "without_reprs"]

@@ -51,7 +51,6 @@ ALLOWED = {
     ("web/runtime.py", "engine.persistence.database"): "READ_ONLY (public as engine.READ_ONLY)",
     # Writes the web app does on tables of its own, not yet behind an engine service.
     ("web/api/idempotency.py", "engine.people.token_table"): "the Idempotency-Key rows of instance starts",
-    ("web/rate_limits.py", "engine.persistence.tables"): "the sign-in and token rate-limit counters",
 }
 
 

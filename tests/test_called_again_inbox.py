@@ -17,7 +17,8 @@ def inbox_cases(web, login: str) -> list[tuple[str, str]]:
     """(case number, task name) of every task row in `login`'s inbox."""
     page = html.fromstring(web.client(login).get("/inbox/").get_data(as_text=True))
     return [(row.xpath("string(.//span[@class='case-key'])").strip(),
-             row.xpath("string(.//a[@class='task-name'])").strip()) for row in page.xpath("//tr[contains(@class, 'task-row')]")]
+             row.xpath("string(.//a[@class='task-name'])").strip())
+            for row in page.xpath("//tr[contains(@class, 'task-row')]")]
 
 
 def told(web, instance_id: int) -> list[str | None]:

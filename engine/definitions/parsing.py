@@ -182,10 +182,8 @@ def parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegist
         error.problems = complete(error.problems + [p for p in lint.refusals if (p.file, p.element_id) not in named],
                                   trees)
         error.args = ("; ".join(str(p) for p in error.problems),)
-        raise
-
         error.warnings = complete(lint.warnings, trees)
-
+        raise
     lint = _lint(files, trees)
     warnings = complete(lint.warnings, trees)
     if lint.refusals:
@@ -201,6 +199,8 @@ def _lint(files: list[SourceFile], trees: dict[str, etree._ElementTree]):
     """The modeler's lint of the BPMN files that were read safely (definitions.lint)."""
     return lint_diagrams({f.name: f.content for f in files
                           if f.name in trees and document_kind(trees[f.name]) == "bpmn"})
+
+
 def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegistry,
                  trees: dict[str, etree._ElementTree]) -> list[ParsedProcess]:
     if not files:

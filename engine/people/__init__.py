@@ -9,6 +9,7 @@ from .groups import NAME as GROUP_NAME
 from .groups import GroupSpec, Groups
 from .ldap_signin import LdapSettings, SignIn
 from .rights import Rights
+from .rate_limit_counts import add_hits, forget_hits, hits_in_window, window_end
 from .roster import ImportReport, RosterInvalid, import_roster, read_roster
 from .sign_in_sessions import mark_session_seen, open_session, revoke_session, session_last_seen
 from .tokens import DEFAULT_DAYS as TOKEN_DAYS
@@ -17,5 +18,6 @@ from .tokens import ApiTokens, TokenInfo
 
 __all__ = ["ApiTokens", "Directory", "EMAIL", "GROUP_KINDS", "GROUP_NAME", "GroupSpec", "Groups", "ImportReport",
            "LdapSettings", "MAX_TOKEN_DAYS", "MIN_PASSWORD", "NO_PASSWORD", "PeopleAdmin", "PersonSpec", "ROLES",
-           "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "import_roster",
-           "mark_session_seen", "open_session", "read_roster", "revoke_session", "session_last_seen"]
+           "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "add_hits", "forget_hits",
+           "hits_in_window", "import_roster", "mark_session_seen", "open_session", "read_roster", "revoke_session",
+           "session_last_seen", "window_end"]
