@@ -55,7 +55,7 @@ def test_a_task_for_a_group_reaches_every_active_member_in_app(harness):
         note = session.scalars(select(Notification).where(Notification.recipient == "li.wei")).one()
         task = session.scalars(select(HumanTask).where(HumanTask.element_id == "handle")).one()
     assert (note.instance_id, note.task_id) == (view.id, task.id)
-    assert note.title == "network_dept 新待办：Handle the work order（TS-1）"
+    assert note.title == "网络部 新待办：Handle the work order（TS-1）"  # the group by its label
     assert outbox(harness) == []  # no SMTP server configured: in-app only
 
 
@@ -116,7 +116,7 @@ def test_R_SLA_09_R_SLA_10_warnings_and_the_breach_reach_the_escalation_target(c
     with complaint.sessions.begin() as session:
         breach = session.scalars(select(Notification).where(Notification.kind == "sla.breached",
                                                             Notification.recipient == "wu.lead")).one()
-    assert breach.details["escalate_to"] == "team_lead" and "TS-9" in breach.title and "team_lead" in breach.body
+    assert breach.details["escalate_to"] == "team_lead" and "TS-9" in breach.title and "已升级至 班组长" in breach.body
     assert ("wu.lead", "wu.lead@example.cn", "sla.breached") in outbox(complaint)  # by mail by default
     assert ("wu.lead", "wu.lead@example.cn", "sla.warning") not in outbox(complaint)  # warnings: in-app by default
     assert ("wu.lead", "task.group") in received(complaint)  # and the chase task lands in the team lead's inbox

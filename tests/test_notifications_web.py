@@ -31,7 +31,7 @@ def test_the_unread_count_shows_in_the_top_bar_and_marking_read_clears_it(web):
     web.start("dynamic_lane", key="TS-8")
     assert badge(zhang) == 2
     page = zhang.get("/notifications/").get_data(as_text=True)
-    assert "front_desk 新待办：Choose the handling department（TS-7）" in page
+    assert "前台受理 新待办：Choose the handling department（TS-7）" in page
     first, second = ids_of(web, "zhang.min")
     assert zhang.post(f"/notifications/{first}/read", csrf=False).status_code == 400  # CSRF on every form
     assert zhang.post(f"/notifications/{first}/read").status_code == 302

@@ -96,7 +96,7 @@ def test_R_SUP_05_renewal_past_four_consecutive_years_is_refused_unless_a_manage
     serve(office, term.id, "2029-11-07T12:00:00+08:00")
     [task] = office.tasks(term.id)
     assert (task.element_id, task.candidate_group) == ("renewal_exception", "supervision_managers")
-    assert office.data(term.id)["renewal_refused"].startswith("R-SUP-05: renewing until 2032-01-05 makes 6.0")
+    assert office.data(term.id)["renewal_refused"].startswith("续聘至 2032-01-05 将自 2026-01-05 起连续任职 6.0 年")
     if exception:
         office.do(task, {"grant_exception": True, "exception_reason": "本地区无合适人选，经理批准延任"}, by="ma.manager")
     else:
@@ -109,7 +109,7 @@ def test_R_SUP_05_renewal_past_four_consecutive_years_is_refused_unless_a_manage
         assert any(h["event"] == "renewal granted by exception" and "经理批准" in h["note"] for h in data["history"])
     else:
         assert data["status"] == "expired" and office.detail(term.id).state == "completed"
-        assert any(h["event"] == "renewal refused" and "R-SUP-05" in h["note"] for h in data["history"])
+        assert any(h["event"] == "renewal refused" and "超过 4 年上限" in h["note"] for h in data["history"])
 
 
 def test_R_SUP_05_a_branch_with_three_year_terms_refuses_the_first_renewal(office, monkeypatch):
@@ -139,7 +139,7 @@ def test_R_SUP_07_R_SUP_08_the_yearly_cycle_and_assessment_outcomes(office, scor
     if outcome == "commend":
         assert data["rewards"][0]["score"] == 95
     if outcome == "end":
-        assert office.detail(term.id).state == "completed" and "R-SUP-07" in data["dismissal_reason"]
+        assert office.detail(term.id).state == "completed" and "予以解聘" in data["dismissal_reason"]
     if outcome == "correct":
         assert office.tasks(term.id)[0].element_id == "correction_review"
 
@@ -158,6 +158,6 @@ def test_R_SUP_07_correction_reinstates_or_ends_the_appointment(office, correcte
         assert done == ["year_end_visit"]
         assert office.data(term.id)["agenda"]["years"][0]["visited"] is True
     else:
-        assert data["status"] == "dismissed" and "not corrected" in data["dismissal_reason"]
+        assert data["status"] == "dismissed" and "未整改到位" in data["dismissal_reason"]
         with office.session() as session:
             assert roster(session, office.clock.now())[0].status == "dismissed"

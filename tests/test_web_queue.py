@@ -15,7 +15,7 @@ def test_take_the_next_task_opens_the_soonest_due_one_within_the_filters(web, or
     assert "取下一单" in page and 'name="process" value="work_order"' in page
     taken = handler.post("/inbox/next", data={"process": "work_order"})
     assert taken.status_code == 302 and taken.location.endswith(f"/inbox/tasks/{urgent.id}?then_take_next=1")
-    assert "你已取下一单：“Sign for the work order”" in flashes(handler)
+    assert "你已取下一单：“签收工单”" in flashes(handler)
     assert 'name="then_take_next" value="1" checked' in page_of(handler.get(taken.location))
     assert task_of(web, urgent.id).assignee == "li.wei"
     none_left = handler.post("/inbox/next", data={"process": "complaint"})
@@ -37,7 +37,7 @@ def test_working_the_queue_completing_opens_the_cases_next_task_then_the_next_wa
     flashes(handler)
     taken = handler.post(reply.location.split("?")[0], data=play)
     assert taken.location.endswith(f"/inbox/tasks/{second.id}?then_take_next=1")
-    assert "已为你取下一单：“Sign for the work order”" in flashes(handler)
+    assert "已为你取下一单：“签收工单”" in flashes(handler)
     assert task_of(web, second.id).assignee == "li.wei"
     handler.post(f"/inbox/tasks/{second.id}")  # without the box: the case's next task, never the queue's
     done = handler.post(f"/inbox/tasks/{open_tasks(web, second.instance_id)['reply'].id}", data=play)

@@ -8,11 +8,18 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask_babel import gettext, lazy_gettext as _l
+from flask_babel import gettext, lazy_gettext as _l, lazy_pgettext
 
 from engine.reads import HistoryLine, ShownValue
 
 from .i18n import local_time
+
+NAMES = ("task", "deadline", "process", "event")  # parameters that are diagram or deadline names
+# Messages a case receives and events its steps record, by their codes.
+EVENTS = {
+    "customer_called_again": lazy_pgettext("case", "The customer called again"),
+    "case.reported_upward": lazy_pgettext("case", "Reported upward, level by level"),
+}
 
 SENTENCES = {
     "case.started": _l("%(actor)s opened the case (%(process)s)"),
@@ -55,11 +62,17 @@ class _Params(dict):
 
 def sentence(line: HistoryLine) -> str:
     """The line as one sentence in the reader's language."""
-    params = _Params({name: _param(value) for name, value in line.params.items()})
+    params = _Params({name: _name(value) if name in NAMES else _param(value) for name, value in line.params.items()})
     if not params.get("actor"):
         params["actor"] = gettext("System")
     template = SENTENCES.get(line.message, SENTENCES["event.other"])
     return str(template) % params
+
+
+def _name(value: Any) -> str:
+    from .inbox.labels import name_label  # the inbox package imports this module
+    label = EVENTS.get(value) if isinstance(value, str) else None
+    return str(label) if label is not None else name_label(_param(value))
 
 
 def _param(value: Any) -> str:
@@ -76,9 +89,10 @@ def value_text(value: ShownValue) -> str:
         return local_time(value.value)
     if value.kind == "masked":
         return gettext("(hidden)")
+    from .inbox.labels import name_label, value_label  # the inbox package imports this module
     if value.kind == "list":
-        return ", ".join(value.items)
-    return value.text or ("" if value.value is None else str(value.value))
+        return "、".join(name_label(item) for item in value.items)
+    return name_label(value.text) if value.text else value_label(value.name, value.value)
 
 
 def template_helpers() -> dict:

@@ -9,9 +9,10 @@
 from __future__ import annotations
 
 import logging
+import re
 
 from flask import Flask, jsonify, render_template, request
-from flask_babel import gettext
+from flask_babel import get_locale, gettext, lazy_gettext
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException
@@ -25,6 +26,17 @@ STATUSES: list[tuple[type[SqflowError], int]] = [
     (AuthenticationFailed, 401), (Forbidden, 403), (NotFoundError, 404), (StateError, 409),
     (DefinitionError, 422), (FormInvalid, 422), (InvalidInputError, 400), (DatabaseUnavailable, 503),
 ]
+
+
+# What a Chinese reader is told when the engine's reason is in English only (the API keeps the reason).
+READABLE = {
+    401: lazy_gettext("Please sign in first."),
+    403: lazy_gettext("You may not open this page or do this."),
+    404: lazy_gettext("There is no such page, or it is not yours to see."),
+    409: lazy_gettext("It changed meanwhile: reload the page and look again."),
+    422: lazy_gettext("What was sent has problems: nothing was saved."),
+}
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def status_of(error: SqflowError) -> int:
@@ -42,6 +54,8 @@ def problem(status: int, message: str, details: dict | None = None):
         if details:
             body["details"] = details
         return jsonify(body), status
+    if str(get_locale() or "zh_CN").startswith("zh") and not CHINESE.search(message or ""):
+        message = str(READABLE.get(status, lazy_gettext("That cannot be done.")))
     return render_template("error.html", status=status, message=message, details=details or {}), status
 
 

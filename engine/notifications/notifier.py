@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..people.directory import changes as account_changes
 from ..persistence.bulk import insert_rows
-from ..persistence.tables import HumanTask, ProcessInstance, UserAccount
+from ..persistence.tables import Group, HumanTask, ProcessInstance, UserAccount
 from ..timers.store import NOTIFY_CHANNEL
 from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED, TASK_FOR_GROUP
 from .preferences import wanting_mail
@@ -79,7 +79,7 @@ class Notifier:
             letters = []
             for row, kind, readers in told:
                 params = {"task": row["name"], "case": case, "due": self._time(row.get("due_at")),
-                          "group": row.get("candidate_group")}
+                          "group": _group_label(session, row.get("candidate_group"))}
                 details = {"element_id": row["element_id"], "group": row.get("candidate_group")}
                 letters.append(self._letter(kind, readers, params, details, instance_id, row["id"]))
         except Exception:
@@ -129,7 +129,7 @@ class Notifier:
                 HumanTask.__table__.c.id == sla.task_id, HumanTask.__table__.c.state == "open")).scalar()
             readers.update({p.login: p for p in people if p.login == holder})
         params = {"sla": sla.name, "case": _case(session, sla.instance_id), "due": self._time(sla.due_at),
-                  "to": sla.escalate_to or "", **extra}
+                  "to": _group_label(session, sla.escalate_to), **extra}
         details = {"policy": sla.policy_id, "escalate_to": sla.escalate_to, "due_at": sla.due_at.isoformat(),
                    **({"threshold": extra["threshold"]} if "threshold" in extra else {})}
         return self._write(session, kind, list(readers.values()), params, details, at, sla.instance_id, sla.task_id)
@@ -202,6 +202,14 @@ def _people(session: Session) -> list[Person]:
 
 def _members(people: Iterable[Person], group: str | None) -> list[Person]:
     return [p for p in people if group and group in p.groups]
+
+
+def _group_label(session: Session, name: str | None) -> str:
+    """What people call a group (its code when it has no label)."""
+    if not name:
+        return ""
+    label = session.connection().execute(select(Group.__table__.c.label).where(Group.__table__.c.name == name)).scalar()
+    return label or name
 
 
 def _case(session: Session, instance_id: int | None) -> str:

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..names import name_in
 from .kinds import (CASE_REMINDED, CASE_REPORTED, REMINDERS_PILED_UP, SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED,
                     TASK_ASSIGNED, TASK_FOR_GROUP)
 
@@ -45,13 +46,15 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                         "The complaint {case} is reported level by level (level {level}: {group}); "
                         "be aware before it is dispatched."),
 }
+NAMES = ("task", "sla", "report")  # written "中文 English": the reader's half
 _DUE = {"zh_CN": " 截止 {due}。", "en": " Due {due}."}
 
 
 def render(kind: str, locale: str, params: dict[str, Any]) -> tuple[str, str]:
     """The title and body of a notification for one reader."""
     texts = _TEXTS.get(locale) or _TEXTS["zh_CN"]
-    values = {key: ("" if value is None else value) for key, value in params.items()}
+    values = {key: ("" if value is None else name_in(locale, value) if key in NAMES else value)
+              for key, value in params.items()}
     due = values.get("due")
     values.setdefault("due_line", _DUE.get(locale, _DUE["zh_CN"]).format(due=due) if due else "")
     title, body = texts[kind]

@@ -41,9 +41,9 @@ def renewal_refusal(served_since: str, term_end: str, term_years: int, max_years
     since, new_end = _moment(served_since), _add_years(_moment(term_end), int(term_years))
     if new_end <= _add_years(since, int(max_years)):
         return None
-    return (f"R-SUP-05: renewing until {new_end:%Y-%m-%d} makes {consecutive_years(served_since, new_end.isoformat())} "
-            f"consecutive years of service since {since:%Y-%m-%d}; at most {max_years} unless a manager records "
-            "an exception with a reason")
+    return (f"续聘至 {new_end:%Y-%m-%d} 将自 {since:%Y-%m-%d} 起连续任职 "
+            f"{consecutive_years(served_since, new_end.isoformat())} 年，超过 {max_years} 年上限；"
+            "除非经理记录理由予以例外续聘")
 
 
 def _first_in(start: datetime, end: datetime, month_day: str, at: time) -> datetime:

@@ -22,6 +22,8 @@ from .. import runtime
 from ..auth import safe_next
 from ..security import current_user, login_required
 from . import bp
+from ..admin.labels import group_label
+from .labels import name_label
 from .listing import read_query
 from .task_page import TAKE_NEXT
 from .task_rights import claimed_message, people_names, person, taken_message
@@ -31,7 +33,7 @@ from .task_rights import claimed_message, people_names, person, taken_message
 @login_required
 def claim(task_id: str):
     return _act(task_id, lambda db, desk, user: desk.claim(db, user, task_id),
-                lambda task, names: _("You claimed “%(task)s”.", task=task.name))
+                lambda task, names: _("You claimed “%(task)s”.", task=name_label(task.name)))
 
 
 @bp.post("/next")
@@ -49,7 +51,7 @@ def claim_next():
     if task is None:
         flash(_("No unclaimed task waits in your groups."), "info")
         return redirect(url_for("inbox.index", **filters_given.to_dict()))
-    flash(_("You took “%(task)s”, the soonest due.", task=task.name), "success")
+    flash(_("You took “%(task)s”, the soonest due.", task=name_label(task.name)), "success")
     return redirect(url_for("inbox.task", task_id=task.id, **{TAKE_NEXT: 1}))  # keep working the queue
 
 
@@ -58,7 +60,7 @@ def claim_next():
 def unclaim(task_id: str):
     return _act(task_id, lambda db, desk, user: desk.unclaim(db, user, task_id),
                 lambda task, names: _("“%(task)s” is unclaimed again: anyone in %(group)s may take it.",
-                                      task=task.name, group=task.candidate_group or ""))
+                                      task=name_label(task.name), group=group_label(task.candidate_group)))
 
 
 @bp.post("/tasks/<task_id>/reassign")
@@ -72,8 +74,8 @@ def reassign(task_id: str):
 
     def done(task: TaskView, names: dict[str, str]) -> str:
         if delegate:
-            return _("“%(task)s” is delegated to %(who)s.", task=task.name, who=person(names, task.assignee))
-        return _("“%(task)s” is reassigned to %(who)s.", task=task.name, who=person(names, task.assignee))
+            return _("“%(task)s” is delegated to %(who)s.", task=name_label(task.name), who=person(names, task.assignee))
+        return _("“%(task)s” is reassigned to %(who)s.", task=name_label(task.name), who=person(names, task.assignee))
 
     return _act(task_id, lambda db, desk, user: desk.reassign(db, user, task_id, to, delegate=delegate), done)
 
@@ -92,7 +94,7 @@ def _act(task_id: str, action: Callable[[Session, WorkDesk, User], TaskView],
             task = desk.task(db, user, task_id)
             names = people_names(db)
             flash(taken_message(task, names) or (claimed_message(task, names) if task.assignee else
-                                                 _("“%(task)s” changed meanwhile: check it again.", task=task.name)),
+                                                 _("“%(task)s” changed meanwhile: check it again.", task=name_label(task.name))),
                   "warning")
     except InvalidInputError as problem:  # a person outside the task's group, or no longer active
         flash(str(problem), "error")

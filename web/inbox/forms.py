@@ -17,6 +17,8 @@ from werkzeug.datastructures import MultiDict
 
 from engine import form_validator
 
+from .labels import name_label, value_label
+
 LONG_TEXT = 200  # strings allowed to be longer than this get a textarea
 WHOLE_NUMBER = re.compile(r"^[+-]?\d+$")
 Values = dict[str, "str | list[str]"]
@@ -54,13 +56,13 @@ def form_fields(schema: Mapping[str, Any] | None) -> list[FormField]:
 
 
 def _field(name: str, prop: dict, required: bool) -> FormField:
-    label = str(prop.get("title") or name)
-    help_text = prop.get("description")
+    label = name_label(str(prop.get("title") or name))
+    help_text = name_label(prop["description"]) if isinstance(prop.get("description"), str) else None
     kind = _type_of(prop)
-    options = _options(prop)
+    options = _options(prop, name)
     if kind == "array":
         items = prop.get("items") if isinstance(prop.get("items"), dict) else {}
-        item_options = _options(items)
+        item_options = _options(items, name)
         if item_options:
             return FormField(name, label, help_text, "choices", required, item_options)
         return FormField(name, label, help_text, "json", required)
@@ -97,17 +99,20 @@ def _type_of(prop: dict) -> str | None:
     return kind
 
 
-def _options(prop: dict) -> tuple[Option, ...]:
-    """An `enum` (labelled by `enumNames` when given), or a `oneOf`/`anyOf` of `const` + `title`."""
+def _options(prop: dict, field: str) -> tuple[Option, ...]:
+    """An `enum` (labelled by `enumNames` when given, else by the field's value labels), or a
+    `oneOf`/`anyOf` of `const` + `title`; labels in the reader's language."""
     if isinstance(prop.get("enum"), list):
         values = prop["enum"]
         names = prop.get("enumNames")
-        labels = names if isinstance(names, list) and len(names) == len(values) else [_as_text(v) for v in values]
-        return tuple(Option(_as_text(v), str(label), v) for v, label in zip(values, labels) if v is not None)
+        labels = ([name_label(str(n)) for n in names] if isinstance(names, list) and len(names) == len(values)
+                  else [value_label(field, v) for v in values])
+        return tuple(Option(_as_text(v), label, v) for v, label in zip(values, labels) if v is not None)
     for key in ("oneOf", "anyOf"):
         choices = prop.get(key)
         if isinstance(choices, list) and choices and all(isinstance(c, dict) and "const" in c for c in choices):
-            return tuple(Option(_as_text(c["const"]), str(c.get("title") or _as_text(c["const"])), c["const"])
+            return tuple(Option(_as_text(c["const"]), name_label(str(c.get("title") or _as_text(c["const"]))),
+                                c["const"])
                          for c in choices)
     return ()
 

@@ -1,11 +1,15 @@
 """What the inbox pages call SLA standings and audit events, in the user's language."""
 from __future__ import annotations
 
-import re
+from functools import partial
 
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _
+from flask_babel import lazy_pgettext
 
+from engine.notifications import name_in
+
+_c = partial(lazy_pgettext, "case")  # words that other areas' catalogues also translate
 STANDINGS = {
     "on_track": _("On track"),
     "warning": _("Warning"),
@@ -59,6 +63,13 @@ ATTRIBUTES = {
     "appealable": _("Appealable"),
     "valid": _("Valid"),
     "invalid_reason": _("Why invalid"),
+    "callback_attempts": _c("Callback attempts"),
+    "max_callback_attempts": _c("Callback attempts allowed"),
+    "owner_informed": _c("First responder told"),
+    "reminders": _c("Reminders"),
+    "conversion_reason": _c("Why converted"),
+    "appeal_info": _c("Appeal"),
+    "quarter": _c("Quarter"),
 }
 # Engine steps (scripts, gateways, decisions) fill the audit trail but say nothing to a handler.
 QUIET_EVENTS = ("element.completed",)
@@ -100,13 +111,27 @@ VALUES = {
         "regulator": _("Communications administration"), "consumer_association": _("Consumer association"),
     },
     "urgency": {"特急": _("Critical"), "紧急": _("Urgent"), "一般": _("Normal")},
+    "status": {
+        "open": _c("Open"), "answered": _c("Answered"), "archived": _c("Archived"),
+        "closed_invalid": _c("Closed as invalid"), "closed_on_spot": _c("Closed on the spot"),
+        "mediated": _c("Mediated"), "refused": _c("Refused"), "reopen_requested": _c("Reopening requested"),
+    },
+    "channel_level": {
+        "provincial": _c("Provincial channel"), "group": _c("Group channel"), "escalated": _c("Escalated complaint"),
+        "unknown": _c("Unknown channel"),
+    },
+    "invalid_reason": {
+        "anonymous complainant": _c("Anonymous complainant"),
+        "not the customer or an authorised party": _c("Not the customer or an authorised party"),
+        "not specific enough to verify": _c("Not specific enough to verify"),
+        "contact details incomplete": _c("Contact details incomplete"),
+        "outside the operator's services": _c("Outside the operator's services"),
+    },
     "fault_kind": {
         "cable": _("Cable fault"), "data_line_equipment": _("Data line, on-site equipment"),
         "data_line": _("Data line"), "other": _("Other fault"),
     },
 }
-BILINGUAL_NAME = re.compile(r"^([^\x00-\x7f][^A-Za-z]*?)\s+([A-Za-z0-9].*)$")
-REQUIREMENT_IDS = re.compile(r"\s*\((?:R-[A-Z]+-\d+[^)]*)\)")
 
 
 def value_label(field: str, value) -> str:
@@ -120,8 +145,4 @@ def value_label(field: str, value) -> str:
 def name_label(name: str | None) -> str:
     """A task's or a deadline's name written "中文 English" in the reader's language (requirement ids,
     which belong in the documentation, left out); other names as they are."""
-    text = REQUIREMENT_IDS.sub("", name or "").strip()
-    match = BILINGUAL_NAME.match(text)
-    if match is None:
-        return text
-    return match.group(1).strip() if str(get_locale() or "zh_CN").startswith("zh") else match.group(2).strip()
+    return name_in(str(get_locale() or "zh_CN"), name)

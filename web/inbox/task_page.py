@@ -22,6 +22,7 @@ from ..errors import calendar_refusal
 from ..security import current_user, login_required
 from . import bp
 from .forms import FormField, Values, form_fields, initial_values, problems, submitted_values, to_data
+from .labels import name_label
 from .task_rights import (GroupMembers, TaskChoices, choices_for, claimed_message, people_names, person,
                           taken_message)
 
@@ -102,17 +103,17 @@ def complete(task_id: str):
     except StateError as error:
         return _rerender(user, task_id, values, {}, _("Your input was not saved: %(reason)s", reason=str(error)), 409)
     if following is not None:
-        flash(_("“%(done)s” is completed. Next for this case: “%(next)s”.", done=page.task.name,
-                next=following.name), "success")
+        flash(_("“%(done)s” is completed. Next for this case: “%(next)s”.", done=name_label(page.task.name),
+                next=name_label(following.name)), "success")
         return redirect(url_for("inbox.task", task_id=following.id))
     if done.taken is not None:
-        flash(_("“%(done)s” is completed. You took the next task: “%(next)s”.", done=page.task.name,
-                next=done.taken.name), "success")
+        flash(_("“%(done)s” is completed. You took the next task: “%(next)s”.", done=name_label(page.task.name),
+                next=name_label(done.taken.name)), "success")
         return redirect(url_for("inbox.task", task_id=done.taken.id, **{TAKE_NEXT: 1}))
     if take_next is not None:
-        flash(_("“%(done)s” is completed. No unclaimed task waits in your groups.", done=page.task.name), "success")
+        flash(_("“%(done)s” is completed. No unclaimed task waits in your groups.", done=name_label(page.task.name)), "success")
         return redirect(url_for("inbox.index"))
-    flash(_("“%(done)s” is completed.", done=page.task.name), "success")
+    flash(_("“%(done)s” is completed.", done=name_label(page.task.name)), "success")
     return redirect(url_for("inbox.index"))
 
 

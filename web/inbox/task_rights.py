@@ -13,6 +13,7 @@ from engine.people import Rights, User
 from engine.reads import TaskView
 
 from .. import runtime
+from .labels import name_label
 
 
 @dataclass(frozen=True)
@@ -61,12 +62,12 @@ def person(names: dict[str, str], login: str | None) -> str:
 def taken_message(task: TaskView, names: dict[str, str]) -> str | None:
     """Why this person cannot work the task any more, or None when they still can."""
     if task.state == "completed":
-        return _("“%(task)s” was already completed by %(who)s.", task=task.name,
+        return _("“%(task)s” was already completed by %(who)s.", task=name_label(task.name),
                  who=person(names, task.completed_by) or _("someone else"))
     if task.state != "open":
-        return _("“%(task)s” was cancelled: the case moved on without it.", task=task.name)
+        return _("“%(task)s” was cancelled: the case moved on without it.", task=name_label(task.name))
     return None
 
 
 def claimed_message(task: TaskView, names: dict[str, str]) -> str:
-    return _("“%(task)s” is claimed by %(who)s.", task=task.name, who=person(names, task.assignee))
+    return _("“%(task)s” is claimed by %(who)s.", task=name_label(task.name), who=person(names, task.assignee))

@@ -20,6 +20,8 @@ from processes.complaints.analysis import analyse
 from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
 
 from .. import runtime
+from ..admin.labels import group_label
+from ..inbox.labels import name_label, value_label
 from ..security import current_user, login_required, role_required
 from . import bp, labels, params
 from .instances import xml_response
@@ -52,14 +54,15 @@ def dashboard() -> ResponseReturnValue:
     charts = {
         "states": {"labels": [labels.label(labels.STATES, s) for s in states], "keys": list(states),
                    "values": list(states.values())},
-        "departments": {"labels": [d.department for d in departments],
+        "departments": {"labels": [group_label(d.department) for d in departments],
                         "on_time_rate": [round(d.on_time_rate * 100, 1) for d in departments],
                         "average_hours": [round(d.average_hours, 2) for d in departments], "limit": HOURS_LIMIT},
-        "scores": {"labels": [s.department for s in scores], "values": [s.score for s in scores]},
-        "categories": _topic_chart(topics.by_category if topics else []),
-        "channels": _topic_chart(topics.by_channel if topics else []),
+        "scores": {"labels": [group_label(s.department) for s in scores], "values": [s.score for s in scores]},
+        "categories": _topic_chart("category", topics.by_category if topics else []),
+        "channels": _topic_chart("channel", topics.by_channel if topics else []),
     }
-    heat_rows = sorted(((element, names.get(element, element), counts) for element, counts in heat.items()),
+    heat_rows = sorted(((element, name_label(names[element]) if element in names else None, counts)
+                        for element, counts in heat.items()),
                        key=lambda row: (-row[2].passed - row[2].waiting, row[0]))
     return render_template(
         "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
@@ -74,12 +77,12 @@ def _scope(user: User) -> str | None:
         return None
     department = overseen_department(user)
     if department is None:
-        raise Forbidden("the dashboard is for managers, team leads and department heads")
+        raise Forbidden(gettext("The dashboard is for managers, team leads and department heads."))
     return department
 
 
-def _topic_chart(counts: list[tuple[str, int]]) -> dict:
-    return {"labels": [code for code, _ in counts], "values": [n for _, n in counts]}
+def _topic_chart(field: str, counts: list[tuple[str, int]]) -> dict:
+    return {"labels": [value_label(field, code) for code, _ in counts], "values": [n for _, n in counts]}
 
 
 def _chosen_version(value: str | None, versions: list[ProcessVersion], problems: list[str]) -> ProcessVersion | None:
@@ -99,12 +102,15 @@ def _element_names(db: Session, definition_id: int) -> dict[str, str]:
         loaded = definitions.specs(definitions.get(db, definition_id))
     except NotFoundError:
         return {}
+    calls = definitions.resolve_calls(db, definitions.get(db, definition_id))
+    called = [definitions.specs_of(db, each) for each in calls.values()]
     names: dict[str, str] = {}
-    for spec in [loaded.spec, *loaded.embedded.values()]:
-        for task_spec in spec.task_specs.values():
-            bpmn_id = getattr(task_spec, "bpmn_id", None)
-            if bpmn_id:
-                names[bpmn_id] = getattr(task_spec, "bpmn_name", None) or bpmn_id
+    for specs in [loaded, *called]:  # the heat counts what waits inside a called process at its own elements
+        for spec in [specs.spec, *specs.embedded.values()]:
+            for task_spec in spec.task_specs.values():
+                bpmn_id, name = getattr(task_spec, "bpmn_id", None), getattr(task_spec, "bpmn_name", None)
+                if bpmn_id and name:
+                    names.setdefault(bpmn_id, name)
     return names
 
 

@@ -16,6 +16,7 @@ from ..errors import calendar_refusal, problem
 from ..inbox.labels import attribute_label
 from ..security import current_user, login_required, role_required
 from . import bp, labels, params
+from .diagram_names import in_reader_language
 
 bp.context_processor(labels.template_helpers)
 bp.context_processor(case_history.template_helpers)
@@ -33,8 +34,10 @@ def instances() -> ResponseReturnValue:
         if not problems:
             result = runtime.engine().reads.instances(db, current_user(), filters, page, PER_PAGE)
     processes = sorted({v.process_id for v in versions})
+    process_names = {v.process_id: v.name for v in sorted(versions, key=lambda v: v.version) if v.name}
     return render_template("monitor/instances.html", result=result, problems=problems, filters=filters,
-                           processes=processes, args=params.filter_args(request.args)), 400 if problems else 200
+                           processes=processes, process_names=process_names,
+                           args=params.filter_args(request.args)), 400 if problems else 200
 
 
 @bp.get("/instances/<int:instance_id>")
@@ -49,7 +52,8 @@ def instance(instance_id: int) -> ResponseReturnValue:
 
 
 def xml_response(xml: str) -> Response:
-    response = Response(xml, mimetype="application/xml")
+    """A deployed diagram for the viewer, its names in the reader's language."""
+    response = Response(in_reader_language(xml), mimetype="application/xml")
     # Opened directly, a diagram is data: nothing in it may run.
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
     response.headers["X-Content-Type-Options"] = "nosniff"

@@ -23,6 +23,15 @@ bp = Blueprint("supervisors", __name__, template_folder="templates")
 CATEGORIES = ("service", "billing", "network", "product", "other")
 STATUSES = {"serving": lazy_gettext("serving"), "suspended": lazy_gettext("ID suspended"),
             "expired": lazy_gettext("expired"), "dismissed": lazy_gettext("dismissed")}
+TERM_EVENTS = {  # a term's service history, as processes/supervisors/terms.noted records it
+    "appointed": lazy_gettext("appointed"), "assessed": lazy_gettext("assessed"),
+    "commended": lazy_gettext("commended"), "suspended for correction": lazy_gettext("suspended for correction"),
+    "reinstated": lazy_gettext("reinstated"), "appointment ended": lazy_gettext("appointment ended"),
+    "renewal granted": lazy_gettext("renewal granted"),
+    "renewal granted by exception": lazy_gettext("renewal granted by exception"),
+    "renewal refused": lazy_gettext("renewal refused"), "not renewed": lazy_gettext("not renewed"),
+    "renewed": lazy_gettext("renewed"), "term ended": lazy_gettext("term ended"),
+}
 
 
 def _secret() -> str:
@@ -46,7 +55,8 @@ def roster():
     status = request.args.get("status") if request.args.get("status") in STATUSES else None
     with runtime.reading() as db:
         rows = roster_rows(db, runtime.engine().clock.now(), status)
-    return render_template("supervisors/roster.html", rows=rows, status=status, statuses=STATUSES)
+    return render_template("supervisors/roster.html", rows=rows, status=status, statuses=STATUSES,
+                           term_events=TERM_EVENTS)
 
 
 @bp.get("/supervisors/roster.csv")

@@ -10,7 +10,7 @@ import 'dmn-js/dist/assets/dmn-font/css/dmn-embedded.css';
 import DmnModeler from 'dmn-js/lib/Modeler';
 import { applyCspStyles } from './csp-styles.js';
 import { post } from './api.js';
-import { translator } from './translate.js';
+import { translateTitles, translator } from './translate.js';
 import { ZH_DMN } from './zh-dmn.js';
 
 function translateModule(locale) {
@@ -35,6 +35,7 @@ async function main() {
     literalExpression: { additionalModules: [ module ] },
     boxedExpression: { additionalModules: [ module ] }
   });
+  translateTitles(document.getElementById('canvas'), module.translate[1]);
   const say = (message, kind) => {
     status.hidden = !message;
     status.className = 'flash' + (kind ? ' ' + kind : '');

@@ -17,7 +17,7 @@ import spiffworkflow from './spiffworkflow.json';
 import SqflowPropertiesModule from './properties/index.js';
 import { applyCspStyles } from './csp-styles.js';
 import { get, post } from './api.js';
-import { translateModule } from './translate.js';
+import { translateModule, translateTitles, translator } from './translate.js';
 import { problemView } from './problems.js';
 import { lintStatus } from './lint-status.js';
 import { deployFlow } from './deploy.js';
@@ -56,6 +56,7 @@ async function main() {
   applyCspStyles();
   const config = JSON.parse(document.getElementById('designer-config').textContent);
   translateSimulation(document.getElementById('canvas'), config.locale);
+  translateTitles(document.getElementById('properties'), translator(config.locale));
   const text = config.text;
   const statusBox = document.getElementById('status');
   const noLayout = document.getElementById('no-layout');

@@ -9,10 +9,10 @@ const ZH_SIMULATION = {
   'Script Task': '脚本任务', 'Business Rule Task': '业务规则任务', 'Manual Task': '手工任务', 'Receive Task': '接收任务',
   'Send Task': '发送任务', 'Task': '任务', 'Exclusive Gateway': '排他网关', 'Parallel Gateway': '并行网关',
   'Inclusive Gateway': '包容网关', 'Start Event': '开始事件', 'Intermediate Event': '中间事件',
-  'Boundary Event': '边界事件', 'End Event': '结束事件'
+  'Boundary Event': '边界事件', 'End Event': '结束事件', 'Close': '关闭'
 };
 const PATTERNS = [
-  [ /^Set animation speed = (.*)$/, m => '动画速度：' + m[1] ],
+  [ /^Set animation speed = (.*)$/, m => '动画速度：' + ({ Slow: '慢', Normal: '正常', Fast: '快' }[m[1]] || m[1]) ],
   [ /^Focus process instance (.*)$/, m => '查看流程实例 ' + m[1] ],
   [ /^(.*) started$/, m => (ZH_SIMULATION[m[1]] || m[1]) + '已开始' ],
   [ /^(.*) finished$/, m => (ZH_SIMULATION[m[1]] || m[1]) + '已结束' ]
@@ -48,6 +48,9 @@ function translateTree(root) {
   elements.forEach(element => {
     if (element.title) {
       element.title = zh(element.title);
+    }
+    if (element.getAttribute('aria-label')) {
+      element.setAttribute('aria-label', zh(element.getAttribute('aria-label')));
     }
     element.childNodes.forEach(node => node.nodeType === 3 && translateTree(node));
   });

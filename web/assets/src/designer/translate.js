@@ -28,3 +28,19 @@ export function translator(locale) {
 export function translateModule(locale) {
   return { translate: [ 'value', translator(locale) ] };
 }
+
+// Some parts of bpmn-js's properties panel and of dmn-js write titles and labels without the
+// translate service: they are translated as they appear in `container`.
+export function translateTitles(container, translate) {
+  const fix = () => container.querySelectorAll('[title], [aria-label]').forEach(element => {
+    for (const attribute of [ 'title', 'aria-label' ]) {
+      const value = element.getAttribute(attribute);
+      const text = value && translate(value);
+      if (text && text !== value) {
+        element.setAttribute(attribute, text);
+      }
+    }
+  });
+  new MutationObserver(fix).observe(container, { subtree: true, childList: true });
+  fix();
+}

@@ -31,5 +31,17 @@ export const ZH_DMN = {
   'Hit policy: ': '命中策略：', 'Unique': '唯一', 'First': '首个命中', 'Priority': '优先级', 'Any': '任一',
   'Collect': '汇总', 'Rule order': '规则顺序', 'Output order': '输出顺序', 'Decision': '决策', 'Input data': '输入数据',
   'Business knowledge model': '业务知识模型', 'Knowledge source': '知识来源',
-  'Activate hand tool': '抓手（平移画布）', 'Activate lasso tool': '套索选择', 'Set value': '设置值'
+  'Activate hand tool': '抓手（平移画布）', 'Activate lasso tool': '套索选择', 'Set value': '设置值',
+  'Move Input': '移动输入列', 'Move Output': '移动输出列',
+  'No overlap is possible and all rules are disjoint. Only a single rule can be matched': '规则互不重叠，只会命中一条规则',
+  'Rules may overlap. The first matching rule will be chosen': '规则可能重叠，选用第一条命中的规则',
+  'Rules may overlap. The one with the highest priority will be chosen': '规则可能重叠，选用优先级最高的规则',
+  'Rules may overlap. Their output have to match': '规则可能重叠，命中规则的输出必须一致',
+  'Collects the values of all matching rules': '汇总所有命中规则的值',
+  'Collects the values of all matching rules in rule order': '按规则顺序汇总所有命中规则的值',
+  'Collects the values of all matching rules in decreasing output priority order': '按输出优先级从高到低汇总所有命中规则的值',
+  'Collects the values of all matching rules and sums up to a single value': '汇总所有命中规则的值并求和',
+  'Collects the values of all matching rules and uses the highest value': '汇总所有命中规则的值，取最大值',
+  'Collects the values of all matching rules and uses the lowest value': '汇总所有命中规则的值，取最小值',
+  'Collects the values of all matching rules and counts the number of them': '汇总所有命中规则并计数'
 };

@@ -25,6 +25,8 @@ export const ZH = {
   'Align elements left': '左对齐', 'Align elements center': '水平居中', 'Align elements right': '右对齐',
   'Align elements top': '顶端对齐', 'Align elements middle': '垂直居中', 'Align elements bottom': '底端对齐',
   'Add': '添加', 'Create element': '创建元素', 'Append element': '追加元素',
+  // properties panel and token simulation
+  'Toggle section': '展开/收起',
   // element names (replace menu, create/append menus)
   'Ad-hoc sub-process': '自由子流程', 'Ad-hoc sub-process (collapsed)': '自由子流程（折叠）',
   'Ad-hoc sub-process (expanded)': '自由子流程（展开）', 'Boundary event': '边界事件', 'Business rule task': '业务规则任务',
