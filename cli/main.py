@@ -20,8 +20,7 @@ from engine import (Engine, RetentionPurge, Settings, connect, current_revision,
                     server_settings, without_reprs)
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
-from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks
-from engine.runtime.views import to_json
+from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks, to_json
 from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
 
 from .bench import add_bench_arguments, cmd_bench

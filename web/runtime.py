@@ -11,8 +11,7 @@ from typing import Iterator
 from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
-from engine import Engine, Settings, connect
-from engine.persistence.database import READ_ONLY
+from engine import READ_ONLY, Engine, Settings, connect
 from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
 
 EXTENSION = "sqflow"

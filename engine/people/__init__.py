@@ -7,6 +7,7 @@ from .directory import MIN_PASSWORD, NO_PASSWORD, ROLES, Directory, User
 from .groups import KINDS as GROUP_KINDS
 from .groups import NAME as GROUP_NAME
 from .groups import GroupSpec, Groups
+from .idempotency_keys import keyed_start, record_keyed_start
 from .ldap_signin import LdapSettings, SignIn
 from .rights import Rights
 from .rate_limit_counts import add_hits, forget_hits, hits_in_window, window_end
@@ -19,5 +20,5 @@ from .tokens import ApiTokens, TokenInfo
 __all__ = ["ApiTokens", "Directory", "EMAIL", "GROUP_KINDS", "GROUP_NAME", "GroupSpec", "Groups", "ImportReport",
            "LdapSettings", "MAX_TOKEN_DAYS", "MIN_PASSWORD", "NO_PASSWORD", "PeopleAdmin", "PersonSpec", "ROLES",
            "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "add_hits", "forget_hits",
-           "hits_in_window", "import_roster", "mark_session_seen", "open_session", "read_roster", "revoke_session",
-           "session_last_seen", "window_end"]
+           "hits_in_window", "import_roster", "keyed_start", "mark_session_seen", "open_session", "read_roster",
+           "record_keyed_start", "revoke_session", "session_last_seen", "window_end"]

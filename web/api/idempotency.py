@@ -13,21 +13,16 @@ import json
 from typing import Any, Callable
 
 from marshmallow import ValidationError
-from sqlalchemy import bindparam, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from engine.errors import ConflictError
-from engine.people import User
-from engine.people.token_table import IdempotencyKey
+from engine.people import User, keyed_start, record_keyed_start
 from engine.reads import InstanceView
 
 from .. import runtime
 
 HEADER = "Idempotency-Key"
-KEYS = IdempotencyKey.__table__
-_EARLIER = select(KEYS.c.request_hash, KEYS.c.instance_id).where(
-    KEYS.c.login == bindparam("login"), KEYS.c.key == bindparam("key"))
 
 
 def request_hash(body: dict[str, Any]) -> str:
@@ -43,7 +38,7 @@ def start_once(user: User, key: str, body: dict[str, Any],
     digest = request_hash(body)
     for attempt in (1, 2):
         with runtime.reading() as db:  # a replay is answered without waiting for the write lock
-            row = db.connection().execute(_EARLIER, {"login": user.login, "key": key}).first()
+            row = keyed_start(db, user.login, key)
             if row is not None:
                 if row.request_hash != digest:
                     raise ValidationError({HEADER: ["this key was used for a different request: "
@@ -55,9 +50,7 @@ def start_once(user: User, key: str, body: dict[str, Any],
                 if view is None:
                     view = engine.desk.start(db, user, body["process_id"], data=body["data"],
                                              business_key=body.get("business_key"))
-                db.connection().execute(insert(IdempotencyKey), {
-                    "login": user.login, "key": key, "request_hash": digest, "instance_id": view.id,
-                    "created_at": engine.clock.now()})
+                record_keyed_start(db, user.login, key, digest, view.id, engine.clock.now())
                 return view, False
         except (IntegrityError, ConflictError) as clash:
             # Another request with this key may have committed meanwhile (its key, or the case with
