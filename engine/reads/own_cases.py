@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 from ..people.directory import User
 from ..people.visibility import case_condition
 from ..persistence.tables import AuditEntry, HumanTask, ProcessInstance
-from ..runtime.case_numbers import next_case_key  # noqa: F401  (moved; the complaint reactions still import it here)
 from ..runtime.views import TaskView
 from ..sla.reports import OpenSla, open_slas
 
