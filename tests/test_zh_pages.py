@@ -70,6 +70,7 @@ SHOT_FIRST = ("/inbox/tasks/", "/instances/", "/designer/processes/", "/designer
 
 READ_PAGE = """() => {
   const texts = [];
+  document.querySelectorAll('details').forEach(folded => { folded.open = true; });  // what one click shows
   // The designer's own names and labels (the diagram or decision being edited) are their material.
   const config = document.getElementById('designer-config');
   const xml = config ? (JSON.parse(config.textContent).xml || '') : '';
@@ -206,7 +207,7 @@ def test_zh_pages_show_no_english_no_codes_no_requirement_ids(role, demo, browse
         visited.append(path)
         first = next((prefix for prefix in SHOT_FIRST if path.startswith(prefix) and prefix not in shot_taken), None)
         shot_taken.add(first)
-        name = first.strip("/").replace("/", "-") if first else path.strip("/").replace("/", "-")
+        name = first.strip("/").replace("/", "-") + "-one" if first else path.strip("/").replace("/", "-")
         shot = f"zh-{login}-{name}" if path in SHOTS or first else None
         found += read(page, demo, path, shot)
         if path in FOLLOW:
