@@ -223,3 +223,20 @@ def test_R_CMP_06_the_departments_inbox_page_marks_a_chased_work_order(web):
     marks = {row.xpath("string(.//span[@class='case-key'])"): row.xpath("string(.//span[@class='reminder-mark'])")
              for row in page.xpath("//tr[contains(@class, 'task-row')]")}
     assert marks == {"TS-2026-0601": "催 ×2", "TS-2026-0602": ""}
+
+
+def test_a_failing_step_reaction_never_stops_the_case_and_is_recorded_on_it(harness):
+    """A process's reaction that breaks (its own fault, not a refusal) lets the step go on, and the case's
+    history says so."""
+    from engine import Engine
+
+    def broken(session, step, effects):
+        raise RuntimeError("the reaction's own fault")
+
+    engine = Engine(harness.settings, harness.clock, reactions=[broken])
+    harness.deploy("dynamic_lane.bpmn")
+    with harness.sessions.begin() as db:
+        view = engine.instances.start(db, "dynamic_lane", started_by="alice")
+    assert view.state == "active" and [t.element_id for t in view.open_tasks] == ["dispatch"]
+    failed = [e for e in harness.history(view.id) if e.event == "reaction.failed"]
+    assert failed and failed[0].details == {"reaction": "broken", "error": "the reaction's own fault"}

@@ -36,7 +36,7 @@ from .instance_store import InstanceRow, InstanceStore
 from .journal import Journal
 from .outside_events import OutsideEvents
 from .projection import Assigner, Projection, Snapshot, StepInstance
-from .reactions import StepEffects, StepReaction, StepSeen
+from .reactions import StepEffects, StepReaction, StepSeen, run_reactions
 from .queries import history
 from .stepping import StepRecord, json_safe, run_guarded
 from .views import InstanceView, TaskView
@@ -365,8 +365,7 @@ class InstanceService(OutsideEvents):
         seen = StepSeen(instance.process_id, instance.id, instance.business_key, record.runs, completed_now, data,
                         journal.at)
         effects = StepEffects(journal, self._notifier, self._settings, self.start, self.complete_task)
-        for reaction in self._reactions:
-            reaction(session, seen, effects)
+        run_reactions(self._reactions, session, seen, effects)
 
 
 @dataclass(frozen=True)

@@ -2,16 +2,20 @@
 people (notifications), recording on the case's history, starting a linked case, or refusing the step.
 
 A reaction runs inside the step's transaction, after the step ran and before it is saved: what it
-records is saved with the step, and raising (e.g. `FormInvalid`) refuses the whole step.
+records is saved with the step, and raising one of the engine's errors (e.g. `FormInvalid`) refuses the
+whole step. Any other failure is the reaction's own: its database writes are undone, the failure is
+logged and recorded on the case, and the step goes on.
 """
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy.orm import Session
 
+from ..errors import SqflowError
 from .journal import Journal
 from .stepping import ElementRun
 
@@ -19,6 +23,8 @@ if TYPE_CHECKING:
     from ..notifications import Notifier
     from ..settings import Settings
     from .views import InstanceView
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -49,3 +55,16 @@ class StepEffects:
 
 
 StepReaction = Callable[[Session, StepSeen, StepEffects], None]
+
+
+def run_reactions(reactions: tuple[StepReaction, ...], session: Session, seen: StepSeen, effects: StepEffects) -> None:
+    for reaction in reactions:
+        name = getattr(reaction, "__name__", str(reaction))
+        try:
+            with session.begin_nested():
+                reaction(session, seen, effects)
+        except SqflowError:  # a refusal: the step is refused
+            raise
+        except Exception as exc:
+            log.exception("step reaction %s failed on instance #%s", name, seen.instance_id)
+            effects.journal.add("engine", "reaction.failed", details={"reaction": name, "error": str(exc)[:500]})
