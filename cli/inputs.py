@@ -9,7 +9,7 @@ from pathlib import Path
 from engine import SourceFile
 from engine.errors import InvalidInputError
 
-DIAGRAM_SUFFIXES = (".bpmn", ".dmn", ".schema.json")
+DIAGRAM_SUFFIXES = (".bpmn", ".dmn", ".schema.json", ".sla.json")
 JSON_TYPES = {dict: "an object", list: "an array", str: "a string", int: "a number", float: "a number",
               bool: "a boolean", type(None): "null"}
 
@@ -52,7 +52,7 @@ def parse_data(raw: str | None) -> dict | None:
 
 
 def source_files(paths: list[str], base: Path | None = None) -> list[SourceFile]:
-    """Files named on the command line; a directory stands for its .bpmn/.dmn/.schema.json files
+    """Files named on the command line; a directory stands for its .bpmn/.dmn/.schema.json/.sla.json files
     (recursive, sorted). Names stay as typed (or relative to `base`), so problems point at them."""
     found: list[Path] = []
     for raw in paths:

@@ -28,7 +28,8 @@ def add_sla_arguments(sub) -> None:
     listing.add_argument("--instance", type=instance_number)
     report = actions.add_parser("report", help="a month per department: on-time rate, average handling time")
     report.add_argument("month", metavar="YYYY-MM")
-    report.add_argument("--limit-hours", type=float, default=17.0, help="average handling time limit (R-SLA-05)")
+    report.add_argument("--limit-hours", type=float,
+                        help="average handling time limit (R-SLA-05); default: SQFLOW_HANDLING_HOURS_LIMIT")
     for name, help in (("pause", "stop the SLA clocks of an instance (e.g. waiting for the customer)"),
                        ("resume", "restart them; their due times move by the time paused")):
         action = actions.add_parser(name, help=help)
@@ -45,7 +46,7 @@ def cmd_sla(ctx: "Context", args) -> int:
 def _load(ctx: "Context", args) -> int:
     path = Path(args.file)
     content = read_file(path)
-    process_id, policies = parse_policies(path.name, content)
+    process_id, policies = parse_policies(path.name, content, ctx.engine.sla_policies.numbers)
     with ctx.sessions.begin() as session:
         replaced = save_policies(session, process_id, policies, path.name, args.user, ctx.engine.clock.now())
     ctx.engine.sla_policies.forget(process_id)
@@ -78,12 +79,13 @@ def _left(seconds: int) -> str:
 
 
 def _report(ctx: "Context", args) -> int:
+    limit = args.limit_hours or ctx.settings.branch.handling_hours_limit
     with ctx.sessions.begin() as session:
-        rows = department_month(session, args.month, ctx.settings.zone(), args.limit_hours)
+        rows = department_month(session, args.month, ctx.settings.zone(), limit)
     if ctx.out.as_json:
         ctx.out.json(to_json(rows))
         return 0
-    ctx.out.table(["DEPARTMENT", "ENDED", "ON TIME", "及时率", "AVG HOURS", f"OVER {args.limit_hours:g} H"], [
+    ctx.out.table(["DEPARTMENT", "ENDED", "ON TIME", "及时率", "AVG HOURS", f"OVER {limit:g} H"], [
         [r.department, r.ended, r.on_time, f"{r.on_time_rate:.0%}", f"{r.average_hours:.1f}",
          "yes" if r.over_limit else "no"] for r in rows], f"(no work orders ended in {args.month})")
     return 0

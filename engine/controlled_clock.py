@@ -16,6 +16,7 @@ from sqlalchemy import Engine as Database, select, text, update
 from sqlalchemy.orm import Session
 
 from .errors import InvalidInputError
+from .persistence.database import READ_ONLY
 from .persistence.tables import ControlledTime
 
 CLOCK = ControlledTime.__table__
@@ -39,7 +40,8 @@ class ControlledClock:
             if time.monotonic() - self._read_at > _RECHECK_SECONDS:
                 if self._database is None:
                     self._database = self._open()
-                with self._database.connect() as connection:
+                # Only reads: on SQLite it must not queue for the write lock a step of this process holds.
+                with self._database.connect().execution_options(**READ_ONLY) as connection:
                     stored = connection.execute(select(CLOCK.c.offset_ms).where(CLOCK.c.id == 1)).scalar()
                 self._offset = timedelta(milliseconds=stored or 0)
                 self._read_at = time.monotonic()

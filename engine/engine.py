@@ -19,6 +19,7 @@ from .calendar.schedules import loaded_schedules
 from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .controlled_clock import ControlledClock
+from .definitions.parsing import SourceFile
 from .definitions.repository import DefinitionRepository
 from .definitions.services import ServiceRegistry
 from .notifications import Notifier
@@ -36,7 +37,9 @@ from .runtime.spiff_time import install as install_step_clock
 from .runtime.reactions import StepReaction
 from .scripting import make_script_engine
 from .settings import Settings
-from .sla.policies import PolicyBook
+from .sla.breach_effects import BreachEffects
+from .sla.policies import PolicyBook, save_policies
+from .sla.policy import parse_policies
 from .sla.tracker import SlaTracker
 from .timers.start_schedules import StartSchedules
 
@@ -64,11 +67,13 @@ class Engine:
         self.duty_desk = DutyHours(opens, closes, settings.zone())
         self.limits = settings.run_limits()
         self.script_engine = make_script_engine(
-            {**deadline_helpers(self.clock, self.calendar, self.duty_desk), **(helpers or {})},
+            {**deadline_helpers(self.clock, self.calendar, self.duty_desk),
+             "branch_settings": settings.branch.numbers, **(helpers or {})},
             self.limits, self.clock)
         self.definitions = DefinitionRepository(self.codec, self.clock, settings.max_diagram_bytes)
         self.definitions.services = self.services
-        self.sla_policies = PolicyBook()
+        self.sla_policies = PolicyBook(settings.branch.numbers())
+        self.definitions.ship_policies = self._ship_policies
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
         self.directory = Directory()
@@ -76,6 +81,7 @@ class Engine:
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
                                          listeners, self.limits, self.person_fields.apply, reactions, settings)
+        self.slas.breach_hooks.append(BreachEffects(self.sla_policies, self.instances))
         self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)
         self.definitions.after_deploy(self.start_schedules.on_deploy)
@@ -87,6 +93,12 @@ class Engine:
     def case_mask(self, session: Session, user: User, instance_id: int) -> CaseMask:
         """How `user` reads the data of a case (supervisors: without the customer's identity)."""
         return self.reads.mask(session, user, instance_id)
+
+    def _ship_policies(self, session: Session, process_id: str, source: SourceFile, deployed_by: str) -> None:
+        """Store the SLA policies a new version of a process ships with (replacing loaded ones)."""
+        _, policies = parse_policies(source.name, source.content, self.sla_policies.numbers)
+        save_policies(session, process_id, policies, source.name, deployed_by, self.clock.now())
+        self.sla_policies.forget(process_id)
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

@@ -11,6 +11,7 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
+from .branch_settings import BranchSettings
 from .errors import ConfigurationError
 from .limits import RunLimits
 
@@ -54,6 +55,7 @@ class Settings:
     log_format: str = "text"
     retention_years: int = 5
     token_cache_seconds: int = 10  # a revoked token may still work this long in other processes
+    branch: BranchSettings = field(default_factory=BranchSettings)  # the business rules' numbers
 
     def __post_init__(self) -> None:
         if not self.database_url:
@@ -102,6 +104,7 @@ class Settings:
             if raw is None or raw == "":
                 continue
             values[f.name] = _convert(f.name, f.type, raw)
+        values["branch"] = BranchSettings.from_env(environ)
         values.update(overrides)
         return cls(**values)
 

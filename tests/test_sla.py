@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import select
 
+from engine.branch_settings import BranchSettings
 from engine.persistence.tables import HumanTask, RunningSla
 from engine.runtime import queries
 from engine.sla.policies import save_policies
@@ -18,6 +19,7 @@ from tests.people_support import seed_demo_groups
 from tests.test_calendar import at
 
 DEFAULTS = Path(__file__).resolve().parents[1] / "processes" / "complaints" / "sla_policies.json"
+LIMIT = BranchSettings().handling_hours_limit  # R-SLA-05
 NORMAL = {"urgency": "一般", "category": "complaint", "key_customer": False}
 
 
@@ -104,8 +106,9 @@ def test_R_SLA_01_R_SLA_02_R_SLA_09_no_answer_in_15_working_days_makes_the_case_
     assert "cs_manager_review" not in open_tasks(complaint, view.id)
     complaint.clock.set(at("2025-10-29T00:00:01"))
     worker.run_due()
-    marked = [e.details.get("changed") for e in complaint.history(view.id) if e.element_id == "mark_appealable"]
-    assert marked == [{"appealable": True}]
+    marked = [e.details for e in complaint.history(view.id) if e.event == "case.marked"]
+    assert marked == [{"reason": "sla:answer", "changed": {"appealable": True}}]
+    assert complaint.data(view.id)["appealable"] is True  # at the breach, the manager's review still open
     assert ("sla.escalated", "answer", "cs_manager") in audit(complaint, view.id)
     assert "cs_manager_review" in open_tasks(complaint, view.id)
 
@@ -158,14 +161,14 @@ def test_R_SLA_05_department_month_on_time_rate_and_average_against_17_hours(com
         complaint.clock.advance(timedelta(hours=hours_to_reply))
         complaint.complete(view, "reply")
     with complaint.sessions.begin() as session:
-        [month] = department_month(session, "2026-03", ZoneInfo("Asia/Shanghai"))
+        [month] = department_month(session, "2026-03", ZoneInfo("Asia/Shanghai"), LIMIT)
     # Two work orders, not four SLA rows: a work order's handling runs from dispatch to the final reply.
     assert (month.department, month.ended, month.on_time) == ("network_dept", 2, 1)  # the 33 h one is late
     assert month.on_time_rate == 0.5
     assert month.average_hours == pytest.approx((11 + 33) / 2)  # not mixed with the 1 h and 3 h sign-fors
     assert month.over_limit is True
     with complaint.sessions.begin() as session:
-        assert department_month(session, "2026-04", ZoneInfo("Asia/Shanghai")) == []
+        assert department_month(session, "2026-04", ZoneInfo("Asia/Shanghai"), LIMIT) == []
 
 
 def test_R_SLA_01_provisional_deadlines_are_flagged_and_recomputed_when_the_year_is_loaded(complaint):
@@ -192,7 +195,7 @@ def test_sla_policies_are_loaded_listed_and_refused_from_the_command_line(tmp_pa
     monkeypatch.setenv("SQFLOW_DATABASE_URL", f"sqlite:///{tmp_path / 'sla.db'}")
     seed_demo_groups(f"sqlite:///{tmp_path / 'sla.db'}")  # the groups lanes and escalations name
     assert main(["sla", "load", str(DEFAULTS)]) == 0
-    assert "loaded 5 SLA policies for complaint" in capsys.readouterr().out
+    assert "loaded 8 SLA policies for complaint" in capsys.readouterr().out
     assert main(["deploy", str(DIAGRAMS / "complaint_sla.bpmn")]) == 0
     assert main(["start", "complaint", "--as", "zhang", "--data", '{"urgency": "特急"}']) == 0
     capsys.readouterr()

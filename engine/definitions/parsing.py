@@ -30,6 +30,7 @@ from .services import ServiceRegistry
 from .decisions import one_document_per_decision, prepare_and_check
 from .expressions import record_condition_flows
 from .forms import is_form, read_form
+from .shipped_policies import is_policy, policy_file_name, policy_problems
 from .starters import read_starters
 from .runnable import run_time_problems
 from .timer_values import quote_iso_literals, timer_problems
@@ -60,6 +61,7 @@ class ParsedProcess:
     forms: dict[str, dict] = field(default_factory=dict)  # user task id -> JSON Schema
     report_fields: list[str] = field(default_factory=list)
     starters: list[str] | None = None  # who may start it from outside (definitions.starters)
+    policy_file: SourceFile | None = None  # its SLA policies, shipped beside the diagram
 
 
 _FLOW_NODES = {
@@ -215,8 +217,13 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
     kinds: dict[str, str] = {}
     forms: dict[str, dict] = {}
     form_files: dict[str, SourceFile] = {}
+    policy_files: dict[str, SourceFile] = {}
     unsafe = False
     for source in files:
+        if is_policy(source.name):
+            problems.extend(policy_problems(source.name, source.content))
+            policy_files[PurePosixPath(source.name).name] = source
+            continue
         if is_form(source.name):
             schema, form_problems = read_form(source.name, source.content, max_bytes)
             problems.extend(form_problems)
@@ -329,7 +336,9 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
             elif task["form"]:
                 task_forms[task["id"]] = forms[task["form"]]
         form_names = sorted({task["form"] for task in user_tasks if task["form"] in forms})
-        used = [by_name[file_name], *(by_name[n] for n in dmn_names), *(form_files[n] for n in form_names)]
+        policy_file = policy_files.pop(policy_file_name(process_id), None)
+        used = [by_name[file_name], *(by_name[n] for n in dmn_names), *(form_files[n] for n in form_names),
+                *([policy_file] if policy_file else [])]
         digest = hashlib.sha256()
         for source in used:
             digest.update(source.sha256.encode())
@@ -339,7 +348,8 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
             process_id=process_id, name=spec.description or process_id, spec=spec,
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
             user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node),
-            starters=starters))
+            starters=starters, policy_file=policy_file))
+    problems.extend(DefinitionProblem(name, "no process deployed with it has this id") for name in policy_files)
     problems.extend(recursive_call_problems(parsed))
     if problems:
         raise DefinitionError(problems + script_problems)

@@ -17,6 +17,7 @@ from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition, 
 from ..runtime.codec import StateCodec
 from .call_graph import recursive_call_problems
 from .forms import is_form
+from .shipped_policies import policy_file_name
 from .lane_groups import unknown_lane_problems
 from .parsing import ParsedProcess, SourceFile, parse_files
 from .services import ServiceRegistry
@@ -52,6 +53,8 @@ class DefinitionRepository:
         self._lock = Lock()
         self._after_deploy: list[Callable[[Session, int, str, BpmnProcessSpec, str], Any]] = []
         self.services = ServiceRegistry()  # what Camunda service tasks may call (the engine sets its own)
+        # stores the SLA policies a new version ships (`<process id>.sla.json`); the engine sets it
+        self.ship_policies: Callable[[Session, str, SourceFile, str], Any] | None = None
 
     def after_deploy(self, hook: Callable[[Session, int, str, BpmnProcessSpec, str], Any]) -> None:
         """Call `hook(session, definition_id, process_id, spec, file_name)` for each new version."""
@@ -105,6 +108,8 @@ class DefinitionRepository:
             except IntegrityError:
                 raise ConflictError(
                     f"{process.process_id} was deployed by someone else at the same moment; deploy again") from None
+            if process.policy_file is not None and self.ship_policies is not None:
+                self.ship_policies(session, process.process_id, process.policy_file, deployed_by)
             for hook in self._after_deploy:
                 hook(session, definition.id, process.process_id, process.spec, process.files[0].name)
             outcomes.append(DeployOutcome(process.process_id, definition.version, definition.id, True))
@@ -163,7 +168,8 @@ class DefinitionRepository:
         diagram = [f for f in files if f.id == definition.bpmn_file_id]
         decisions = [f for f in files if f.name.lower().endswith(".dmn")]
         used_forms = [f for f in files if is_form(f.name) and PurePosixPath(f.name).name in forms]
-        return diagram + decisions + used_forms
+        policies = [f for f in files if PurePosixPath(f.name).name == policy_file_name(definition.process_id)]
+        return diagram + decisions + used_forms + policies
 
     def file(self, session: Session, file_id: int) -> DeploymentFile:
         found = session.get(DeploymentFile, file_id)

@@ -11,17 +11,20 @@ import logging
 from datetime import datetime, timedelta
 from typing import Callable, Protocol
 
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from ..clock import Clock
 from ..timers.leases import Claim
+from .customer import CUSTOMER
 from .mailer import MailError
 from .tables import MailAttempt, OutboxMail
 
 log = logging.getLogger("sqflow.mail")
 OUTBOX = OutboxMail.__table__
-_CLAIM = Claim(OUTBOX, open_=OUTBOX.c.state == "pending", due=lambda now: OUTBOX.c.next_attempt_at <= now,
+STAFF_MAIL = OUTBOX.c.kind.not_like(CUSTOMER + "%")  # messages to customers wait for their gateway (customer.py)
+_CLAIM = Claim(OUTBOX, open_=and_(OUTBOX.c.state == "pending", STAFF_MAIL),
+               due=lambda now: OUTBOX.c.next_attempt_at <= now,
                order_by=[OUTBOX.c.next_attempt_at, OUTBOX.c.id])
 ATTEMPTS = MailAttempt.__table__
 MAX_ATTEMPTS = 8
@@ -109,8 +112,8 @@ class MailDelivery:
         """The next pending mail's attempt time, or when a claim's lease runs out."""
         connection = session.connection()
         waiting = connection.execute(select(OUTBOX.c.next_attempt_at).where(
-            OUTBOX.c.state == "pending", OUTBOX.c.claimed_by.is_(None)).order_by(OUTBOX.c.next_attempt_at).limit(1)).scalar()
+            OUTBOX.c.state == "pending", STAFF_MAIL, OUTBOX.c.claimed_by.is_(None)).order_by(OUTBOX.c.next_attempt_at).limit(1)).scalar()
         leased = connection.execute(select(OUTBOX.c.lease_until).where(
-            OUTBOX.c.state == "pending", OUTBOX.c.claimed_by.is_not(None)).order_by(OUTBOX.c.lease_until).limit(1)).scalar()
+            OUTBOX.c.state == "pending", STAFF_MAIL, OUTBOX.c.claimed_by.is_not(None)).order_by(OUTBOX.c.lease_until).limit(1)).scalar()
         moments = [m for m in (waiting, leased) if m]
         return min(moments) if moments else None

@@ -84,7 +84,7 @@ def open_database(settings: Settings) -> Engine:
         engine = create_engine(url, echo=settings.sql_echo, connect_args={"connect_timeout": 5})
         _ping_if_idle(engine)
     try:
-        with engine.connect() as connection:
+        with engine.connect().execution_options(**READ_ONLY) as connection:  # never waits for a writer
             connection.execute(text("SELECT 1"))
     except (OperationalError, DBAPIError) as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)

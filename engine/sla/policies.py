@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from datetime import datetime
 from threading import Lock
+from typing import Any, Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -48,7 +49,9 @@ def refuse_unknown_targets(session: Session, process_id: str, policies: list[Sla
 class PolicyBook:
     """The policies of each process, read from the database at most every few seconds per process."""
 
-    def __init__(self) -> None:
+    def __init__(self, numbers: Mapping[str, Any] | None = None) -> None:
+        """`numbers`: the branch's settings, which policies may name instead of a number."""
+        self.numbers = dict(numbers or {})
         self._cache: dict[str, tuple[float, tuple[SlaPolicy, ...]]] = {}
         self._lock = Lock()
 
@@ -57,7 +60,7 @@ class PolicyBook:
         if cached is not None and time.monotonic() - cached[0] < REFRESH_SECONDS:
             return cached[1]
         row = session.scalars(select(SlaPolicySet).where(SlaPolicySet.process_id == process_id)).first()
-        policies = tuple(policy_from_dict(process_id, item) for item in row.policies) if row else ()
+        policies = tuple(policy_from_dict(process_id, item, self.numbers) for item in row.policies) if row else ()
         with self._lock:
             self._cache[process_id] = (time.monotonic(), policies)
         return policies

@@ -21,12 +21,16 @@ case's value (a list means any of its values).
 
 A target may instead be a moment the case holds (`{"field": "source_deadline"}`, unit "deadline"): an
 outside body's own deadline (R-CMP-09); a case without it gets no such SLA.
+
+An amount, or the warnings, may name one of the branch's settings instead of a number
+(`{"amount": "sign_for_hours", "unit": "hours"}`, `"warnings": "sla_warnings"`): the number is the
+branch's when the policy is read, so a policy file shipped with a diagram holds no number of its own.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, Mapping
 
 from ..calendar.working_days import DutyHours, WorkingDayCalendar
 from ..documents import load_json_object
@@ -36,12 +40,14 @@ Unit = Literal["hours", "workdays", "duty_hours", "deadline"]
 UNITS = ("hours", "workdays", "duty_hours")
 DEADLINE = "deadline"  # the unit of a target read from the case (`field`)
 PROCESS = "process"
+DEFAULT_WARNINGS = "sla_warnings"  # without "warnings", a policy warns at the branch's shares (R-SLA-10)
 
 
 @dataclass(frozen=True)
 class Target:
     amount: float
     unit: Unit
+    setting: str | None = None  # the branch setting the amount was read from
     field: str | None = None  # a deadline the case holds, e.g. an outside body's (unit "deadline")
 
     def __str__(self) -> str:
@@ -73,9 +79,11 @@ class SlaPolicy:
     starts: str
     ends: str
     rules: tuple[Rule, ...]
-    warnings: tuple[float, ...] = (0.5, 0.75)
+    warnings: tuple[float, ...] = ()
     escalate_to: str | None = None
     signal: str | None = None
+    warnings_setting: str | None = None
+    on_breach: dict[str, Any] | None = None  # see `_on_breach`
     measures: str | None = None  # "work_order": this policy's SLAs are the work orders counted by the figures
 
     def rule_for(self, attributes: dict[str, Any]) -> Rule | None:
@@ -98,8 +106,10 @@ def due_time(target: Target, start: datetime, calendar: WorkingDayCalendar, duty
     return Due(start + timedelta(hours=target.amount), False)
 
 
-def parse_policies(name: str, content: bytes) -> tuple[str, list[SlaPolicy]]:
-    """The process id and its policies from a policy file; InvalidInputError names what is wrong."""
+def parse_policies(name: str, content: bytes, numbers: Mapping[str, Any] | None = None
+                   ) -> tuple[str, list[SlaPolicy]]:
+    """The process id and its policies from a policy file; InvalidInputError names what is wrong.
+    With `numbers` (the branch's settings), a named amount that is no setting is refused too."""
     document = load_json_object(name, content)
     if not isinstance(document.get("process_id"), str):
         raise InvalidInputError(f"{name}: needs \"process_id\" and a list of \"policies\"")
@@ -110,7 +120,7 @@ def parse_policies(name: str, content: bytes) -> tuple[str, list[SlaPolicy]]:
     for index, item in enumerate(items):
         where = f"{name}: policy {index + 1}"
         try:
-            policy = policy_from_dict(process_id, item)
+            policy = policy_from_dict(process_id, item, numbers)
         except (KeyError, TypeError, ValueError) as exc:
             raise InvalidInputError(f"{where}: {exc}") from None
         if policy.id in seen:
@@ -120,7 +130,18 @@ def parse_policies(name: str, content: bytes) -> tuple[str, list[SlaPolicy]]:
     return process_id, policies
 
 
-def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
+def _number(value: Any, numbers: Mapping[str, Any] | None, what: str) -> tuple[Any, str | None]:
+    """A number given, or the branch's setting named (a placeholder when the settings are not at hand)."""
+    if not isinstance(value, str):
+        return value, None
+    if numbers is None:
+        return None, value
+    if value not in numbers:
+        raise ValueError(f"{what} names {value!r}, which is no setting of the branch")
+    return numbers[value], value
+
+
+def policy_from_dict(process_id: str, item: dict, numbers: Mapping[str, Any] | None = None) -> SlaPolicy:
     if not isinstance(item, dict):
         raise TypeError("must be an object")
     rules = []
@@ -131,23 +152,28 @@ def policy_from_dict(process_id: str, item: dict) -> SlaPolicy:
             continue
         if target.get("unit") not in UNITS:
             raise ValueError(f"target unit must be one of {', '.join(UNITS)}")
-        amount = float(target["amount"])
+        raw, setting = _number(target["amount"], numbers, "target amount")
+        amount = 1.0 if raw is None else float(raw)
         if amount <= 0:
             raise ValueError("target amount must be positive")
         when = rule.get("when", {})
         if not isinstance(when, dict):
             raise TypeError("\"when\" must be an object")
-        rules.append(Rule(when, Target(amount, target["unit"]), rule.get("escalate_to")))
+        rules.append(Rule(when, Target(amount, target["unit"], setting), rule.get("escalate_to")))
     if not rules:
         raise ValueError("needs at least one rule")
-    warnings = tuple(sorted(float(w) for w in item.get("warnings", (0.5, 0.75))))
+    shares, warnings_setting = _number(item.get("warnings", DEFAULT_WARNINGS), numbers, "warnings")
+    if isinstance(shares, str):
+        shares = shares.split(",")
+    warnings = tuple(sorted(float(w) for w in (shares or ())))
     if any(not 0 < w < 1 for w in warnings):
         raise ValueError("warnings are shares of the allowed time, between 0 and 1")
     starts = str(item.get("starts", PROCESS))
     return SlaPolicy(id=str(item["id"]), process_id=process_id, name=str(item.get("name") or item["id"]),
                      starts=starts, ends=str(item.get("ends", starts)), rules=tuple(rules), warnings=warnings,
                      escalate_to=item.get("escalate_to"), signal=item.get("signal"),
-                     measures=_measures(item.get("measures")))
+                     measures=_measures(item.get("measures")), warnings_setting=warnings_setting,
+                     on_breach=_on_breach(item.get("on_breach")))
 
 
 def _deadline_rule(rule: dict, field: Any) -> Rule:
@@ -165,10 +191,35 @@ def _measures(value: Any) -> str | None:
     return value
 
 
+CHANNELS = ("sms", "mail")
+
+
+def _on_breach(value: Any) -> dict[str, Any] | None:
+    """What a breach does to the case besides escalating: `{"set": {field: value}}` marks the case's data
+    at that moment (e.g. appealable, R-SLA-02); `{"tell_customer": {"channel": "sms", "to": field,
+    "text": "... {case} ..."}}` queues a message to the customer for the gateway, its text filled from
+    the case's data, its key (`case`) and the branch's settings."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or not set(value) <= {"set", "tell_customer"}:
+        raise ValueError("\"on_breach\" is an object with \"set\" and/or \"tell_customer\"")
+    if not isinstance(value.get("set", {}), dict):
+        raise TypeError("\"on_breach\".\"set\" must be an object of field names and values")
+    message = value.get("tell_customer")
+    if message is not None:
+        if not isinstance(message, dict) or message.get("channel") not in CHANNELS:
+            raise ValueError(f"\"tell_customer\" needs a channel ({', '.join(CHANNELS)})")
+        if not all(isinstance(message.get(key), str) and message[key] for key in ("to", "text")):
+            raise ValueError("\"tell_customer\" needs \"to\" (the case field with the address) and \"text\"")
+    return value
+
+
 def policy_to_dict(policy: SlaPolicy) -> dict:
     return {"id": policy.id, "name": policy.name, "starts": policy.starts, "ends": policy.ends,
             "rules": [{"when": r.when, "target": {"field": r.target.field} if r.target.field else {
-                "amount": r.target.amount, "unit": r.target.unit},
+                "amount": r.target.setting or r.target.amount, "unit": r.target.unit},
                        "escalate_to": r.escalate_to} for r in policy.rules],
-            "warnings": list(policy.warnings), "escalate_to": policy.escalate_to, "signal": policy.signal,
-            **({"measures": policy.measures} if policy.measures else {})}
+            "warnings": policy.warnings_setting or list(policy.warnings), "escalate_to": policy.escalate_to,
+            "signal": policy.signal,
+            **({"measures": policy.measures} if policy.measures else {}),
+            **({"on_breach": policy.on_breach} if policy.on_breach else {})}

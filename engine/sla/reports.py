@@ -110,7 +110,7 @@ def month_bounds(month: str, zone: ZoneInfo) -> tuple[datetime, datetime]:
     return datetime.combine(first, time(0), zone), datetime.combine(following, time(0), zone)
 
 
-def department_month(session: Session, month: str, zone: ZoneInfo, limit_hours: float = 17.0
+def department_month(session: Session, month: str, zone: ZoneInfo, limit_hours: float
                      ) -> list[DepartmentMonth]:
     """Per department, the work orders that ended in `month` (local time), one per SLA of a policy that
     `"measures": "work_order"` (dispatch to final reply): on-time rate (及时率: its deadline met) and

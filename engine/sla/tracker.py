@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from sqlalchemy import Row, and_, insert, select, update
 from sqlalchemy.orm import Session
@@ -82,6 +82,8 @@ class SlaTracker:
         self.calendar = calendar
         self.duty = duty
         self.notifier = notifier
+        # what else a breach does (the engine's: the policy's `on_breach`), in the breach's transaction
+        self.breach_hooks: list[Callable[[Session, Any, datetime], None]] = []
 
     # --- with each step ---------------------------------------------------------------------
 
@@ -251,6 +253,9 @@ class SlaTracker:
                     lease_until=None))
         if result.rowcount != 1:
             raise ConflictError(f"SLA #{row.id} changed while being checked")
+        if breached and row.breached_at is None:
+            for hook in self.breach_hooks:
+                hook(session, row, now)
         return signal
 
     def recompute_provisional(self, session: Session, at: datetime) -> int:

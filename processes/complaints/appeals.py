@@ -1,15 +1,17 @@
 """Appeals to the regulator's appeal centre (申诉): when one is refused (R-APL-01), and its quarter (R-APL-02).
 
-The limits are defaults; a branch that uses others passes them from its diagram, e.g.
-`appeal_refusal(category, occurred_on, received_on, settled, mediated, billing_months=6)`.
+The limits are the branch's settings (`appeal_billing_months`, `appeal_other_years`): the diagram
+passes those its case started with, e.g. `appeal_refusal(..., billing_months=limits['appeal_billing_months'])`;
+without them the settings' defaults apply.
 """
 from __future__ import annotations
 
 from calendar import monthrange
 from datetime import date
 
-BILLING_MONTHS = 5
-OTHER_YEARS = 2
+from engine.branch_settings import BranchSettings
+
+DEFAULT = BranchSettings()
 
 GROUNDS = {
     "billing_too_old": "billing dispute older than {months} months",
@@ -30,8 +32,10 @@ def _day(value: str | date) -> date:
 
 
 def appeal_refusal(category: str, occurred_on: str | date, received_on: str | date, settled: bool,
-                   mediated: bool, billing_months: int = BILLING_MONTHS, other_years: int = OTHER_YEARS) -> str | None:
+                   mediated: bool, billing_months: int | None = None, other_years: int | None = None) -> str | None:
     """The ground on which the centre refuses the appeal, or None when it is admissible (R-APL-01)."""
+    billing_months = billing_months or DEFAULT.appeal_billing_months
+    other_years = other_years or DEFAULT.appeal_other_years
     occurred, received = _day(occurred_on), _day(received_on)
     if received < occurred:
         raise ValueError(f"the appeal ({received}) cannot come before the matter ({occurred})")

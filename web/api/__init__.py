@@ -34,6 +34,7 @@ def openapi():
 
 
 from . import clock, definitions, instances, notifications, reports, tasks, tokens  # noqa: E402,F401  (each adds its operations)
+from . import customer_messages  # noqa: E402,F401
 from .access import authenticate, challenge, init_limits, init_tokens  # noqa: E402
 
 bp.before_request(lambda: authenticate(PUBLIC))

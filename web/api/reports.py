@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from engine.reads import calendar_outlook, count_by_state, department_month, month_bounds, open_slas
 from processes.complaints.analysis import analyse
-from processes.complaints.assessment import HOURS_LIMIT
+from processes.complaints.assessment import assess_departments, assessment_date, is_final
 
 from .. import runtime
 from . import bp
@@ -29,22 +29,28 @@ def list_slas(query: dict):
            query=DashboardQuery, response=DashboardSchema,
            description="Instances by state, open breaches and provisional deadlines now; per department the "
                        "work orders whose SLA ended in the month: on-time rate (及时率) and average hours against "
-                       "the limit (R-SLA-05); complaints received in the month by category and channel (R-CLS-03).")
+                       "the limit (R-SLA-05) and the vendor assessment's score (R-MSR-02); complaints received in "
+                       "the month by category and channel (R-CLS-03).")
 def dashboard(query: dict):
     require_role("manager")
     engine = runtime.engine()
-    zone, now = engine.settings.zone(), engine.clock.now()
+    zone, now, rules = engine.settings.zone(), engine.clock.now(), engine.settings.branch
     month = query.get("month") or now.astimezone(zone).strftime("%Y-%m")
     with runtime.transaction() as db:
         states = count_by_state(db)
-        departments = department_month(db, month, zone, HOURS_LIMIT)
+        departments = department_month(db, month, zone, rules.handling_hours_limit)
         breaches = open_slas(db, now, standing_is="breached")
         outlook = calendar_outlook(db, engine.calendar, now)
         topics = analyse(db, *month_bounds(month, zone))
-    return {"month": month, "instances_by_state": states, "open_breaches": len(breaches), "hours_limit": HOURS_LIMIT,
+    scores = assess_departments(departments, rules)
+    return {"month": month, "instances_by_state": states, "open_breaches": len(breaches),
+            "hours_limit": rules.handling_hours_limit,
             "provisional_deadlines": outlook.provisional_deadlines,
             "calendar_years_not_loaded": list(outlook.unknown_years),
             "departments": departments,
+            "vendor_scores": [{**vars(s), "score": s.score, "section_lost": s.section_lost} for s in scores],
+            "assessed_on": assessment_date(month, rules),
+            "assessment_final": is_final(month, now.astimezone(zone).date(), rules),
             "hot_topics": {"received": topics.received, "by_category": _counts(topics.by_category),
                            "by_channel": _counts(topics.by_channel), "repeat_rate": topics.repeat_rate,
                            "answered": topics.answered, "on_time_rate": topics.on_time_rate}}

@@ -271,6 +271,18 @@ class DepartmentMonthSchema(Schema):
     over_limit = present(Bool())
 
 
+class VendorScoreSchema(Schema):
+    department = present(Str())
+    month = present(Str())
+    work_orders = present(Int())
+    late = present(Int(metadata={"description": "work orders whose reply deadline was missed"}))
+    average_hours = optional(Float(metadata={"description": "dispatch to final reply; null without work orders"}))
+    late_deduction = present(Int())
+    slow_deduction = present(Int())
+    score = present(Int(metadata={"description": "the branch's full score less both deductions (R-MSR-02)"}))
+    section_lost = present(Bool())
+
+
 class CountSchema(Schema):
     name = present(Str())
     count = present(Int())
@@ -295,6 +307,9 @@ class DashboardSchema(Schema):
                        "loaded (`sqflow calendar load`)"}))
     hours_limit = present(Float())
     departments = present(List(Nested(DepartmentMonthSchema)))
+    vendor_scores = present(List(Nested(VendorScoreSchema)))
+    assessed_on = present(fields.Date(metadata={"description": "the day the month is assessed (R-MSR-02)"}))
+    assessment_final = present(Bool(metadata={"description": "whether that day has come (else provisional)"}))
     hot_topics = present(Nested(HotTopicsSchema))
 
 

@@ -17,7 +17,7 @@ from engine.reads import (ProcessVersion, calendar_outlook, case_keys, cases_by_
                           department_groups, department_month, month_bounds, open_slas, overseen_department,
                           process_heat, process_versions)
 from processes.complaints.analysis import analyse
-from processes.complaints.assessment import HOURS_LIMIT, assess_departments, assessment_date, is_final
+from processes.complaints.assessment import assess_departments, assessment_date, is_final
 
 from .. import runtime
 from ..admin.labels import group_label
@@ -33,13 +33,13 @@ def dashboard() -> ResponseReturnValue:
     user = current_user()
     department = _scope(user)
     engine = runtime.engine()
-    zone, now = engine.settings.zone(), engine.clock.now()
+    zone, now, rules = engine.settings.zone(), engine.clock.now(), engine.settings.branch
     today = now.astimezone(zone).date()
     month, months, problems = params.month_choice(request.args, today)
     with runtime.reading() as db:
         within = department_groups(db, department) if department else None
         states = cases_by_state(db, user) if department else count_by_state(db)
-        departments = [d for d in department_month(db, month, zone, HOURS_LIMIT)
+        departments = [d for d in department_month(db, month, zone, rules.handling_hours_limit)
                        if within is None or d.department in within]
         breaches = [sla for sla in open_slas(db, now, standing_is="breached")
                     if within is None or sla.department in within]
@@ -50,13 +50,13 @@ def dashboard() -> ResponseReturnValue:
         chosen = _chosen_version(request.args.get("definition"), versions, problems)
         heat = process_heat(db, chosen.definition_id) if chosen else {}
         names = _element_names(db, chosen.definition_id) if chosen else {}
-    scores = assess_departments(departments)
+    scores = assess_departments(departments, rules)
     charts = {
         "states": {"labels": [labels.label(labels.STATES, s) for s in states], "keys": list(states),
                    "values": list(states.values())},
         "departments": {"labels": [group_label(d.department) for d in departments],
                         "on_time_rate": [round(d.on_time_rate * 100, 1) for d in departments],
-                        "average_hours": [round(d.average_hours, 2) for d in departments], "limit": HOURS_LIMIT},
+                        "average_hours": [round(d.average_hours, 2) for d in departments], "limit": rules.handling_hours_limit},
         "scores": {"labels": [group_label(s.department) for s in scores], "values": [s.score for s in scores]},
         "categories": _topic_chart("category", topics.by_category if topics else []),
         "channels": _topic_chart("channel", topics.by_channel if topics else []),
@@ -67,8 +67,8 @@ def dashboard() -> ResponseReturnValue:
     return render_template(
         "monitor/dashboard.html", month=month, months=months, problems=problems, states=states,
         departments=departments, scores=scores, breaches=breaches, outlook=outlook, topics=topics, charts=charts,
-        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=HOURS_LIMIT, department=department, keys=keys,
-        assessed_on=assessment_date(month), final=is_final(month, today)), 400 if problems else 200
+        versions=versions, chosen=chosen, heat_rows=heat_rows, limit=rules.handling_hours_limit, department=department, keys=keys,
+        assessed_on=assessment_date(month, rules), final=is_final(month, today, rules)), 400 if problems else 200
 
 
 def _scope(user: User) -> str | None:
