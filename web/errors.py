@@ -54,9 +54,15 @@ def problem(status: int, message: str, details: dict | None = None):
         if details:
             body["details"] = details
         return jsonify(body), status
+    return render_template("error.html", status=status, message=readable(status, message),
+                           details=details or {}), status
+
+
+def readable(status: int, message: str) -> str:
+    """The engine's reason for a page, or for a Chinese reader a Chinese sentence when it is English only."""
     if str(get_locale() or "zh_CN").startswith("zh") and not CHINESE.search(message or ""):
-        message = str(READABLE.get(status, lazy_gettext("That cannot be done.")))
-    return render_template("error.html", status=status, message=message, details=details or {}), status
+        return str(READABLE.get(status, lazy_gettext("That cannot be done.")))
+    return message
 
 
 def calendar_refusal(error: CalendarYearUnknown) -> str:

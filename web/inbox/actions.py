@@ -20,6 +20,7 @@ from engine.reads import TaskView
 
 from .. import runtime
 from ..auth import safe_next
+from ..errors import readable
 from ..security import current_user, login_required
 from . import bp
 from ..admin.labels import group_label
@@ -77,11 +78,12 @@ def reassign(task_id: str):
             return _("“%(task)s” is delegated to %(who)s.", task=name_label(task.name), who=person(names, task.assignee))
         return _("“%(task)s” is reassigned to %(who)s.", task=name_label(task.name), who=person(names, task.assignee))
 
-    return _act(task_id, lambda db, desk, user: desk.reassign(db, user, task_id, to, delegate=delegate), done)
+    return _act(task_id, lambda db, desk, user: desk.reassign(db, user, task_id, to, delegate=delegate), done,
+                _("%(who)s cannot take this task: not in its group, or no longer active.", who=to))
 
 
 def _act(task_id: str, action: Callable[[Session, WorkDesk, User], TaskView],
-         done: Callable[[TaskView, dict[str, str]], str]):
+         done: Callable[[TaskView, dict[str, str]], str], refused: str | None = None):
     user = current_user()
     desk = runtime.engine().desk
     try:
@@ -97,7 +99,7 @@ def _act(task_id: str, action: Callable[[Session, WorkDesk, User], TaskView],
                                                  _("“%(task)s” changed meanwhile: check it again.", task=name_label(task.name))),
                   "warning")
     except InvalidInputError as problem:  # a person outside the task's group, or no longer active
-        flash(str(problem), "error")
+        flash(refused or readable(400, str(problem)), "error")
     return redirect(_back())
 
 

@@ -18,7 +18,7 @@ from engine.people import User
 from engine.reads import InboxFilter, TaskRead
 
 from .. import case_history, runtime
-from ..errors import calendar_refusal
+from ..errors import calendar_refusal, readable
 from ..security import current_user, login_required
 from . import bp
 from .forms import FormField, Values, form_fields, initial_values, problems, submitted_values, to_data
@@ -101,7 +101,8 @@ def complete(task_id: str):
     except CalendarYearUnknown as error:
         return _rerender(user, task_id, values, {}, calendar_refusal(error), 409)
     except StateError as error:
-        return _rerender(user, task_id, values, {}, _("Your input was not saved: %(reason)s", reason=str(error)), 409)
+        return _rerender(user, task_id, values, {},
+                         _("Your input was not saved: %(reason)s", reason=readable(409, str(error))), 409)
     if following is not None:
         flash(_("“%(done)s” is completed. Next for this case: “%(next)s”.", done=name_label(page.task.name),
                 next=name_label(following.name)), "success")
