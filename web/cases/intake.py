@@ -21,7 +21,7 @@ from engine.people import Rights, User
 from engine.reads import TaskView, caller_case, caller_cases
 
 from .. import runtime
-from ..errors import calendar_refusal
+from ..errors import calendar_refusal, readable
 from ..inbox.forms import problems as form_problems
 from ..inbox.task_rights import people_names
 from ..security import current_user, login_required
@@ -93,7 +93,8 @@ def take_in(slug: str):
     except CalendarYearUnknown as error:
         return _form(user, chosen, reading.values, {}, calendar_refusal(error), 409)
     except StateError as error:
-        return _form(user, chosen, reading.values, {}, _("Nothing was recorded: %(reason)s", reason=str(error)), 409)
+        return _form(user, chosen, reading.values, {},
+                     _("Nothing was recorded: %(reason)s", reason=readable(409, str(error))), 409)
     session["clear_draft"] = slug
     following = engine.desk.next_task(user, done)
     flash(_("Complaint %(key)s is recorded. It stays in My cases until it is closed.", key=done.business_key),
