@@ -33,8 +33,8 @@ from .runtime.codec import StateCodec
 from .runtime.consistency import ConsistencyCheck
 from .runtime.instances import InstanceService, TaskListener
 from .runtime.projection import Assigner
-from .runtime.spiff_time import install as install_step_clock
 from .runtime.reactions import StepReaction
+from .runtime.spiff_time import install as install_step_clock
 from .scripting import make_script_engine
 from .settings import Settings
 from .sla.breach_effects import BreachEffects

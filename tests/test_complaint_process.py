@@ -139,10 +139,10 @@ def test_R_CMP_06_a_repeat_while_open_reminds_the_department_and_tells_the_custo
     [remind] = [e for e in case.harness.history(case.view.id) if e.element_id == "remind"
                 and e.event == "element.completed"]
     assert "催办" in remind.details["changed"]["reminder"]
-    case.do("tell_progress", progress_told="work order signed for, engineer on the way")
     [reminded] = case.events("case.reminded")
     assert reminded.details["count"] == 1 and reminded.details["department"] == "billing_dept"
     assert case.data["reminders"] == 1
+    case.do("tell_progress", progress_told="work order signed for, engineer on the way")
     with case.harness.sessions.begin() as session:
         from engine.runtime.queries import list_instances
         assert len(list_instances(session, business_key="TS-2026-0006")) == 1

@@ -19,13 +19,13 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                        "“{sla}”（{case}）已于 {due} 超时，已升级至 {to}。"),
         SUPERVISOR_ANSWERED: ("监督员反馈已答复：{report}",
                               "您提交的“{report}”已得到答复。{summary}"),
-    },
         CASE_REMINDED: ("催办：{case}（第 {count} 次）",
                         "客户再次来电催促投诉 {case}，这是第 {count} 次催办，请尽快处理。"),
         REMINDERS_PILED_UP: ("催办升级：{case} 已催办 {count} 次",
                              "投诉 {case} 已被客户催办 {count} 次，仍未办结，请督促处理。"),
         CASE_REPORTED: ("逐级上报：{case}",
                         "投诉 {case} 已逐级上报（第 {level} 级：{group}），派单前请知悉。"),
+    },
     "en": {
         TASK_ASSIGNED: ("New task: {task} ({case})",
                         "The task \"{task}\" ({case}) is in your inbox.{due_line}"),
@@ -37,7 +37,6 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
                        "\"{sla}\" ({case}) was due {due} and has been escalated to {to}."),
         SUPERVISOR_ANSWERED: ("Your report was answered: {report}",
                               "The company answered your report \"{report}\". {summary}"),
-    },
         CASE_REMINDED: ("Reminder: {case} (number {count})",
                         "The customer called again about {case}: reminder number {count}. Please hurry it."),
         REMINDERS_PILED_UP: ("Reminders piling up: {case} chased {count} times",
@@ -45,6 +44,7 @@ _TEXTS: dict[str, dict[str, tuple[str, str]]] = {
         CASE_REPORTED: ("Reported upward: {case}",
                         "The complaint {case} is reported level by level (level {level}: {group}); "
                         "be aware before it is dispatched."),
+    },
 }
 NAMES = ("task", "sla", "report")  # written "中文 English": the reader's half
 _DUE = {"zh_CN": " 截止 {due}。", "en": " Due {due}."}
