@@ -282,9 +282,10 @@ def front_desk(client: Client, channel: str, handlers: int) -> None:
 
 def intake(login: str, channel: str, number: int) -> dict:
     """A valid complaint intake by this first responder (the demo's, taken off the special routes)."""
-    from processes.complaints.demo import sample_intake
+    from processes.complaints.demo import Scenario, sample_intake
 
-    data = {**sample_intake(random.Random(number), number), "channel": channel, "received_by": login,
+    scenario = Scenario(channel, "resolved_on_spot", story=number)
+    data = {**sample_intake(random.Random(number), number, scenario, datetime.now(timezone.utc)), "channel": channel, "received_by": login,
             "source": "customer", "regulator_with_deadline": False, "major": False, "key_customer": False}
     data.pop("source_deadline", None)
     return data

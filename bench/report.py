@@ -142,6 +142,13 @@ TITLES = {
     "chaos": "Load with faults (`sqflow bench chaos`)",
 }
 NOTES = {
+    "engine": "Ratios, not instances/s, are what carries from one run to the next: the in-memory reference "
+              "is measured just before and just after each durable figure in the same run. Where a step's "
+              "time goes is the cProfile summary at the end (self time, so the parts add up): SpiffWorkflow "
+              "running the diagram and sqflow's own code are the work itself; SQLAlchemy, the driver and JSON "
+              "are the cost of keeping it durable, a save being one revision-checked UPDATE plus the step's "
+              "inserts (one statement on PostgreSQL) and a commit. The profiler slows Python code more than "
+              "the database, so its shares lean towards Python.",
     "load": "Closed-loop clients on the same 2 cores as the servers and PostgreSQL: every request waits for "
             "a free gunicorn sync worker, so latency includes queueing. A third of the clients are front "
             "desks starting work orders (80%), deadline cases (10%) and complaints recorded and resolved on "
