@@ -33,6 +33,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+from .in_process import completions_per_s
 from .report import summarize
 from .scratch import scratch_postgres, statistics_kept
 
@@ -281,9 +282,10 @@ def front_desk(client: Client, channel: str, handlers: int) -> None:
 
 def intake(login: str, channel: str, number: int) -> dict:
     """A valid complaint intake by this first responder (the demo's, taken off the special routes)."""
-    from processes.complaints.demo import sample_intake
+    from processes.complaints.demo import Scenario, sample_intake
 
-    data = {**sample_intake(random.Random(number), number), "channel": channel, "received_by": login,
+    scenario = Scenario(channel, "resolved_on_spot", story=number)
+    data = {**sample_intake(random.Random(number), number, scenario, datetime.now(timezone.utc)), "channel": channel, "received_by": login,
             "source": "customer", "regulator_with_deadline": False, "major": False, "key_customer": False}
     data.pop("source_deadline", None)
     return data
@@ -368,6 +370,11 @@ def run(postgres_admin_url: str, tmp: Path, *, seconds: float = 60, web_workers:
         finally:
             cluster.stop()
         figures = summarize(recorder, elapsed, echo)
+        reference = round(completions_per_s(url, WORK), 1)
+        ratio = round(figures["completions_per_s"] / reference, 2)
+        echo(f"  in-process completions on the same database, one thread: {reference:.0f}/s; over HTTP "
+             f"{figures['completions_per_s']:.0f}/s = {ratio:.2f} x (target 0.6)")
+        figures.update(in_process_completions_per_s=reference, http_vs_in_process=ratio)
     figures.update(clients=clients, web_workers=web_workers, timer_workers=timer_workers,
                    analyze_every_seconds=analyze_every)
     return figures

@@ -2,7 +2,11 @@
 
 * lateness: real instances whose timers come due over a few seconds while `sqflow worker`
   processes run; lateness = when the worker fired it - when it was due (p50, p99, max);
-* throughput: a backlog of timers coming due at one moment, fired by one worker, then by two;
+* throughput: a backlog of timers coming due at one moment, fired by one worker one timer per
+  transaction (the reference, as every timer was fired before), then by one worker and by two
+  firing them together (`timer_fire_together` per transaction, a savepoint each), then the
+  reference again; printed with the ratios to the reference (the mean of its two runs) and of two
+  workers to one;
 * memory: the peak resident size of each worker process.
 
 The 100,000 pending timers are due in a year: they sit in the same table and index the workers
@@ -10,6 +14,7 @@ claim from, which is what they are there to weigh on.
 """
 from __future__ import annotations
 
+import math
 import os
 import signal
 import statistics
@@ -28,6 +33,13 @@ from engine.persistence.tables import ProcessInstance, Timer
 from .scratch import scratch_postgres
 
 DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
+# (figure key, workers, timers fired per transaction or None for the setting's default, label)
+BACKLOG_RUNS = (("one_at_a_time", 1, 1, "1 worker, one per transaction (reference)"),
+                ("1_worker", 1, None, "1 worker, fired together"),
+                ("2_worker", 2, None, "2 workers, fired together"),
+                ("one_at_a_time_again", 1, 1, "1 worker, one per transaction, again (reference)"))
+TOGETHER_TARGET = 4.0
+TWO_WORKERS_TARGET = 1.7
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -80,10 +92,13 @@ class _Bench:
                 Timer.state.in_(("waiting", "claimed")), Timer.due_at < datetime.now(timezone.utc)))
 
 
-def _worker(url: str, name: str, log_dir: Path) -> subprocess.Popen:
+def _worker(url: str, name: str, log_dir: Path, together: int | None = None) -> subprocess.Popen:
     log = open(log_dir / f"{name}.log", "w")
+    env = {**os.environ, "SQFLOW_DATABASE_URL": url}
+    if together is not None:
+        env["SQFLOW_TIMER_FIRE_TOGETHER"] = str(together)
     return subprocess.Popen([sys.executable, "-m", "cli.main", "worker", "--name", name], cwd=REPO,
-                            env={**os.environ, "SQFLOW_DATABASE_URL": url}, stdout=log, stderr=subprocess.STDOUT)
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
 
 
 def _peak_rss_mb(process: subprocess.Popen) -> float:
@@ -124,19 +139,29 @@ def run(postgres_admin_url: str, tmp: Path, pending: int = 100_000, backlog: int
         bench.pending(pending)
         echo(f"{pending:,} pending timers written in {time.monotonic() - began:.1f} s")
 
-        for workers in (1, 2):
-            processes = [_worker(url, f"backlog{workers}-{i}", tmp) for i in range(workers)]
-            at_once = datetime.now(timezone.utc) + timedelta(seconds=5 + backlog * 0.015)
+        probe = time.monotonic()
+        bench.real([datetime.now(timezone.utc) + timedelta(days=400)] * 20)  # how long a start takes here
+        per_start = (time.monotonic() - probe) / 20
+        for key, workers, together, label in BACKLOG_RUNS:
+            processes = [_worker(url, f"backlog-{key}-{i}", tmp, together) for i in range(workers)]
+            at_once = datetime.now(timezone.utc) + timedelta(seconds=5 + backlog * per_start * 2)
             bench.real([at_once] * backlog)  # the workers sleep meanwhile: nothing is due yet
             _wait(lambda: datetime.now(timezone.utc) >= at_once, 600)
-            began = time.monotonic()
+            began, waiting = time.monotonic(), bench.open_due()  # all of them, unless the starts overran
             _wait(lambda: bench.open_due() == 0, 600)
-            rate = backlog / (time.monotonic() - began)
+            rate = waiting / (time.monotonic() - began)
             peaks = _stop(processes)
-            figures[f"fired_per_s_{workers}_worker"] = rate
-            figures[f"peak_rss_mb_{workers}_worker"] = max(peaks)
-            echo(f"{backlog} timers due at the same moment, {workers} worker(s): {rate:6.0f} timers/s, "
+            figures[f"fired_per_s_{key}"] = rate
+            figures[f"peak_rss_mb_{key}"] = max(peaks)
+            echo(f"{backlog} timers due at the same moment, {label}: {rate:6.0f} timers/s, "
                  "worker peak memory " + ", ".join(f"{p:.0f} MB" for p in peaks))
+        # The reference is measured before and after (the mean of the two), so the host's drift cancels.
+        reference = math.sqrt(figures["fired_per_s_one_at_a_time"] * figures["fired_per_s_one_at_a_time_again"])
+        figures["together_vs_one_at_a_time"] = figures["fired_per_s_1_worker"] / reference
+        figures["two_workers_vs_one"] = figures["fired_per_s_2_worker"] / figures["fired_per_s_1_worker"]
+        echo(f"  fired together vs one at a time, 1 worker: {figures['together_vs_one_at_a_time']:.2f}x "
+             f"(target {TOGETHER_TARGET:g}x); 2 workers vs 1: {figures['two_workers_vs_one']:.2f}x "
+             f"(target {TWO_WORKERS_TARGET:g}x)")
 
         processes = [_worker(url, f"live-{i}", tmp) for i in range(2)]
         time.sleep(3)  # let the workers start and go to sleep until the next due timer

@@ -41,6 +41,7 @@ class Settings:
     worker_grace_seconds: int = 30  # after SIGTERM, the step in hand may finish within this time
     timer_lease_seconds: int = 60
     timer_batch: int = 100
+    timer_fire_together: int = 50  # timers fired in one transaction (a savepoint each); 1: one per transaction
     worker_max_sleep_seconds: int = 30
     sql_echo: bool = False
     web_workers: int = 2
@@ -85,7 +86,7 @@ class Settings:
             raise ConfigurationError(f"SQFLOW_LOG_FORMAT={self.log_format!r}: use 'text' or 'json'")
         for name in ("step_max_seconds", "step_max_tasks", "data_max_bytes", "script_max_lines", "script_max_items",
                      "script_max_integer_bits", "timer_max_years", "timer_min_cycle_seconds", "timer_max_failures",
-                     "worker_grace_seconds"):
+                     "worker_grace_seconds", "timer_fire_together"):
             if getattr(self, name) <= 0:
                 raise ConfigurationError(f"{PREFIX}{name.upper()}={getattr(self, name)}: must be more than 0")
         if not 1 <= self.smtp_port <= 65535:

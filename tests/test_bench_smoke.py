@@ -35,6 +35,10 @@ def test_load_runs_the_mix_and_reports_per_endpoint(tmp_path):
     assert figures["completions"] == endpoints["POST /tasks/{id}/complete"]["statuses"].get("200", 0)
     assert not {status for status in figures["errors_by_status"] if status == "0" or int(status) >= 500}
     assert any("requests/s" in line for line in lines)
+    # Completions over HTTP are printed next to the same work done in-process on the same database.
+    assert figures["in_process_completions_per_s"] > 0
+    assert figures["http_vs_in_process"] == round(figures["completions_per_s"] / figures["in_process_completions_per_s"], 2)
+    assert any("in-process completions on the same database" in line for line in lines)
     # This machine's PostgreSQL runs without autovacuum: the bench keeps the statistics itself, and says so.
     admin = create_engine(ADMIN_URL, poolclass=NullPool)
     stands_in = bool(server_advice(server_settings(admin)))

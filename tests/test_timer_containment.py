@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 
-from engine.persistence.tables import Timer
+from engine.persistence.tables import AuditEntry, Timer
 from engine.timers.worker import TimerWorker
 
 WAIT_FOR = """<?xml version="1.0" encoding="UTF-8"?>
@@ -112,3 +112,34 @@ def test_a_worker_shutting_down_hands_back_its_claims_without_counting_them(harn
     assert worker.release_claims() == 1
     [timer] = timer_rows(harness, view.id)
     assert (timer.state, timer.attempts) == ("waiting", 0)
+
+
+def test_a_timer_failing_among_others_due_at_once_rolls_back_alone_and_fires_on_its_retry(harness, monkeypatch):
+    """Due together, the timers of six cases are fired in one round (on PostgreSQL in one transaction);
+    one firing fails after its step was written: only that step is undone, the other five stand, and
+    the retry fires it once."""
+    deploy(harness)
+    views = [harness.start("wait_for", {"delay": "PT1H"}) for _ in range(6)]
+    unlucky = views[2].id
+    real_fire = harness.engine.instances.fire_timer
+    failed = []
+
+    def fire_then_fail_once(session, timer, **kwargs):
+        fired = real_fire(session, timer, **kwargs)
+        if timer.instance_id == unlucky and not failed:
+            failed.append(timer.id)
+            raise RuntimeError("the mail gateway adapter crashed")
+        return fired
+
+    monkeypatch.setattr(harness.engine.instances, "fire_timer", fire_then_fail_once)
+    harness.clock.advance(timedelta(hours=1, seconds=1))
+    assert TimerWorker(harness.engine, harness.sessions, name="w1").run_due() == 6
+    assert failed
+    with harness.sessions.begin() as session:
+        details = [harness.engine.instances.detail(session, view.id) for view in views]
+        fired = session.execute(select(AuditEntry.instance_id, func.count()).where(
+            AuditEntry.event == "timer.fired").group_by(AuditEntry.instance_id)).all()
+    assert [(d.state, [t.element_id for t in d.open_tasks]) for d in details] == [("active", ["answer"])] * 6
+    assert dict(fired) == {view.id: 1 for view in views}
+    [timer] = timer_rows(harness, unlucky)
+    assert (timer.state, timer.attempts) == ("fired", 2)

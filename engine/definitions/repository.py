@@ -6,7 +6,7 @@ from pathlib import PurePosixPath
 from threading import Lock
 from typing import Any, Callable
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
@@ -43,13 +43,29 @@ class LoadedSpecs:
     forms: dict[str, dict]
 
 
+@dataclass(frozen=True)
+class DeployedVersion:
+    """What running one version of a process needs besides its specs (a version never changes, so cached)."""
+
+    id: int
+    process_id: str
+    version: int
+    calls: tuple[str, ...]
+    starters: list[str] | None
+    report_fields: tuple[str, ...]
+
+
+_NEWEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.process_id == bindparam("process_id"))
+              .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
 class DefinitionRepository:
     def __init__(self, codec: StateCodec, clock: Clock, max_diagram_bytes: int):
         self._codec = codec
         self._clock = clock
         self._max_bytes = max_diagram_bytes
         self._specs: dict[int, LoadedSpecs] = {}
-        self._report_fields: dict[int, list[str]] = {}
+        self._versions: dict[int, DeployedVersion] = {}
         self._lock = Lock()
         self._after_deploy: list[Callable[[Session, int, str, BpmnProcessSpec, str], Any]] = []
         self.services = ServiceRegistry()  # what Camunda service tasks may call (the engine sets its own)
@@ -136,6 +152,26 @@ class DefinitionRepository:
             raise ProcessNotFound(f"no process {process_id!r} is deployed")
         return definition
 
+    def newest(self, session: Session, process_id: str) -> DeployedVersion:
+        """The newest version of a process: one look-up of its id (a deploy elsewhere may have added one),
+        the rest from the cache."""
+        definition_id = session.connection().execute(_NEWEST_ID, {"process_id": process_id}).scalar()
+        if definition_id is None:
+            raise ProcessNotFound(f"no process {process_id!r} is deployed")
+        return self.version_of(session, definition_id)
+
+    def version_of(self, session: Session, definition_id: int) -> DeployedVersion:
+        """`DeployedVersion` by definition id: no query once it was read in this process."""
+        cached = self._versions.get(definition_id)
+        if cached is None:
+            row = self.get(session, definition_id)
+            cached = DeployedVersion(row.id, row.process_id, row.version, tuple(row.calls or ()),
+                                     None if row.starters is None else list(row.starters),
+                                     tuple(row.report_fields or ()))
+            with self._lock:
+                self._versions[definition_id] = cached
+        return cached
+
     def get(self, session: Session, definition_id: int) -> ProcessDefinition:
         definition = session.get(ProcessDefinition, definition_id)
         if definition is None:
@@ -212,14 +248,11 @@ class DefinitionRepository:
                 return form
         return None
 
-    def report_fields(self, session: Session, definition_id: int) -> list[str]:
-        """The case fields a definition keeps on its instances (immutable, so cached)."""
-        fields = self._report_fields.get(definition_id)
-        if fields is None:
-            fields = self._report_fields[definition_id] = list(self.get(session, definition_id).report_fields or [])
-        return fields
+    def report_fields(self, session: Session, definition_id: int) -> tuple[str, ...]:
+        """The case fields a definition keeps on its instances."""
+        return self.version_of(session, definition_id).report_fields
 
-    def resolve_calls(self, session: Session, definition: ProcessDefinition) -> dict[str, int]:
+    def resolve_calls(self, session: Session, definition: DeployedVersion | ProcessDefinition) -> dict[str, int]:
         """The definition each called process resolves to at start: its newest version, transitively."""
         resolved: dict[str, int] = {}
         pending = list(definition.calls)
@@ -227,10 +260,11 @@ class DefinitionRepository:
             process_id = pending.pop()
             if process_id in resolved:
                 continue
-            callee = self._latest_or_none(session, process_id)
-            if callee is None:
-                raise ProcessNotFound(
-                    f"{definition.process_id} v{definition.version} calls {process_id!r}, which is not deployed")
+            try:
+                callee = self.newest(session, process_id)
+            except ProcessNotFound:
+                raise ProcessNotFound(f"{definition.process_id} v{definition.version} calls {process_id!r}, "
+                                      "which is not deployed") from None
             resolved[process_id] = callee.id
             pending.extend(callee.calls)
         return resolved

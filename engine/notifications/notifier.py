@@ -11,7 +11,8 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, text
@@ -25,6 +26,9 @@ from .kinds import SLA_BREACHED, SLA_WARNING, SUPERVISOR_ANSWERED, TASK_ASSIGNED
 from .preferences import wanting_mail
 from .tables import Notification, OutboxMail
 from .texts import render
+
+if TYPE_CHECKING:
+    from ..runtime.step_writes import StepWrites
 
 log = logging.getLogger("sqflow.notifications")
 NOTIFICATIONS = Notification.__table__
@@ -58,9 +62,10 @@ class Notifier:
     # --- hooks called by the engine ---------------------------------------------------------
 
     def tasks_created(self, session: Session, instance_id: int, rows: list[dict[str, Any]], at: datetime,
-                      case: str | None = None) -> int:
+                      case: str | None = None, writes: "StepWrites | None" = None) -> int:
         """New human tasks: to their assignee, or else to every member of their candidate group.
-        `case` is the instance's business key, when the caller has it at hand."""
+        `case` is the instance's business key, when the caller has it at hand; the notifications go to
+        `writes` (saved with the step) when given."""
         if not rows:
             return 0
         # Every step that creates a task comes here, so it writes without a savepoint: what could
@@ -85,7 +90,7 @@ class Notifier:
         except Exception:
             log.exception("could not write task notifications; the step goes on without them")
             return 0
-        return sum(self._send(session, letter, at) for letter in letters)
+        return sum(self._send(session, letter, at, writes) for letter in letters)
 
     def sla_warning(self, session: Session, sla: Any, threshold: float, at: datetime) -> int:
         """A deadline passed a warning threshold: to the members of its escalation group (without one,
@@ -144,14 +149,15 @@ class Notifier:
         texts = {locale: render(kind, locale, params) for locale in {p.locale for p in readers}}
         return _Letter(kind, readers, {p.login: texts[p.locale] for p in readers}, details, instance_id, task_id)
 
-    def _send(self, session: Session, letter: "_Letter", at: datetime) -> int:
+    def _send(self, session: Session, letter: "_Letter", at: datetime, writes: "StepWrites | None" = None) -> int:
         """Store one notification per reader, and queue mail for those who want it."""
         kind, readers, rendered, details = letter.kind, letter.readers, letter.rendered, letter.details
         instance_id, task_id = letter.instance_id, letter.task_id
         if not readers:
             return 0
         connection = session.connection()
-        insert_rows(connection, NOTIFICATIONS, [
+        store = writes.add if writes is not None else partial(insert_rows, connection)
+        store(NOTIFICATIONS, [
             {"recipient": p.login, "kind": kind, "instance_id": instance_id, "task_id": task_id,
              "title": rendered[p.login][0], "body": rendered[p.login][1], "details": details, "created_at": at,
              "read_at": None} for p in readers])
@@ -159,7 +165,7 @@ class Notifier:
         wanted = wanting_mail(session, (p.login for p in mailed), kind)
         mails = [p for p in mailed if p.login in wanted]
         if mails:
-            insert_rows(connection, OUTBOX, [
+            store(OUTBOX, [
                 {"recipient": p.login, "address": p.email, "kind": kind, "instance_id": instance_id,
                  "task_id": task_id, "subject": rendered[p.login][0], "body": rendered[p.login][1],
                  "state": "pending", "attempts": 0, "next_attempt_at": at, "last_error": None, "created_at": at,

@@ -14,26 +14,42 @@ from datetime import date, datetime, timezone
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Connection, Table, TextClause, insert, text
+from sqlalchemy import Connection, Insert, Table, TextClause, insert, text
 
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys, named by column) into `table`."""
     if not rows:
         return
+    keys = columns_of(table, rows)
+    if len(rows) == 1 or connection.dialect.name != "postgresql":
+        connection.execute(_insert_into(table), rows)
+        return
+    connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
+                                  tuple(connection.dialect.identifier_preparer.quote(name) for name in keys)),
+                       {"rows": json_document(rows)})
+
+
+def columns_of(table: Table, rows: list[dict[str, Any]]) -> tuple[str, ...]:
+    """The columns `rows` name, the same in every row, all of them `table`'s."""
     keys = rows[0].keys()
     unknown = [name for name in keys if name not in table.c]
     if unknown:
         raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
     if any(row.keys() != keys for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
-    if len(rows) == 1 or connection.dialect.name != "postgresql":
-        connection.execute(insert(table), rows)
-        return
-    document = json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
-    connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
-                                  tuple(connection.dialect.identifier_preparer.quote(name) for name in keys)),
-                       {"rows": document})
+    return tuple(keys)
+
+
+def json_document(rows: list[dict[str, Any]]) -> str:
+    """`rows` as one JSON array for `json_populate_recordset` (times as aware UTC ISO 8601)."""
+    return json.dumps(rows, default=_json_value, ensure_ascii=False, separators=(",", ":"))
+
+
+@lru_cache(maxsize=64)
+def _insert_into(table: Table) -> Insert:
+    # One statement object per table: SQLAlchemy then finds its compiled form without building a cache key.
+    return insert(table)
 
 
 @lru_cache(maxsize=64)

@@ -14,8 +14,8 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
-from ..persistence.bulk import insert_rows
 from ..persistence.tables import HumanTask, ProcessInstance
+from .step_writes import SAVE_STEP
 from .views import Fields, TaskView
 
 INSTANCES = ProcessInstance.__table__
@@ -24,16 +24,10 @@ TASKS = HumanTask.__table__
 # Built once: SQLAlchemy then reuses their cache keys and compiled forms on every step.
 _SELECT_INSTANCE = select(INSTANCES).where(INSTANCES.c.id == bindparam("instance_id"))
 _INSERT_INSTANCE = insert(INSTANCES).returning(INSTANCES.c.id)
-_STEP_COLUMNS = ("state", "workflow_state", "updated_at", "ended_at", "error_task", "error_message", "attributes")
-_SAVE_STEP = (update(INSTANCES)
-              .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.revision == bindparam("read_revision"))
-              .values(revision=bindparam("new_revision"), **{c: bindparam(c) for c in _STEP_COLUMNS}))
 _SAVE_STATE = (update(INSTANCES)
-               .where(INSTANCES.c.id == bindparam("instance_id"), INSTANCES.c.revision == bindparam("read_revision"))
+               .where(INSTANCES.c.id == bindparam("of_instance"), INSTANCES.c.revision == bindparam("read_revision"))
                .values(revision=bindparam("new_revision"), state=bindparam("state"), updated_at=bindparam("updated_at")))
 _SELECT_TASK = select(TASKS).where(TASKS.c.id == bindparam("task_id"))
-_COMPLETE_TASK = (update(TASKS).where(TASKS.c.id == bindparam("task_id"), TASKS.c.state == "open")
-                  .values(state="completed", completed_at=bindparam("at"), completed_by=bindparam("by")))
 _INSTANCE_PREFIX = "instance__"
 _SELECT_TASK_AND_INSTANCE = (
     select(*TASKS.c, *(column.label(_INSTANCE_PREFIX + column.name) for column in INSTANCES.c))
@@ -46,6 +40,11 @@ class InstanceStore:
         if row is None:
             raise InstanceNotFound(f"no instance #{instance_id}")
         return row
+
+    def instances(self, session: Session, instance_ids: set[int]) -> dict[int, Row]:
+        """Several instances' rows in one query, by id (those that exist)."""
+        rows = session.connection().execute(select(INSTANCES).where(INSTANCES.c.id.in_(sorted(instance_ids))))
+        return {row.id: row for row in rows}
 
     def open_instance_with_key(self, session: Session, process_id: str, business_key: str,
                                final_states: tuple[str, ...]) -> int | None:
@@ -64,8 +63,8 @@ class InstanceStore:
         return session.connection().execute(_INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
 
     def save_step(self, session: Session, instance_id: int, revision: int, values: dict[str, Any]) -> int:
-        """Write a step's outcome (all of `_STEP_COLUMNS`) if the row still has `revision`; the new revision."""
-        return self._save(session, _SAVE_STEP, instance_id, revision, values)
+        """Write a step's outcome (all of `STEP_COLUMNS`) if the row still has `revision`; the new revision."""
+        return self._save(session, SAVE_STEP, instance_id, revision, values)
 
     def save_state(self, session: Session, instance_id: int, revision: int, state: str, at: datetime) -> int:
         """Change only the state (suspend, resume) if the row still has `revision`; the new revision."""
@@ -74,10 +73,9 @@ class InstanceStore:
     @staticmethod
     def _save(session: Session, statement, instance_id: int, revision: int, values: dict[str, Any]) -> int:
         result = session.connection().execute(statement, {
-            "instance_id": instance_id, "read_revision": revision, "new_revision": revision + 1, **values})
+            "of_instance": instance_id, "read_revision": revision, "new_revision": revision + 1, **values})
         if result.rowcount != 1:
-            raise ConflictError(
-                f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again")
+            raise conflict(instance_id)
         return revision + 1
 
     def human_task(self, session: Session, task_ref: str) -> Row:
@@ -108,14 +106,6 @@ class InstanceStore:
         return (Fields({column.name: values[column.name] for column in TASKS.c}),
                 InstanceRow({key[cut:]: value for key, value in values.items() if key.startswith(_INSTANCE_PREFIX)}))
 
-    def complete_task(self, session: Session, task_id: str, by: str, at: datetime) -> bool:
-        result = session.connection().execute(_COMPLETE_TASK, {"task_id": task_id, "at": at, "by": by})
-        return result.rowcount == 1
-
-    def add_tasks(self, session: Session, rows: list[dict[str, Any]]) -> None:
-        if rows:
-            insert_rows(session.connection(), TASKS, rows)
-
     def cancel_tasks(self, session: Session, task_ids: list[str]) -> None:
         if task_ids:
             session.connection().execute(
@@ -126,6 +116,11 @@ class InstanceStore:
             select(TASKS).where(TASKS.c.instance_id == instance_id, TASKS.c.state == "open")
             .order_by(TASKS.c.created_at, TASKS.c.id))
         return [TaskView.of(row) for row in rows]
+
+
+def conflict(instance_id: int) -> ConflictError:
+    return ConflictError(
+        f"instance #{instance_id} was changed by someone else at the same time; nothing was saved, try again")
 
 
 class InstanceRow(Fields):

@@ -6,22 +6,22 @@ instance the second gets `ConflictError` and its transaction is rolled back whol
 """
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import datetime
-from threading import Lock
-from typing import TYPE_CHECKING, Any, Callable, NamedTuple, Sequence
+from typing import TYPE_CHECKING, Any, Callable, Sequence
 from uuid import UUID
 
 from sqlalchemy.orm import Session
 from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine
+from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 from ..clock import Clock
 from ..definitions.forms import check_form_data
-from ..definitions.repository import DefinitionRepository
+from ..definitions.repository import DefinitionRepository, DeployedVersion
 from ..errors import ConflictError, InstanceNotActive, InvalidInputError, RunLimitExceeded, TaskNotOpen
 from ..limits import RunLimits
 from ..persistence.database import step_reads
@@ -32,45 +32,22 @@ from .case_data import current_task
 from .codec import STATE_FORMAT, StateCodec
 from .failures import rerun_failed
 from .inputs import require_object
-from .instance_store import InstanceRow, InstanceStore
-from .journal import Journal
+from .instance_store import InstanceRow, InstanceStore, conflict
+from .journal import AUDIT_LOG, Journal
 from .outside_events import OutsideEvents
-from .projection import Assigner, Projection, Snapshot, StepInstance
+from .projection import Assigner, Projection, Snapshot, StepInstance, Written
 from .reactions import StepEffects, StepReaction, StepSeen, run_reactions
 from .queries import history
+from .step_writes import StepWrites, Taken, save_step, task_done
 from .stepping import StepRecord, json_safe, run_guarded
 from .views import InstanceView, TaskView
+from .workflow_cache import WorkflowCache
 
 FINAL_STATES = ("completed", "terminated")
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
     from ..settings import Settings
-
-
-class _WorkflowCache:
-    """Deserialized workflows of recently touched instances, valid only for the exact stored state."""
-
-    def __init__(self, size: int):
-        self._size = size
-        self._items: OrderedDict[int, tuple[str, BpmnWorkflow]] = OrderedDict()
-        self._lock = Lock()
-
-    def take(self, instance_id: int, state: str) -> BpmnWorkflow | None:
-        with self._lock:
-            item = self._items.pop(instance_id, None)
-        if item is not None and item[0] == state:
-            return item[1]
-        return None
-
-    def put(self, instance_id: int, state: str, workflow: BpmnWorkflow) -> None:
-        if self._size <= 0:
-            return
-        with self._lock:
-            self._items[instance_id] = (state, workflow)
-            self._items.move_to_end(instance_id)
-            while len(self._items) > self._size:
-                self._items.popitem(last=False)
 
 
 class InstanceService(OutsideEvents):
@@ -86,7 +63,7 @@ class InstanceService(OutsideEvents):
         self._script_engine = script_engine
         self._limits = limits or RunLimits()
         self._person_fields = person_fields
-        self._cache = _WorkflowCache(cache_size)
+        self._cache = WorkflowCache(cache_size)
         self._store = InstanceStore()
         self._timers = TimerStore()
         self.slas = slas
@@ -102,17 +79,18 @@ class InstanceService(OutsideEvents):
               business_key: str | None = None) -> InstanceView:
         data = self._input(data)
         with step_reads(session) as reads:
-            definition = self._definitions.latest(reads, process_id)
+            definition = self._definitions.newest(reads, process_id)
             called = self._definitions.resolve_calls(reads, definition)
-            subprocess_specs = self._definitions.subprocess_specs(reads, definition, called)
-        return self._start(session, definition, called, subprocess_specs, started_by, data, business_key, {})
+            specs = self._definitions.specs_of(reads, definition.id)
+            subprocess_specs = self._definitions.subprocess_specs_of(reads, specs, called)
+        return self._start(session, definition, specs.spec, called, subprocess_specs, started_by, data,
+                           business_key, {})
 
-    def _start(self, session: Session, definition, called: dict[str, int], subprocess_specs: dict,
-               started_by: str, data: dict, business_key: str | None, details: dict,
+    def _start(self, session: Session, definition: DeployedVersion, spec: BpmnProcessSpec, called: dict[str, int],
+               subprocess_specs: dict, started_by: str, data: dict, business_key: str | None, details: dict,
                prepare: Callable[[BpmnWorkflow], None] | None = None) -> InstanceView:
         process_id = definition.process_id
-        workflow = BpmnWorkflow(self._definitions.specs(definition).spec, subprocess_specs,
-                                script_engine=self._script_engine)
+        workflow = BpmnWorkflow(spec, subprocess_specs, script_engine=self._script_engine)
         workflow.task_tree.data.update(data)
         if prepare is not None:
             prepare(workflow)
@@ -166,14 +144,12 @@ class InstanceService(OutsideEvents):
             did_complete(task)
 
         record = run_guarded(workflow, complete, self._clock, self._limits)
-        if not self._store.complete_task(session, human.id, by, now):
-            raise TaskNotOpen(f"task {human.id} ({human.name}) was completed by someone else just now")
         journal = Journal(session, instance.id, now)
         journal.add(by, "task.completed", task_id=human.id, element_id=human.element_id,
                     details={"data": json_safe(data)})
         before.tasks.pop(human.id, None)
         view = self._save(session, instance, workflow, before, record, journal,
-                          completed_now={human.element_id: by}).view
+                          completed_now={human.element_id: by}, taken=task_done(human.id, human.name, by, now)).view
         if self._listeners and self._notifier is not None:
             done = CompletedTask(view.process_id, view.id, view.business_key, human.element_id, data,
                                  dict(workflow.data), by, now)
@@ -259,12 +235,16 @@ class InstanceService(OutsideEvents):
 
     def declared_starters(self, session: Session, process_id: str) -> list[str] | None:
         """Who the newest version of a process says may start it (None: not declared)."""
-        return self._definitions.latest(session, process_id).starters
+        return self._definitions.newest(session, process_id).starters
 
     # --- for the consistency check (engine.runtime.consistency) ------------------------------
 
     def instance_row(self, session: Session, instance_id: int):
         return self._store.instance(session, instance_id)
+
+    def instance_rows(self, session: Session, instance_ids: set[int]) -> dict:
+        """Instance rows by id, read in one query (for firing several timers at once)."""
+        return self._store.instances(session, instance_ids)
 
     def load_workflow(self, session: Session, instance: "InstanceRow") -> BpmnWorkflow:
         """The instance's workflow, owned by the caller (taken out of the cache)."""
@@ -321,8 +301,9 @@ class InstanceService(OutsideEvents):
     def _save(self, session: Session, instance: "InstanceRow", workflow: BpmnWorkflow, before: Snapshot,
               record: StepRecord, journal: Journal, final_state: str | None = None,
               actor: str = "engine", starting: bool = False,
-              completed_now: dict[str, str] | None = None) -> "_Saved":
-        """Persist a step; `before` is what the instance had waiting when the step began."""
+              completed_now: dict[str, str] | None = None, taken: Taken | None = None) -> "_Saved":
+        """Persist a step; `before` is what the instance had waiting when the step began, `taken` the row
+        it takes over (the person's task, the timer fired), refused if someone else took it first."""
         now = journal.at
         journal.element_runs(record.runs)
         changes: dict[str, Any] = {"error_task": None, "error_message": None, "ended_at": instance.ended_at}
@@ -347,18 +328,22 @@ class InstanceService(OutsideEvents):
             instance.update(changes)
             instance.id = journal.instance_id = self._store.insert_instance(
                 session, {key: value for key, value in instance.items() if key not in ("id", "revision")})
-            instance.revision = 1
-        else:
-            # The revision-checked UPDATE goes first: the loser of a race stops here, before any insert.
-            instance.revision = self._store.save_step(session, instance.id, instance.revision, changes)
-            instance.update(changes)
         step = StepInstance(instance.id, instance.process_id, instance.business_key, data,
                             starting=starting, final=changes["state"] in FINAL_STATES,
                             completed_now=completed_now or {})
-        written = self._projection.write(session, step, before, workflow, record, journal, actor)
-        journal.flush()
+        writes = StepWrites()
+        written = self._projection.write(session, step, before, workflow, record, journal, writes, actor,
+                                         marked=taken.timer if taken is not None else None)
+        writes.add(AUDIT_LOG, journal.take())
+        # The revision check and the taking come first: the loser of a race inserts nothing.
+        if not save_step(session.connection(), instance.id, None if starting else instance.revision, changes,
+                         taken, writes):
+            raise conflict(instance.id)
+        if not starting:
+            instance.update(changes)
+        instance.revision = 1 if starting else instance.revision + 1
         self._cache.put(instance.id, instance.workflow_state, workflow)
-        return _Saved(InstanceView.of(instance, written.open_tasks), written.timers_fired)
+        return _Saved(session, self._store, instance, written)
 
     def _react(self, session: Session, instance: "InstanceRow", record: StepRecord, journal: Journal, data: dict,
                completed_now: dict[str, str]) -> None:
@@ -389,6 +374,16 @@ PersonFieldCheck = Callable[[Session, str, dict, dict, str], dict]
 TaskListener = Callable[[Session, CompletedTask, "Notifier"], None]
 
 
-class _Saved(NamedTuple):
-    view: InstanceView
-    timers_fired: int
+class _Saved:
+    """A saved step: the timers it fired, and the instance as it is now (read only when asked for: the
+    timer worker does not ask)."""
+
+    def __init__(self, session: Session, store: InstanceStore, instance: InstanceRow, written: Written):
+        self._session, self._store, self._instance, self._written = session, store, instance, written
+        self.timers_fired = written.timers_fired
+
+    @cached_property
+    def view(self) -> InstanceView:
+        written = self._written
+        open_tasks = self._store.open_tasks(self._session, self._instance.id) if written.others_open else written.new_tasks
+        return InstanceView.of(self._instance, open_tasks)

@@ -34,11 +34,16 @@ class Journal:
             self.add("engine", "element.completed", task_id=run.task_id, element_id=run.element_id,
                      details=details)
 
+    def take(self) -> list[dict[str, Any]]:
+        """The entries not written yet, handed to the caller to insert; those added before the instance
+        had its id (a start) get it now."""
+        rows = [row if row["instance_id"] is not None else {**row, "instance_id": self.instance_id}
+                for row in self._rows]
+        self._rows = []
+        return rows
+
     def flush(self) -> None:
-        """Insert the entries; those added before the instance had its id (a start) get it now."""
+        """Insert the entries."""
         if self._rows:
-            rows = [row if row["instance_id"] is not None else {**row, "instance_id": self.instance_id}
-                    for row in self._rows]
             # Core insert on the session's connection: no ORM bookkeeping for rows nobody reads back.
-            insert_rows(self._session.connection(), AUDIT_LOG, rows)
-            self._rows = []
+            insert_rows(self._session.connection(), AUDIT_LOG, self.take())

@@ -15,6 +15,7 @@ from .case_data import refresh_event_subprocesses
 from .instance_store import InstanceRow
 from .journal import Journal
 from .projection import Snapshot
+from .step_writes import timer_fired
 from .stepping import json_safe, run_guarded
 from .views import InstanceView
 
@@ -26,22 +27,25 @@ class OutsideEvents:
         """Start the instance a timer start event planned (see timers.start_schedules)."""
         now = self._clock.now()
         with step_reads(session) as reads:
-            definition = self._definitions.get(reads, plan.definition_id)
+            definition = self._definitions.version_of(reads, plan.definition_id)
             called = self._definitions.resolve_calls(reads, definition)
-            subprocess_specs = self._definitions.subprocess_specs(reads, definition, called)
-        return self._start(session, definition, called, subprocess_specs, f"timer:{plan.element_id}", {}, None,
+            specs = self._definitions.specs_of(reads, definition.id)
+            subprocess_specs = self._definitions.subprocess_specs_of(reads, specs, called)
+        return self._start(session, definition, specs.spec, called, subprocess_specs, f"timer:{plan.element_id}",
+                           {}, None,
                            {"schedule": plan.id, "worker": worker,
                             "late_ms": int((now - plan.due_at).total_seconds() * 1000)},
                            prepare=lambda workflow: pass_start_timer(workflow, plan.element_id, now))
 
-    def fire_timer(self, session: Session, timer, *, worker: str) -> int:
+    def fire_timer(self, session: Session, timer, *, worker: str, instance=None) -> int:
         """Fire a timer `worker` claimed; returns how many timers fired (all of the instance's due ones).
+        `instance` is its instance's row when the caller read it already (for several timers at once).
 
         0 when the workflow no longer waits for it (already fired with another, or cancelled), or
         when the instance is not active (the claim is handed back; it fires after a resume).
         """
         with step_reads(session) as reads:
-            instance = InstanceRow.of(self._store.instance(reads, timer.instance_id))
+            instance = InstanceRow.of(instance if instance is not None else self._store.instance(reads, timer.instance_id))
             workflow = self._load(reads, instance) if instance.state == "active" else None
         if workflow is None:
             self._timers.release(session, worker, [timer.id])
@@ -54,9 +58,8 @@ class OutsideEvents:
         record = run_guarded(workflow, lambda did_complete: workflow.refresh_timers(), self._clock, self._limits)
         if not record.failed and (timer.task_id, timer.due_at) in Snapshot.of(workflow).timers:
             raise SqflowError(f"timer #{timer.id} at {timer.element_id} did not fire at {now.isoformat()}")
-        self._timers.mark_fired(session, timer.id, worker, now)
         return self._save(session, instance, workflow, before, record, Journal(session, instance.id, now),
-                          actor=worker).timers_fired
+                          actor=worker, taken=timer_fired(timer.id, timer.task_id, timer.due_at, worker, now)).timers_fired
 
     def timer_incident(self, session: Session, timer, failures: int, *, worker: str) -> None:
         """A timer whose firing failed (or whose worker died) `failures` times: its instance goes to

@@ -18,9 +18,10 @@ from sqlalchemy.orm import Session
 from ..persistence.tables import UserAccount
 from ..sla.tracker import SlaTracker, StepFacts
 from ..timers.store import TimerStore
-from ..timers.waiting import WaitingTimer, waiting_timers
+from ..timers.waiting import WaitingTimer, waiting_timer
 from .instance_store import InstanceStore
 from .journal import Journal
+from .step_writes import TASKS, StepWrites
 from .stepping import StepRecord
 from .views import TaskView
 
@@ -60,12 +61,22 @@ class Snapshot:
 
     tasks: dict[str, str] = field(default_factory=dict)
     timers: dict[tuple[str, datetime], WaitingTimer] = field(default_factory=dict)
+    ready: dict[str, Task] = field(default_factory=dict, repr=False, compare=False)  # the open human tasks
 
     @classmethod
     def of(cls, workflow: BpmnWorkflow) -> "Snapshot":
-        tasks = {str(t.id): t.task_spec.bpmn_id or t.task_spec.name
-                 for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
-        return cls(tasks, waiting_timers(workflow))
+        """Read in one walk of the task tree (a step reads it before and after)."""
+        snapshot = cls()
+        for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
+            spec = task.task_spec
+            if task.state == TaskState.READY and spec.manual:
+                task_id = str(task.id)
+                snapshot.tasks[task_id] = spec.bpmn_id or spec.name
+                snapshot.ready[task_id] = task
+            timer = waiting_timer(task)
+            if timer is not None:
+                snapshot.timers[timer.key] = timer
+        return snapshot
 
 
 @dataclass(frozen=True)
@@ -94,11 +105,15 @@ class Projection:
         self._assigners = tuple(assigners)
 
     def write(self, session: Session, instance: "StepInstance", before: Snapshot, workflow: BpmnWorkflow,
-              record: StepRecord, journal: Journal, actor: str = "engine") -> "Written":
-        """Record the step's effect on tasks, timers and SLAs (`actor` is who fired timers)."""
+              record: StepRecord, journal: Journal, writes: StepWrites, actor: str = "engine",
+              marked: tuple[str, datetime] | None = None) -> "Written":
+        """Record the step's effect on tasks, timers and SLAs (`actor` is who fired timers; `marked` the
+        timer the save marks fired itself). Rows to insert go to `writes`, saved with the instance; what
+        only changes existing rows is written now."""
         instance_id = instance.id
         now = journal.at
-        ready = {str(t.id): t for t in workflow.get_tasks(state=TaskState.READY, manual=True)}
+        after = Snapshot.of(workflow)
+        ready = after.ready
         gone = sorted(set(before.tasks) - set(ready))
         self._instances.cancel_tasks(session, gone)
         for task_id in gone:
@@ -129,14 +144,14 @@ class Projection:
         self._slas.on_step(session, instance_id, StepFacts(
             process_id=instance.process_id, data=instance.data, created=new_rows,
             completed_elements={run.element_id for run in record.runs}, cancelled_tasks=set(gone),
-            starting=instance.starting, final=instance.final), journal)
-        self._instances.add_tasks(session, new_rows)
+            starting=instance.starting, final=instance.final), journal, writes)
+        writes.add(TASKS, new_rows)
         if self.notifier and new_rows:
-            self.notifier.tasks_created(session, instance_id, new_rows, now, case=instance.business_key)
-        fired = self._write_timers(session, instance_id, before, workflow, record, journal, actor)
-        if set(before.tasks) & set(ready):
-            return Written(self._instances.open_tasks(session, instance_id), fired)
-        return Written([TaskView(**{k: row[k] for k in TaskView.__dataclass_fields__}) for row in new_rows], fired)
+            self.notifier.tasks_created(session, instance_id, new_rows, now, case=instance.business_key,
+                                        writes=writes)
+        fired = self._write_timers(session, instance_id, before, after, record, journal, writes, actor, marked)
+        new_tasks = [TaskView(**{k: row[k] for k in TaskView.__dataclass_fields__}) for row in new_rows]
+        return Written(new_tasks, bool(set(before.tasks) & set(ready)), fired)
 
     @staticmethod
     def _not_people(session: Session, logins: set[str]) -> set[str]:
@@ -154,9 +169,10 @@ class Projection:
                 return who
         return None
 
-    def _write_timers(self, session: Session, instance_id: int, before: Snapshot, workflow: BpmnWorkflow,
-                      record: StepRecord, journal: Journal, actor: str) -> int:
-        after = waiting_timers(workflow)
+    def _write_timers(self, session: Session, instance_id: int, before: Snapshot, now_waiting: Snapshot,
+                      record: StepRecord, journal: Journal, writes: StepWrites, actor: str,
+                      marked: tuple[str, datetime] | None) -> int:
+        after = now_waiting.timers
         ran = {run.task_id for run in record.runs}
         still_waiting = {task_id for task_id, _ in after}
         closed = []
@@ -171,9 +187,9 @@ class Projection:
                 details["late_ms"] = int((journal.at - timer.due_at).total_seconds() * 1000)
             journal.add(actor, "timer.fired" if fired else "timer.cancelled", task_id=timer.task_id,
                         element_id=timer.element_id, details=details)
-        self._timers.close(session, instance_id, closed, journal.at)
+        self._timers.close(session, instance_id, [(t, state) for t, state in closed if t.key != marked], journal.at)
         added = [after[key] for key in sorted(set(after) - set(before.timers), key=lambda k: (k[1], k[0]))]
-        self._timers.add(session, instance_id, added, journal.at)
+        self._timers.add(session, instance_id, added, journal.at, writes)
         for timer in added:
             journal.add("engine", "timer.waiting", task_id=timer.task_id, element_id=timer.element_id,
                         details={"due_at": timer.due_at.isoformat()})
@@ -193,5 +209,6 @@ class StepInstance:
 
 @dataclass(frozen=True)
 class Written:
-    open_tasks: list[TaskView]
+    new_tasks: list[TaskView]
+    others_open: bool  # tasks open before the step still are: the open tasks are read after the save
     timers_fired: int

@@ -26,6 +26,7 @@ from .policy import PROCESS, Due, SlaPolicy, Target, due_time
 
 if TYPE_CHECKING:
     from ..notifications import Notifier
+    from ..runtime.step_writes import StepWrites
 
 SLAS = RunningSla.__table__
 _CLAIM = Claim(SLAS, open_=and_(SLAS.c.state == "running", SLAS.c.next_check_at.is_not(None)),
@@ -87,7 +88,9 @@ class SlaTracker:
 
     # --- with each step ---------------------------------------------------------------------
 
-    def on_step(self, session: Session, instance_id: int, facts: StepFacts, journal: Journal) -> None:
+    def on_step(self, session: Session, instance_id: int, facts: StepFacts, journal: Journal,
+                writes: "StepWrites | None" = None) -> None:
+        """Start and end the instance's SLAs as the step did; new SLA rows go to `writes` when given."""
         for task in facts.created:
             task.setdefault("due_provisional", False)
         policies = self.book.for_process(session, facts.process_id)
@@ -116,18 +119,18 @@ class SlaTracker:
         if facts.starting:
             for policy in policies:
                 if policy.starts == PROCESS:
-                    self._start(session, instance_id, policy, facts.data, None, None, journal)
+                    self._start(session, instance_id, policy, facts.data, None, None, journal, writes)
         for task in facts.created:
             for policy in policies:
                 if policy.starts == task["element_id"]:
                     task_id = task["id"] if policy.ends == policy.starts else None
                     due = self._start(session, instance_id, policy, facts.data, task_id,
-                                      task["candidate_group"], journal)
+                                      task["candidate_group"], journal, writes)
                     if task_id and due is not None:
                         task["due_at"], task["due_provisional"] = due.at, due.provisional
 
     def _start(self, session: Session, instance_id: int, policy: SlaPolicy, data: dict, task_id: str | None,
-               department: str | None, journal: Journal) -> Due | None:
+               department: str | None, journal: Journal, writes: "StepWrites | None" = None) -> Due | None:
         rule = policy.rule_for(data)
         if rule is None:
             return None
@@ -137,12 +140,16 @@ class SlaTracker:
         if due is None:
             return None
         first_check = min([now + (due.at - now) * w for w in policy.warnings] + [due.at])
-        session.connection().execute(insert(SLAS).values(
+        row = dict(
             instance_id=instance_id, policy_id=policy.id, name=policy.name, ends=policy.ends, task_id=task_id,
             department=department, target_amount=target.amount, target_unit=target.unit, started_at=now,
             due_at=due.at, provisional=due.provisional, state="running", warnings=list(policy.warnings), warned=[],
             paused_at=None, paused_seconds=0, breached_at=None, ended_at=None, escalate_to=rule.escalate_to or policy.escalate_to,
-            signal=policy.signal, next_check_at=first_check, claimed_by=None, lease_until=None))
+            signal=policy.signal, next_check_at=first_check, claimed_by=None, lease_until=None)
+        if writes is not None:
+            writes.add(SLAS, [row])
+        else:
+            session.connection().execute(insert(SLAS).values(**row))
         journal.add("engine", "sla.started", task_id=task_id, element_id=policy.starts, details={
             "policy": policy.id, "target": str(target), "due_at": due.at.isoformat(), "provisional": due.provisional})
         return due

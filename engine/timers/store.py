@@ -1,19 +1,23 @@
 """The timers table: written with each step, claimed by workers with a lease, fired once.
 
 Claims go through `leases.claim` (SKIP LOCKED on PostgreSQL, a lease another worker takes over
-when it runs out). Firing marks the row only if this worker still holds it.
+when it runs out). Firing marks the row only if this worker still holds it (with the step's save,
+engine.runtime.step_writes.timer_fired).
 """
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import Row, and_, bindparam, insert, or_, select, text, update
 from sqlalchemy.orm import Session
 
-from ..errors import ConflictError
 from ..persistence.tables import ProcessInstance, Timer
 from .leases import Claim
 from .waiting import WaitingTimer
+
+if TYPE_CHECKING:
+    from ..runtime.step_writes import StepWrites
 
 TIMERS = Timer.__table__
 INSTANCES = ProcessInstance.__table__
@@ -34,20 +38,22 @@ NEXT_MOMENTS = (select(TIMERS.c.due_at).join(INSTANCES, INSTANCES.c.id == TIMERS
                 .where(TIMERS.c.state == "waiting", INSTANCES.c.state == "active")
                 .order_by(TIMERS.c.due_at).limit(1),  # walks the (state, due_at) index, no scan
                 select(TIMERS.c.lease_until).where(TIMERS.c.state == "claimed").order_by(TIMERS.c.lease_until).limit(1))
-_MARK_FIRED = (update(TIMERS).where(TIMERS.c.id == bindparam("timer_id"), TIMERS.c.state == "claimed",
-                                    TIMERS.c.claimed_by == bindparam("worker"))
-               .values(state="fired", fired_at=bindparam("at")))
 
 
 class TimerStore:
-    def add(self, session: Session, instance_id: int, timers: list[WaitingTimer], now: datetime) -> None:
+    def add(self, session: Session, instance_id: int, timers: list[WaitingTimer], now: datetime,
+            writes: "StepWrites | None" = None) -> None:
+        """Store timers the instance now waits for (in `writes`, saved with the step, when given)."""
         if not timers:
             return
         connection = session.connection()
-        connection.execute(_INSERT, [
-            {"instance_id": instance_id, "task_id": t.task_id, "element_id": t.element_id, "due_at": t.due_at,
-             "state": "waiting", "created_at": now, "claimed_by": None, "lease_until": None, "fired_at": None}
-            for t in timers])
+        rows = [{"instance_id": instance_id, "task_id": t.task_id, "element_id": t.element_id, "due_at": t.due_at,
+                 "state": "waiting", "created_at": now, "claimed_by": None, "lease_until": None, "fired_at": None}
+                for t in timers]
+        if writes is not None:
+            writes.add(TIMERS, rows)
+        else:
+            connection.execute(_INSERT, rows)
         if connection.dialect.name == "postgresql":
             earliest = min(t.due_at for t in timers).isoformat()
             connection.execute(text("SELECT pg_notify(:channel, :due)"), {"channel": NOTIFY_CHANNEL, "due": earliest})
@@ -59,11 +65,6 @@ class TimerStore:
             session.connection().execute(_CLOSE, [
                 {"of_instance": instance_id, "of_task": t.task_id, "due": t.due_at, "new_state": state,
                  "fired_at": now if state == "fired" else None} for t, state in timers])
-
-    def mark_fired(self, session: Session, timer_id: int, worker: str, at: datetime) -> None:
-        result = session.connection().execute(_MARK_FIRED, {"timer_id": timer_id, "worker": worker, "at": at})
-        if result.rowcount != 1:
-            raise ConflictError(f"timer #{timer_id} is no longer held by {worker} (lease lost or already handled)")
 
     def claim(self, session: Session, worker: str, now: datetime, lease: timedelta, limit: int) -> list[Row]:
         """Claim up to `limit` due timers of active instances, oldest first."""

@@ -8,6 +8,7 @@ from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.bpmn.specs.event_definitions.multiple import MultipleEventDefinition
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import (CycleTimerEventDefinition, TimeDateEventDefinition,
                                                                TimerEventDefinition)
+from SpiffWorkflow.task import Task
 from SpiffWorkflow.util.task import TaskState
 
 
@@ -45,14 +46,21 @@ def _timer_of(definition) -> TimerEventDefinition | None:
     return None
 
 
+def waiting_timer(task: Task) -> WaitingTimer | None:
+    """The timer a WAITING or READY task waits for, if it waits for one with a due time."""
+    definition = _timer_of(getattr(task.task_spec, "event_definition", None))
+    if definition is None:
+        return None
+    due = _due(definition, task.internal_data.get("event_value"))
+    if due is None:
+        return None
+    return WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, due)
+
+
 def waiting_timers(workflow: BpmnWorkflow) -> dict[tuple[str, datetime], WaitingTimer]:
     timers = {}
     for task in workflow.get_tasks(state=TaskState.WAITING | TaskState.READY):
-        definition = _timer_of(getattr(task.task_spec, "event_definition", None))
-        if definition is None:
-            continue
-        due = _due(definition, task.internal_data.get("event_value"))
-        if due is not None:
-            timer = WaitingTimer(str(task.id), task.task_spec.bpmn_id or task.task_spec.name, due)
+        timer = waiting_timer(task)
+        if timer is not None:
             timers[timer.key] = timer
     return timers
