@@ -48,6 +48,7 @@ class Scenario:
     story: int = 0
     intake: dict = field(default_factory=dict)      # changes to the sample intake
     called_again: bool = False                      # the customer called again about it meanwhile
+    within_hours: float | None = None               # received this recently (a limit shorter than the demo's days)
 
 
 SCENARIOS = [
@@ -67,7 +68,8 @@ SCENARIOS = [
     Scenario("hotline_10000", "sign_for", story=3, called_again=True),
     Scenario("hotline_10000", "answer_inquiry", story=1,
              intake={"self_service_lookup": True, "dissatisfied": False, "wants_solution": False}),
-    Scenario("online_chat", "explain", story=4, intake={"dissatisfied": False, "wants_solution": False}),
+    Scenario("online_chat", "explain", story=4, intake={"dissatisfied": False, "wants_solution": False},
+             within_hours=3),  # a consultation unanswered for a day becomes a complaint
 ]
 CLOSED = {"archived", "invalid", "resolved_on_spot"}
 ANSWERS = {
@@ -128,7 +130,8 @@ def seed(engine: Engine, sessions: sessionmaker[Session], now: datetime, count: 
     for offset in range(count):
         number = first_number + offset
         scenario = SCENARIOS[offset % len(SCENARIOS)]
-        clock.set(now - timedelta(hours=rng.uniform(6, 120)))
+        hours_ago = rng.uniform(6, 120)
+        clock.set(now - timedelta(hours=min(hours_ago, scenario.within_hours or hours_ago)))
         with sessions.begin() as session:
             views.append(_walk(past, session, clock, now, rng, scenario, number, f"{prefix}{number:04d}"))
     TimerWorker(engine, sessions, name="demo").run_due()  # deadlines that passed meanwhile warn and escalate
