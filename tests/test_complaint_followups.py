@@ -223,6 +223,8 @@ def test_R_CMP_06_the_departments_inbox_page_marks_a_chased_work_order(web):
     marks = {row.xpath("string(.//span[@class='case-key'])"): row.xpath("string(.//span[@class='reminder-mark'])")
              for row in page.xpath("//tr[contains(@class, 'task-row')]")}
     assert marks == {"TS-2026-0601": "催 ×2", "TS-2026-0602": ""}
+    history = web.client("ma.manager").get(f"/instances/{chased.id}").get_data(as_text=True)
+    assert history.count("客户催办，已提醒处理部门") == 2 and "case.reminded" not in history
 
 
 def test_a_failing_step_reaction_never_stops_the_case_and_is_recorded_on_it(harness):

@@ -19,6 +19,10 @@ NAMES = ("task", "deadline", "process", "event")  # parameters that are diagram 
 EVENTS = {
     "customer_called_again": lazy_pgettext("case", "The customer called again"),
     "case.reported_upward": lazy_pgettext("case", "Reported upward, level by level"),
+    "case.reminded": lazy_pgettext("case", "The customer chased the case; the department was reminded"),
+    "case.reminders_escalated": lazy_pgettext("case", "Reminders piled up; the team lead was told"),
+    "case.repeated": lazy_pgettext("case", "The customer was dissatisfied; a linked repeat ticket was opened"),
+    "reaction.failed": lazy_pgettext("case", "A follow-up step of the process failed and was skipped"),
 }
 
 SENTENCES = {
