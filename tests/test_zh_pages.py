@@ -27,6 +27,9 @@ from .browser_support import LiveApp, screenshot
 BPMN = Path(__file__).resolve().parents[1] / "bpmn"
 REQUIREMENT_ID = re.compile(r"R-[A-Z]+-\d+")
 SNAKE_CASE = re.compile(r"\b[a-z]+_[a-z_]+\b")
+# Event and problem codes (case.reminded) look like logins (li.wei): known code families are told apart.
+DOTTED_CODE = re.compile(r"\b(?:case|task|sla|instance|timer|message|signal|reaction|element|person|group|"
+                         r"supervisor|deploy|rollback|lint)\.[a-z_]+\b")
 WORD = re.compile(r"[A-Za-z]{2,}")
 ALLOWED = {"sqflow", "SLA", "ID", "PDF", "CSV", "VIP", "SMS", "QR", "API", "JSON", "BPMN", "DMN", "XML", "App",
            "APP", "IT", "OK", "Schema", "FIRST", "UNIQUE", "ANY", "COLLECT", "PRIORITY", "RULE", "ORDER", "OUTPUT"}
@@ -132,6 +135,7 @@ def problems_in(where: str, texts: list[list[str]]) -> list[str]:
 
 def _problems(line: str) -> list[str]:
     problems = [f"requirement id {m}" for m in REQUIREMENT_ID.findall(line)]
+    problems += [f"code {m.group(0)}" for m in DOTTED_CODE.finditer(line)]
     plain = line
     for pattern in NOT_WORDS:
         plain = pattern.sub(" ", plain)
