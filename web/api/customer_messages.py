@@ -3,15 +3,19 @@ mail, e.g. how to appeal once the answer is late, R-SLA-02), for the SMS/mail ga
 the people who may see the case."""
 from __future__ import annotations
 
+from dataclasses import replace
+
 from marshmallow import Schema
 
-from engine.notifications.customer import customer_messages
+from engine.notifications import customer_messages
 
 from .. import runtime
 from . import bp
 from .access import user
 from .framework import operation
 from .schemas import DateTime, Int, List, Nested, Str, optional, present
+
+MASKED = "***"  # as the case's masked fields read
 
 
 class CustomerMessageSchema(Schema):
@@ -35,4 +39,7 @@ class CustomerMessagesSchema(Schema):
 def list_customer_messages(instance_id: int):
     with runtime.reading() as db:
         runtime.engine().reads.instance(db, user(), instance_id)  # refuses a case the caller may not see
-        return {"items": customer_messages(db, instance_id)}
+        messages = customer_messages(db, instance_id)
+        if runtime.engine().case_mask(db, user(), instance_id).active:  # a supervisor: not the customer's contact
+            messages = [replace(message, address=MASKED, text=MASKED) for message in messages]
+        return {"items": messages}
