@@ -20,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import event
 from SpiffWorkflow.bpmn import BpmnWorkflow
+from SpiffWorkflow.bpmn.script_engine import PythonScriptEngine, TaskDataEnvironment
 from SpiffWorkflow.bpmn.serializer import BpmnWorkflowSerializer
 from SpiffWorkflow.spiff.parser import SpiffBpmnParser
 from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
@@ -43,8 +44,14 @@ class Backend:
     url: str
 
 
-def _spiff_instance(spec) -> None:
-    workflow = BpmnWorkflow(spec)
+def _plain_script_engine() -> PythonScriptEngine:
+    """Plain SpiffWorkflow's script engine, given the one helper the diagram calls (the branch's numbers)."""
+    numbers = Settings().branch.numbers()
+    return PythonScriptEngine(environment=TaskDataEnvironment({"branch_settings": lambda: numbers}))
+
+
+def _spiff_instance(spec, script_engine: PythonScriptEngine | None = None) -> None:
+    workflow = BpmnWorkflow(spec, script_engine=script_engine or _plain_script_engine())
     workflow.task_tree.data.update(START_DATA)
     workflow.do_engine_steps()
     for _, data in ANSWERS:
@@ -58,10 +65,10 @@ def _spiff_instance(spec) -> None:
 def spiff_in_memory_rate(count: int) -> float:
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(DIAGRAM))
-    spec = parser.get_spec("work_order")
+    spec, script_engine = parser.get_spec("work_order"), _plain_script_engine()
     began = time.perf_counter()
     for _ in range(count):
-        _spiff_instance(spec)
+        _spiff_instance(spec, script_engine)
     return count / (time.perf_counter() - began)
 
 
@@ -132,7 +139,7 @@ def spiff_full_serializer_step_costs(samples: int = 15) -> dict[int, float]:
     parser = SpiffBpmnParser()
     parser.add_bpmn_file(str(DIAGRAM))
     serializer = BpmnWorkflowSerializer(BpmnWorkflowSerializer.configure(SPIFF_CONFIG))
-    workflow = BpmnWorkflow(parser.get_spec("work_order"))
+    workflow = BpmnWorkflow(parser.get_spec("work_order"), script_engine=_plain_script_engine())
     workflow.task_tree.data.update(START_DATA)
     workflow.do_engine_steps()
     for element, data in ANSWERS[:2]:

@@ -61,3 +61,11 @@ def test_chaos_kills_workers_and_the_database_stays_consistent(tmp_path, monkeyp
     assert checks["timers_fired_exactly_once"] == checks["timers_due"]
     assert checks["doctor"] == {"findings": 0, "by_problem": {}}
     assert checks["timers_fired_more_than_once"] == 0
+
+
+def test_the_engine_benchs_plain_spiffworkflow_reference_runs_the_products_diagram():
+    """The in-memory reference runs the same work-order diagram as the durable figure (its scripts call the
+    branch's settings), so the ratio compares like with like."""
+    from bench import engine_bench
+
+    assert engine_bench.spiff_in_memory_rate(3) > 0
