@@ -220,3 +220,13 @@ def test_zh_pages_show_no_english_no_codes_no_requirement_ids(role, demo, browse
     context.close()
     assert len(visited) >= len(EVERYONE + PAGES[login])
     assert not found, f"{len(found)} problems on {len(visited)} pages of {login}:\n" + "\n".join(found[:200])
+
+
+def test_every_forms_instructions_shown_above_it_read_in_chinese():
+    """A form's top-level description is shown above the form on its task page (its `$comment` is not)."""
+    import json
+
+    shown = {path.name: json.loads(path.read_text()).get("description") for path in BPMN.glob("*/forms/*.json")}
+    wrong = {name: text for name, text in shown.items() if text and _problems(text)}
+    assert not wrong, wrong
+    assert shown["verify_by_phone.schema.json"].startswith("派单前")
