@@ -10,14 +10,11 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
+from SpiffWorkflow.bpmn import BpmnWorkflow
 from SpiffWorkflow.util.task import TaskState
 
-from ..persistence.database import step_reads
 from .case_data import current_task
-from .instance_store import InstanceRow
-from .journal import Journal
-from .projection import Snapshot
-from .stepping import json_safe, run_guarded
+from .stepping import json_safe
 
 if TYPE_CHECKING:
     from .instances import InstanceService
@@ -29,22 +26,13 @@ def mark_case(service: "InstanceService", session: Session, instance_id: int, va
               by: str, reason: str) -> bool:
     """Set `values` in an active case's data; False when the case is no longer active."""
     values = json_safe(dict(values))
-    with step_reads(session) as reads:
-        instance = InstanceRow.of(service._store.instance(reads, instance_id))
-        if instance.state != "active":
-            return False
-        workflow = service._load(reads, instance)
-    before = Snapshot.of(workflow)
-    journal = Journal(session, instance.id, service._clock.now())
-    journal.add(by, "case.marked", details={"reason": reason, "changed": values})
 
-    def mark(_did_complete) -> None:
+    def mark(workflow: BpmnWorkflow) -> None:
         tasks = [current_task(workflow), *workflow.get_tasks(state=UNFINISHED)]
         for sub in workflow.subprocesses.values():
             tasks.extend(sub.get_tasks(state=UNFINISHED))
         for task in tasks:
             task.data.update(values)
 
-    record = run_guarded(workflow, mark, service._clock, service._limits)
-    service._save(session, instance, workflow, before, record, journal)
-    return True
+    details = {"reason": reason, "changed": values}
+    return service.step_on_active(session, instance_id, by, "case.marked", details, mark) is not None

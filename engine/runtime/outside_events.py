@@ -4,8 +4,10 @@ A part of `InstanceService` (mixed in), kept apart so each module reads as one c
 """
 from __future__ import annotations
 
+from typing import Callable
+
 from sqlalchemy.orm import Session
-from SpiffWorkflow.bpmn import BpmnEvent
+from SpiffWorkflow.bpmn import BpmnEvent, BpmnWorkflow
 from SpiffWorkflow.spiff.specs.event_definitions import MessageEventDefinition, SignalEventDefinition
 
 from ..errors import InstanceNotFound, InvalidInputError, SqflowError, StateError
@@ -82,6 +84,16 @@ class OutsideEvents:
 
     def send_signal(self, session: Session, instance_id: int, name: str, *, by: str) -> InstanceView | None:
         """Throw a BPMN signal into an active instance (e.g. an SLA escalation); None when it is not active."""
+        def catch(workflow: BpmnWorkflow) -> None:
+            refresh_event_subprocesses(workflow)
+            workflow.catch(BpmnEvent(SignalEventDefinition(name)))
+
+        return self.step_on_active(session, instance_id, by, "signal.received", {"signal": name}, catch)
+
+    def step_on_active(self, session: Session, instance_id: int, by: str, event: str, details: dict,
+                       act: Callable[[BpmnWorkflow], None]) -> InstanceView | None:
+        """One recorded step of an active instance (`event` in its audit log), doing `act` to its workflow;
+        None when the instance is no longer active."""
         with step_reads(session) as reads:
             instance = InstanceRow.of(self._store.instance(reads, instance_id))
             if instance.state != "active":
@@ -89,10 +101,8 @@ class OutsideEvents:
             workflow = self._load(reads, instance)
         before = Snapshot.of(workflow)
         journal = Journal(session, instance.id, self._clock.now())
-        journal.add(by, "signal.received", details={"signal": name})
-        refresh_event_subprocesses(workflow)
-        record = run_guarded(workflow, lambda did_complete: workflow.catch(BpmnEvent(SignalEventDefinition(name))),
-                             self._clock, self._limits)
+        journal.add(by, event, details=details)
+        record = run_guarded(workflow, lambda did_complete: act(workflow), self._clock, self._limits)
         return self._save(session, instance, workflow, before, record, journal).view
 
     def send_message(self, session: Session, business_key: str, message: str, *, by: str,
