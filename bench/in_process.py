@@ -13,11 +13,11 @@ from .engine_bench import START_DATA
 
 def completions_per_s(url: str, work: dict[str, dict], work_orders: int = 60) -> float:
     """Completions/s of `work_orders` work orders, each task completed with `work[its element id]`."""
-    from engine import Engine, Settings, connect
-    from processes import diagram_helpers, task_assigners
+    from engine import Settings, connect
+    from processes import wired_engine
 
     settings = Settings(database_url=url)
-    engine = Engine(settings, helpers=diagram_helpers(), assigners=task_assigners())
+    engine = wired_engine(settings)
     sessions = connect(settings)
     completions, spent = 0, 0.0
     try:

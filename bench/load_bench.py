@@ -53,17 +53,17 @@ QUEUE = {"process_id": "work_order"}
 def prepare(url: str, handlers_per_group: int) -> dict[str, str]:
     """Deploy `bpmn/` and the deadline case, seed people, load the complaint SLAs; API tokens by login."""
     from cli.inputs import source_files
-    from engine import Engine, Settings, SourceFile, connect
+    from engine import Settings, SourceFile, connect
     from engine.people.directory import hash_password
     from engine.people.tokens import ApiTokens
     from engine.sla.policies import save_policies
     from engine.sla.policy import parse_policies
-    from processes import diagram_helpers, task_assigners
+    from processes import wired_engine
     from processes.complaints.demo import POLICIES
     from processes.demo_people import DEMO_USERS, seed_people
 
     settings = Settings(database_url=url)
-    engine = Engine(settings, helpers=diagram_helpers(), assigners=task_assigners())
+    engine = wired_engine(settings)
     sessions = connect(settings)
     deadline = DEADLINE_DIAGRAM.read_text().replace('"PT1H"', f'"PT{TIMER_SECONDS}S"')
     now = datetime.now(timezone.utc)

@@ -16,12 +16,12 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable
 
-from engine import (Engine, RetentionPurge, Settings, connect, current_revision, migrate, open_database, server_advice,
+from engine import (RetentionPurge, Settings, connect, current_revision, migrate, open_database, server_advice,
                     server_settings, without_reprs)
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
 from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks, to_json
-from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
+from processes import wired_engine
 
 from .bench import add_bench_arguments, cmd_bench
 from .calendar import add_calendar_arguments, cmd_calendar
@@ -43,8 +43,7 @@ class Context:
     def __init__(self, args: argparse.Namespace):
         self.settings = Settings.from_env()
         self.out = Printer(args.json, load_zone(self.settings.timezone))
-        self.engine = Engine(self.settings, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners(), reactions=step_reactions())
+        self.engine = wired_engine(self.settings)
 
     @cached_property
     def sessions(self):

@@ -48,12 +48,13 @@ class Engine:
     def __init__(self, settings: Settings, clock: Clock | None = None,
                  helpers: Mapping[str, Callable] | None = None, assigners: Sequence[Assigner] = (),
                  listeners: Sequence[TaskListener] = (), services: ServiceRegistry | None = None,
-                 reactions: Sequence[StepReaction] = ()):
+                 reactions: Sequence[StepReaction] = (), case_keys: Mapping[str, str] | None = None):
         """`helpers` are offered to diagrams' scripts; `assigners` are processes' rules for who gets a
         new task that its diagram does not assign (engine.runtime.projection.Assigner); `listeners`
         hear of completed tasks (engine.runtime.instances.TaskListener); `services` are what Camunda
         service tasks may call (engine.definitions.services); `reactions` see every step of an instance
-        before it is saved (engine.runtime.reactions)."""
+        before it is saved (engine.runtime.reactions); `case_keys` number the cases of a process started
+        without a key (`{"complaint": "TS-{year}-"}`: TS-2026-0001, TS-2026-0002, ...)."""
         self.services = services or ServiceRegistry()
         helpers = {**(helpers or {}), **self.services.helpers()}
         install_step_clock()
@@ -81,6 +82,7 @@ class Engine:
         self.instances = InstanceService(self.definitions, self.codec, self.clock, self.script_engine,
                                          self.slas, settings.workflow_cache_size, self.notifier, assigners,
                                          listeners, self.limits, self.person_fields.apply, reactions, settings)
+        self.instances.case_keys.update(case_keys or {})
         self.slas.breach_hooks.append(BreachEffects(self.sla_policies, self.instances))
         self.consistency = ConsistencyCheck(self.instances)
         self.start_schedules = StartSchedules(self.clock, self.script_engine.environment)

@@ -1,10 +1,27 @@
 """What each process adds to the engine: helpers offered to diagrams' scripts and expressions, and
-assigners (rules for who gets a new task), listeners (reactions to completed tasks) and step reactions
-(engine.runtime.reactions).
-Composition roots pass them to `Engine`."""
+assigners (rules for who gets a new task), listeners (reactions to completed tasks), step reactions
+(engine.runtime.reactions) and how cases are numbered. `wired_engine` is the one place they are put
+together: the web app, the CLI, the demo, the tests and the benches all take their engine from it."""
 from __future__ import annotations
 
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
+
+if TYPE_CHECKING:
+    from engine import Clock, Engine, Settings
+
+
+def wired_engine(settings: "Settings", clock: "Clock | None" = None) -> "Engine":
+    """The engine with every process's parts."""
+    from engine import Engine
+
+    return Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners(), listeners=task_listeners(),
+                  reactions=step_reactions(), case_keys=case_keys())
+
+
+def case_keys() -> dict[str, str]:
+    from .complaints.reactions import KEY_PREFIX, PROCESS
+
+    return {PROCESS: KEY_PREFIX}
 
 
 def diagram_helpers() -> dict[str, Callable]:

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from engine import Engine, ManualClock, Settings, SourceFile, connect
+from engine import ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import Base
 from engine.people.groups import GroupSpec, Groups
-from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
+from processes import wired_engine
 from processes.demo_people import seed_groups, seed_people
 
 DIAGRAMS = Path(__file__).parent / "diagrams"
@@ -82,8 +82,7 @@ class Harness:
     def __init__(self, database_url: str, cache_size: int):
         self.clock = ManualClock()
         self.settings = Settings(database_url=database_url, workflow_cache_size=cache_size)
-        self.engine = Engine(self.settings, self.clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners(), reactions=step_reactions())
+        self.engine = wired_engine(self.settings, self.clock)
         self.sessions = connect(self.settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

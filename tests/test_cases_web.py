@@ -150,6 +150,45 @@ def test_a_repeated_call_reminds_the_open_case_of_that_number_only(web):
     assert len(_complaints(web)) == 1
 
 
+def test_the_callers_closed_cases_are_offered_as_repeated_within_the_branchs_repeat_window(database_url, tmp_path):
+    """R-CMP-07: the phone number brings up the caller's closed cases for as long as one may be named as
+    repeated (the branch's SQFLOW_REPEAT_WINDOW_DAYS, here 30 days), each with a link to record the repeat."""
+    from engine.branch_settings import BranchSettings
+
+    from .web_harness import WebHarness
+    web = WebHarness(database_url, tmp_path / "var", branch=BranchSettings(repeat_window_days=30))
+    try:
+        _deploy_complaints(web)
+        view = _case(web, "TS-2026-0351")
+        with web.sessions.begin() as db:
+            for login, element, data in (("li.wei", "sign_for", {}), ("li.wei", "reply", {"answer": "多收的话费已全额退回"}),
+                                         ("zhang.min", "callback", {"reached": True, "satisfied": True})):
+                user = web.engine.directory.get(db, login)
+                view = web.engine.desk.complete(db, user, next(t.id for t in view.open_tasks
+                                                                if t.element_id == element), data)
+        assert view.state == "completed"
+        lookup = f"/cases/callers?channel=hotline&customer_phone={PHONE}"
+        web.clock.advance(timedelta(days=29))
+        page = html.fromstring(web.client("zhang.min").get(lookup).get_data(as_text=True))
+        assert [a.get("data-repeat-of") for a in page.xpath("//a[@class='repeat-of']")] == ["TS-2026-0351"]
+        web.clock.advance(timedelta(days=2))
+        page = web.client("zhang.min").get(lookup).get_data(as_text=True)
+        assert "TS-2026-0351" not in page and 'id="callers-none"' in page
+    finally:
+        web.close()
+
+
+def test_the_case_data_names_the_network_complaint_level_in_words(web):
+    """R-SLA-07: the level the classification gave a network complaint reads 一级/二级/三级 on the case, not a digit."""
+    _deploy_complaints(web)
+    view = _case(web, "TS-2026-0361")
+    with web.sessions.begin() as db:
+        level = web.engine.instances.workflow_data(db, view.id)["network_level"]
+    page = html.fromstring(web.client("ma.manager").get(f"/instances/{view.id}").get_data(as_text=True))
+    [shown] = page.xpath("//div[@data-field='network_level']/dd")
+    assert shown.text_content().strip() == {1: "一级", 2: "二级", 3: "三级"}[level]
+
+
 def test_my_cases_lists_what_the_person_received_until_it_is_closed(web):
     """R-FR-01, R-FR-03: the first responder follows her cases wherever they are handled, and sees the
     answer; another first responder's cases are not hers."""

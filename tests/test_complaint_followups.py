@@ -5,6 +5,7 @@ ticket, an outside body's deadline is watched by the duty desk, and a major comp
 the chain before its work order opens."""
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -57,9 +58,10 @@ class Desk:
         return answer
 
     def start(self, **intake) -> dict:
+        """A complaint started through the API without a number gets the next case number, as at the intake page."""
         self.keys += 1
-        case = self.ok("zhang.min", "POST", "/instances", {"process_id": "complaint",
-                                                           "business_key": f"API-{self.keys:04d}"}, 201, key=f"k-{self.keys}")
+        case = self.ok("zhang.min", "POST", "/instances", {"process_id": "complaint"}, 201, key=f"k-{self.keys}")
+        assert re.fullmatch(r"TS-20\d\d-\d{4}", case["business_key"] or ""), case["business_key"]
         [task] = case["open_tasks"]
         return self.ok("zhang.min", "POST", f"/tasks/{task['id']}/complete",
                        {"data": {**GOOD_INTAKE, **intake}})["instance"]
@@ -125,7 +127,8 @@ def test_R_CMP_06_reminders_reach_the_department_are_counted_on_the_work_order_a
 
 def test_R_CMP_07_a_dissatisfied_customer_gets_a_linked_ticket_and_a_wrong_repeat_of_is_refused(app):
     """R-CMP-07: dissatisfied at the callback, the process opens a new ticket linked to the closed one with the
-    reason, visible on both; a repeat naming no complaint, or an open one, is refused with the reason."""
+    reason, visible on both; a repeat naming no complaint, or an open one, is refused with the reason.
+    R-SLA-02: the dissatisfied customer may appeal: the case is marked appealable and an SMS tells them how."""
     desk = Desk(app)
     case = dispatched(desk, "13900000701")
     desk.ok("li.wei", "POST", f"/tasks/{desk.task('li.wei', case, 'sign_for')['id']}/claim")
@@ -134,7 +137,7 @@ def test_R_CMP_07_a_dissatisfied_customer_gets_a_linked_ticket_and_a_wrong_repea
     desk.do("zhang.min", case, "callback", reached=True, satisfied=False, dissatisfaction_reason="退费金额不对，仍然多收")
 
     old = desk.case("ma.manager", case)
-    assert old["state"] == "completed"
+    assert old["state"] == "completed" and old["data"]["appealable"] is True
     new_key = old["data"]["repeated_by"]
     assert new_key and new_key != case["business_key"]
     [linked] = [e for e in old["history"] if e["event"] == "case.repeated"]
@@ -144,6 +147,9 @@ def test_R_CMP_07_a_dissatisfied_customer_gets_a_linked_ticket_and_a_wrong_repea
     assert (new["data"]["repeat_of"], new["data"]["repeat_reason"]) == (case["business_key"], "退费金额不对，仍然多收")
     assert new["attributes"]["customer_phone"] == "13900000701" and new["state"] == "active"
     assert desk.task("zhang.min", new, "on_the_spot")["assignee"] == "zhang.min"
+    [told] = desk.ok("ma.manager", "GET", f"/instances/{case['id']}/customer-messages")["items"]
+    assert told["channel"] == "sms" and told["address"] == "13900000701"
+    assert "12300" in told["text"] and case["business_key"] in told["text"] and new_key in told["text"]
 
     other = dispatched(desk, "13900000702")
     for repeat_of, says in (("TS-1999-0001", "no complaint"), (other["business_key"], "still open")):

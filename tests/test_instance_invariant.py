@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 
 from cli.main import main
-from engine import Engine, ManualClock, Settings, SourceFile, connect
+from engine import ManualClock, Settings, SourceFile, connect
 from engine.runtime.queries import Page, history, list_instances
 from engine.timers.worker import TimerWorker
-from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
+from processes import wired_engine
 from processes.demo_people import seed_groups
 from tests.test_complaint_forms import GOOD_INTAKE
 from tests.test_complaint_process import BPMN, COMPLAINTS
@@ -44,8 +44,7 @@ class Process:
 
     def __init__(self, url: str, clock: ManualClock, cache_size: int = 256):
         settings = Settings(database_url=url, workflow_cache_size=cache_size)
-        self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners(), reactions=step_reactions())
+        self.engine = wired_engine(settings, clock)
         self.sessions = connect(settings)
         self.worker = TimerWorker(self.engine, self.sessions, name=f"worker-{id(self)}")
 

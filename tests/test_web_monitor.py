@@ -76,6 +76,7 @@ def test_the_list_filters_by_process_version_state_sla_dates_and_key_and_pages_b
 
     page = manager.get("/instances").get_data(as_text=True)
     assert 'data-total="31"' in page and 'data-page="1" data-pages="2"' in page
+    assert "<td>张敏</td>" in page and "<td>zhang.min</td>" not in page  # who started it, by name
     assert listed(page) == list(range(31, 6, -1))
     assert listed(manager.get("/instances?page=2").get_data(as_text=True)) == list(range(6, 0, -1))
     assert 'href="/instances/31"' in page

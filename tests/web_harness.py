@@ -19,9 +19,9 @@ TOKEN = re.compile(r'name="csrf-token" content="([^"]+)"')
 
 
 class WebHarness:
-    def __init__(self, database_url: str, var_dir: Path):
+    def __init__(self, database_url: str, var_dir: Path, **settings):
         self.clock = ManualClock()
-        self.settings = Settings(database_url=database_url, var_dir=var_dir)
+        self.settings = Settings(database_url=database_url, var_dir=var_dir, **settings)
         self.app = create_app({"SQFLOW_SETTINGS": self.settings, "SQFLOW_CLOCK": self.clock, "TESTING": True,
                                "SECRET_KEY": "test-secret"})
         runtime = self.app.extensions["sqflow"]

@@ -12,15 +12,14 @@ from flask import Flask, current_app
 from sqlalchemy.orm import Session
 
 from engine import READ_ONLY, Engine, Settings, connect
-from processes import diagram_helpers, step_reactions, task_assigners, task_listeners
+from processes import wired_engine
 
 EXTENSION = "sqflow"
 
 
 class Runtime:
     def __init__(self, settings: Settings, clock=None):
-        self.engine = Engine(settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                             listeners=task_listeners(), reactions=step_reactions())
+        self.engine = wired_engine(settings, clock)
         self.sessions = connect(settings)
         with self.sessions.begin() as session:
             self.engine.refresh_calendar(session)

@@ -146,9 +146,10 @@ def phone_digits(phone: str) -> str:
 
 
 def caller_cases(session: Session, user: User, phone: str, now: datetime, *, process_id: str,
-                 recent_days: int = 180, limit: int = 10) -> list[CallerCase]:
+                 recent_days: int, limit: int = 10) -> list[CallerCase]:
     """The cases of `process_id` whose customer phone is `phone` (dashes and spaces ignored): the open
-    ones first, then those closed in the last `recent_days` that the person sees. Fewer than 7 digits
+    ones first, then those closed in the last `recent_days` (the branch's repeat window: a closed case
+    older than that cannot be named as repeated) that the person sees. Fewer than 7 digits
     find nothing: a number is looked up, never guessed at."""
     digits = phone_digits(phone)
     if len(digits) < 7:

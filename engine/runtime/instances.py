@@ -29,6 +29,7 @@ from ..scripting import check_data_size
 from ..sla.tracker import SlaTracker
 from ..timers.store import TimerStore
 from .case_data import current_task
+from .case_numbers import next_case_key
 from .codec import STATE_FORMAT, StateCodec
 from .failures import rerun_failed
 from .inputs import require_object
@@ -72,6 +73,8 @@ class InstanceService(OutsideEvents):
         self._listeners = tuple(listeners)
         self._reactions = tuple(reactions)
         self._settings = settings
+        # process id -> how its cases are numbered when the starter gives no key, e.g. "TS-{year}-"
+        self.case_keys: dict[str, str] = {}
 
     # --- operations -------------------------------------------------------------------------
 
@@ -83,8 +86,14 @@ class InstanceService(OutsideEvents):
             called = self._definitions.resolve_calls(reads, definition)
             specs = self._definitions.specs_of(reads, definition.id)
             subprocess_specs = self._definitions.subprocess_specs_of(reads, specs, called)
+        if not business_key and process_id in self.case_keys:
+            business_key = self._next_case_key(session, self.case_keys[process_id])
         return self._start(session, definition, specs.spec, called, subprocess_specs, started_by, data,
                            business_key, {})
+
+    def _next_case_key(self, session: Session, template: str) -> str:
+        zone = self._settings.zone() if self._settings is not None else None
+        return next_case_key(session, template.format(year=self._clock.now().astimezone(zone).year))
 
     def _start(self, session: Session, definition: DeployedVersion, spec: BpmnProcessSpec, called: dict[str, int],
                subprocess_specs: dict, started_by: str, data: dict, business_key: str | None, details: dict,

@@ -24,7 +24,7 @@ from engine.sla.policies import save_policies
 from engine.sla.policy import parse_policies
 from engine.timers.worker import TimerWorker
 
-from .. import diagram_helpers, step_reactions, task_assigners, task_listeners
+from .. import wired_engine
 
 POLICIES = Path(__file__).parent / "sla_policies.json"
 FIRST_RESPONDERS = {"hotline_10000": "zhang.min", "business_hall": "wang.fang", "web_hall": "liu.yang",
@@ -123,8 +123,7 @@ def seed(engine: Engine, sessions: sessionmaker[Session], now: datetime, count: 
         first_number = first_number or int(next_case_key(session, prefix)[len(prefix):])
     engine.sla_policies.forget()
     clock = ManualClock(now)
-    past = Engine(engine.settings, clock, helpers=diagram_helpers(), assigners=task_assigners(),
-                  listeners=task_listeners(), reactions=step_reactions())
+    past = wired_engine(engine.settings, clock)
     past.calendar.loaded = engine.calendar.loaded  # the years operators loaded count in the past too
     views = []
     for offset in range(count):

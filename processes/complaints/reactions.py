@@ -7,6 +7,7 @@
   level by level in order, each report recorded on the case with its time, before the work order opens.
 - R-CMP-07: a customer dissatisfied at the callback gets a new ticket linked to the closed one, with the
   reason; a `repeat_of` typed at intake must name a closed complaint, closed within `repeat_window_days`.
+- R-SLA-02: that customer may appeal to the regulator; they are sent how (SMS, with the 12300 route).
 """
 from __future__ import annotations
 
@@ -16,17 +17,20 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import FormInvalid, InvalidInputError
+from engine.notifications.customer import fill, queue_customer_message
 from engine.notifications.kinds import CASE_REMINDED, CASE_REPORTED, REMINDERS_PILED_UP
 from engine.people.groups import Groups
 from engine.persistence.tables import AuditEntry, HumanTask, ProcessInstance
-from engine.runtime.case_numbers import next_case_key
 from engine.runtime.reactions import StepEffects, StepSeen
 
 PROCESS = "complaint"
-KEY_PREFIX = "TS-{year}-"
+KEY_PREFIX = "TS-{year}-"  # how complaints are numbered (processes.case_keys)
 CLOSED = ("completed", "terminated")
 LEAD_GROUP = "team_lead"  # the lane of the complaint's chases
 CLOSING_NOW = "complaints_closing_now"  # session.info: keys of cases whose closing step opens their repeat
+DISSATISFIED_SUBJECT = "投诉处理结果回访"
+DISSATISFIED_SMS = ("尊敬的客户：您对投诉（编号 {case}）的处理结果不满意，我们已登记新的投诉（编号 {new_case}）继续处理。"
+                    "您也可以向工业和信息化部电信用户申诉受理中心申诉，电话 12300。")
 
 
 def complaint_reactions(session: Session, step: StepSeen, effects: StepEffects) -> None:
@@ -120,11 +124,9 @@ def open_repeat(session: Session, step: StepSeen, effects: StepEffects) -> None:
     reason = str(step.data.get("dissatisfaction_reason") or "")
     first_responder = str(step.data.get("received_by") or (recorded.actor if recorded is not None else "engine"))
     intake.update(repeat_of=old_key, repeat_reason=reason)
-    year = step.at.astimezone(effects.settings.zone()).year
     session.info.setdefault(CLOSING_NOW, set()).add(old_key)
     try:
-        new = effects.start(session, PROCESS, started_by=first_responder, data=intake,
-                            business_key=next_case_key(session, KEY_PREFIX.format(year=year)))
+        new = effects.start(session, PROCESS, started_by=first_responder, data=intake)  # numbered as any complaint
         task = next((t for t in new.open_tasks if t.element_id == "intake"), None)
         if task is not None:
             try:
@@ -136,6 +138,24 @@ def open_repeat(session: Session, step: StepSeen, effects: StepEffects) -> None:
     step.data["repeated_by"] = new.business_key
     effects.journal.add("engine", "case.repeated", element_id="mark_dissatisfied",
                         details={"new_case": new.business_key, "new_instance": new.id, "reason": reason})
+    tell_how_to_appeal(session, step, effects, old_key, new.business_key)
+
+
+# --- R-SLA-02 (dissatisfied with the answer) -----------------------------------------------------------
+
+def tell_how_to_appeal(session: Session, step: StepSeen, effects: StepEffects, old_key: str, new_key: str | None) -> None:
+    """A customer dissatisfied with the answer may appeal to the regulator: the case is marked so by the
+    diagram, and the customer is sent how, with the new ticket's number."""
+    phone = str(step.data.get("customer_phone") or "").strip()
+    if not phone:
+        effects.journal.add("engine", "customer.not_told", element_id="mark_dissatisfied",
+                            details={"missing": "customer_phone"})
+        return
+    text = fill(DISSATISFIED_SMS, {"case": old_key, "new_case": new_key or old_key})
+    queue_customer_message(session, instance_id=step.instance_id, channel="sms", address=phone,
+                           subject=DISSATISFIED_SUBJECT, text=text, at=step.at)
+    effects.journal.add("engine", "customer.message", element_id="mark_dissatisfied",
+                        details={"channel": "sms", "to": phone})
 
 
 def _aware(moment, like):

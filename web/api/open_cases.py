@@ -23,7 +23,9 @@ def open_case_of(db: Session, caller: User, data: dict, *, other_than: int | Non
     phone = str(data.get(PHONE) or "").strip()
     if not phone:
         return None
-    found = caller_cases(db, caller, phone, runtime.engine().clock.now(), process_id=PROCESS)
+    engine = runtime.engine()
+    found = caller_cases(db, caller, phone, engine.clock.now(), process_id=PROCESS,
+                         recent_days=engine.settings.branch.repeat_window_days)
     return next((case for case in found if case.is_open and case.id != other_than and case.business_key), None)
 
 

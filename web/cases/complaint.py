@@ -18,7 +18,6 @@ from ..security import current_user
 PROCESS = "complaint"
 INTAKE = "intake"
 CALLED_AGAIN = "customer_called_again"
-KEY_PREFIX = "TS-{year}-"
 
 
 def _definitions(db: Session) -> list[Any]:

@@ -14,7 +14,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext
 from sqlalchemy.orm import Session
 
-from engine import next_case_key
 from engine.calendar import CalendarYearUnknown
 from engine.errors import FormInvalid, Forbidden, InstanceNotFound, StateError
 from engine.people import Rights, User
@@ -27,7 +26,7 @@ from ..inbox.task_rights import people_names
 from ..security import current_user, login_required
 from . import bp
 from .channels import CHANNELS, Channel, Reading, blank, read, with_defaults
-from .complaint import CALLED_AGAIN, INTAKE, KEY_PREFIX, PROCESS, intake_schema, may_take_in
+from .complaint import CALLED_AGAIN, INTAKE, PROCESS, intake_schema, may_take_in
 
 MESSAGES = {"required": lazy_gettext("This field is required."),
             "choose": lazy_gettext("Choose one of the listed options."),
@@ -81,8 +80,7 @@ def take_in(slug: str):
         return _form(user, chosen, reading.values, found, _("Please correct the marked fields."), 422)
     try:
         with runtime.transaction() as db:
-            year = engine.clock.now().astimezone(engine.settings.zone()).year
-            started = engine.desk.start(db, user, PROCESS, business_key=next_case_key(db, KEY_PREFIX.format(year=year)))
+            started = engine.desk.start(db, user, PROCESS)  # numbered by the engine (TS-<year>-NNNN)
             task = next(t for t in started.open_tasks if t.element_id == INTAKE)
             done = engine.desk.complete(db, user, task.id, reading.data)
     except FormInvalid as invalid:
@@ -160,7 +158,9 @@ def _callers(user: User, phone: str) -> tuple[list[Any], dict[str, str]]:
     if not phone:
         return [], {}
     with runtime.reading() as db:
-        return caller_cases(db, user, phone, runtime.engine().clock.now(), process_id=PROCESS), people_names(db)
+        engine = runtime.engine()
+        return caller_cases(db, user, phone, engine.clock.now(), process_id=PROCESS,
+                            recent_days=engine.settings.branch.repeat_window_days), people_names(db)
 
 
 def _by_field(chosen: Channel, reading: Reading, found: dict[str, str]) -> dict[str, str]:

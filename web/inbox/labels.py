@@ -127,6 +127,7 @@ VALUES = {
         "contact details incomplete": _c("Contact details incomplete"),
         "outside the operator's services": _c("Outside the operator's services"),
     },
+    "network_level": {1: _c("Level 1"), 2: _c("Level 2"), 3: _c("Level 3")},
     "fault_kind": {
         "cable": _("Cable fault"), "data_line_equipment": _("Data line, on-site equipment"),
         "data_line": _("Data line"), "other": _("Other fault"),
@@ -138,7 +139,7 @@ def value_label(field: str, value) -> str:
     """A case field's value as people read it (the code itself when it has no label)."""
     if value is None:
         return ""
-    label = VALUES.get(field, {}).get(value) if isinstance(value, str) else None
+    label = VALUES.get(field, {}).get(value) if isinstance(value, (str, int)) and not isinstance(value, bool) else None
     return str(label) if label is not None else str(value)
 
 

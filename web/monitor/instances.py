@@ -9,7 +9,7 @@ from flask_babel import gettext
 
 from engine.calendar import CalendarYearUnknown
 from engine.errors import ConflictError, StateError
-from engine.reads import has_layout, instance_state, process_versions
+from engine.reads import has_layout, instance_state, people_names, process_versions
 
 from .. import case_history, runtime
 from ..errors import calendar_refusal, problem
@@ -28,15 +28,16 @@ FINAL_STATES = ("completed", "terminated")
 @role_required("manager")
 def instances() -> ResponseReturnValue:
     filters, page, problems = params.instance_filter(request.args)
-    result = None
+    result, names = None, {}
     with runtime.reading() as db:
         versions = process_versions(db)
         if not problems:
             result = runtime.engine().reads.instances(db, current_user(), filters, page, PER_PAGE)
+            names = people_names(db, [row.instance.started_by for row in result.rows])
     processes = sorted({v.process_id for v in versions})
     process_names = {v.process_id: v.name for v in sorted(versions, key=lambda v: v.version) if v.name}
     return render_template("monitor/instances.html", result=result, problems=problems, filters=filters,
-                           processes=processes, process_names=process_names,
+                           processes=processes, process_names=process_names, names=names,
                            args=params.filter_args(request.args)), 400 if problems else 200
 
 
