@@ -109,7 +109,7 @@ def test_R_CMP_02_a_consultation_not_accepted_becomes_a_complaint_keeping_its_hi
     case.do("explain", explanation="tariff explained", accepted=False)
     assert (case.data["contact_type"], case.data["converted_from"]) == ("complaint", "consultation")
     assert "dispatch" in case.open
-    assert any("converted to complaint" in line for line in case.data["history"])
+    assert any("转为投诉" in line for line in case.data["history"])
 
 
 def test_R_CMP_05_R_FR_05_a_major_complaint_is_reported_upward_and_planned_before_dispatch(complaints):
