@@ -97,6 +97,13 @@ def test_a_repeat_complaint_asks_the_earlier_ticket_and_why_and_nothing_starts_w
     assert page.xpath("//textarea[@name='description']")[0].text == "上次投诉处理后问题依旧，营业员态度差"
     assert [c.business_key for c in _complaints(web)] == ["TS-2026-0009"]
     values["repeat_reason"] = "更换的设备仍然无法上网"
+    values["repeat_of"] = "TS-2026-0999"  # a number that names no complaint: told why, next to the field
+    answer = client.post("/cases/new/hotline", data=values)
+    assert answer.status_code == 422
+    page = html.fromstring(answer.get_data(as_text=True))
+    [problem] = page.xpath("//div[contains(@class,'has-error')][.//input[@name='repeat_of']]")
+    assert "没有编号为 TS-2026-0999 的投诉" in problem.text_content()
+    values["repeat_of"] = "TS-2026-0009"
     assert client.post("/cases/new/hotline", data=values).status_code == 302
     [_, case] = _complaints(web)
     with web.sessions.begin() as db:

@@ -152,7 +152,7 @@ def test_R_CMP_07_a_dissatisfied_customer_gets_a_linked_ticket_and_a_wrong_repea
     assert "12300" in told["text"] and case["business_key"] in told["text"] and new_key in told["text"]
 
     other = dispatched(desk, "13900000702")
-    for repeat_of, says in (("TS-1999-0001", "no complaint"), (other["business_key"], "still open")):
+    for repeat_of, says in (("TS-1999-0001", "没有编号为 TS-1999-0001 的投诉"), (other["business_key"], "仍在处理中")):
         start = desk.ok("zhang.min", "POST", "/instances", {"process_id": "complaint"}, 201, key=f"r-{repeat_of}")
         refused = desk.ok("zhang.min", "POST", f"/tasks/{start['open_tasks'][0]['id']}/complete", {"data": {
             **GOOD_INTAKE, "customer_phone": "13900000799", "repeat_of": repeat_of,

@@ -99,17 +99,14 @@ def check_repeat_of(session: Session, key: str, step: StepSeen, effects: StepEff
     earlier = session.scalars(select(ProcessInstance).where(
         ProcessInstance.process_id == PROCESS, ProcessInstance.business_key == key)).first()
     if earlier is None or earlier.id == step.instance_id:
-        raise FormInvalid("intake", {"repeat_of": f"no complaint {key} exists: give the number of the closed "
-                                                   "complaint the customer is dissatisfied with"})
+        raise FormInvalid("intake", {"repeat_of": f"没有编号为 {key} 的投诉：请填写客户不满意的那件已结案投诉的编号"})
     if key in session.info.get(CLOSING_NOW, ()):
         return
     if earlier.state not in CLOSED:
-        raise FormInvalid("intake", {"repeat_of": f"complaint {key} is still open: remind it (the customer "
-                                                   "called again) instead of opening a repeat"})
+        raise FormInvalid("intake", {"repeat_of": f"投诉 {key} 仍在处理中：请对它催办，不要登记重复投诉"})
     window = effects.settings.branch.repeat_window_days
     if earlier.ended_at is not None and step.at - _aware(earlier.ended_at, step.at) > timedelta(days=window):
-        raise FormInvalid("intake", {"repeat_of": f"complaint {key} was closed more than {window} days ago: "
-                                                   "record a new complaint"})
+        raise FormInvalid("intake", {"repeat_of": f"投诉 {key} 结案已超过 {window} 天：请登记为新投诉"})
 
 
 def open_repeat(session: Session, step: StepSeen, effects: StepEffects) -> None:

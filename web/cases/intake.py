@@ -20,7 +20,7 @@ from engine.people import Rights, User
 from engine.reads import TaskView, caller_case, caller_cases
 
 from .. import runtime
-from ..errors import calendar_refusal, readable
+from ..errors import CHINESE, calendar_refusal, readable
 from ..inbox.forms import problems as form_problems
 from ..inbox.task_rights import people_names
 from ..security import current_user, login_required
@@ -84,7 +84,8 @@ def take_in(slug: str):
             task = next(t for t in started.open_tasks if t.element_id == INTAKE)
             done = engine.desk.complete(db, user, task.id, reading.data)
     except FormInvalid as invalid:
-        fields = {name: str(MESSAGES["required"]) if "required" in str(message) else _("Check this field.")
+        fields = {name: str(MESSAGES["required"]) if "required" in str(message)
+                  else readable(422, str(message)) if CHINESE.search(str(message)) else _("Check this field.")
                   for name, message in invalid.fields.items()}
         return _form(user, chosen, reading.values, _by_field(chosen, reading, fields),
                      _("Please correct the marked fields."), 422)
