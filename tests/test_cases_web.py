@@ -221,6 +221,25 @@ def test_my_cases_lists_what_the_person_received_until_it_is_closed(web):
     assert "TS-2026-0401" in client.get("/cases/?show=closed").get_data(as_text=True)
 
 
+def test_a_case_the_customer_keeps_chasing_reaches_the_team_leads_page_at_the_branchs_count(web):
+    """R-CMP-06: once the customer has called again as often as the branch escalates (3 by default), the
+    team lead finds the department's task of that case on their page, how often it was chased and who holds
+    it, with the reassign at hand; a case chased less is not there."""
+    _deploy_complaints(web)
+    often, once = _case(web, "TS-2026-0371"), _case(web, "TS-2026-0372", phone="13900002233")
+    with web.sessions.begin() as db:
+        for key, times in (("TS-2026-0371", 3), ("TS-2026-0372", 1)):
+            for _ in range(times):
+                web.engine.instances.send_message(db, key, "customer_called_again", by="zhang.min",
+                                                  payload={"taken_by": "zhang.min"}, process_id="complaint")
+    page = html.fromstring(web.client("wu.lead").get("/cases/team").get_data(as_text=True))
+    rows = page.xpath("//section[@id='reminded']//tr[@data-task-id]")
+    assert [(r.get("data-case-key"), r.get("data-reminders")) for r in rows] == [("TS-2026-0371", "3")]
+    assert "已催办 3 次" in rows[0].text_content() and "签收工单" in rows[0].text_content()
+    assert rows[0].xpath(".//form")  # reassign or claim, right there
+    assert web.client("li.wei").get("/cases/team").status_code == 403
+
+
 def test_team_leads_see_their_departments_dashboard_and_late_tasks(web):
     """R-SLA-09, R-SLA-10: the team lead sees the overdue sign-for of their department (with the chase it
     opened, naming who holds it), not another department's; the dashboard shows their department only."""

@@ -29,8 +29,8 @@ from ..sla.reports import (CalendarOutlook, DepartmentMonth, OpenSla, calendar_o
 from .card import CardSection, CaseCard, Deadline, Holder
 from .cases import CaseReads, InstanceRead, TaskRead
 from .declarations import CARD_KEY, CaseDeclarations
-from .department import (ChaseTask, LateTask, case_keys, cases_by_state, chase_tasks, chased_elements,
-                         department_groups, late_tasks, leads_team, overseen_department)
+from .department import (ChaseTask, LateTask, RemindedTask, case_keys, cases_by_state, chase_tasks, chased_elements,
+                         department_groups, late_tasks, leads_team, often_reminded, overseen_department)
 from .history import HistoryLine
 from .operations import ServiceFigures, service_figures
 from .own_cases import CallerCase, OwnedCase, caller_case, caller_cases, owned_cases
@@ -43,7 +43,8 @@ __all__ = [
     "Account", "CallerCase", "ChaseTask", "LateTask", "OwnedCase", "ServiceFigures", "account", "accounts",
     "active_members", "caller_case", "caller_cases", "case_keys", "cases_by_state", "chase_tasks",
     "chased_elements", "department_groups", "group_exists", "has_accounts", "late_tasks", "leads_team",
-    "open_task_count", "overseen_department", "owned_cases", "people_names", "service_figures",
+    "often_reminded", "open_task_count", "overseen_department", "owned_cases", "people_names", "RemindedTask",
+    "service_figures",
     "AuditView", "CARD_KEY", "CalendarOutlook", "CardSection", "CaseCard", "CaseDeclarations", "CaseReads",
     "Deadline", "DepartmentMonth", "ElementHeat", "ElementStatus", "HistoryLine", "Holder", "INSTANCE_STANDINGS",
     "INSTANCE_STATES", "InboxFilter", "InboxRow", "InstanceFilter", "InstancePage", "InstanceRead", "InstanceView",

@@ -87,6 +87,27 @@ def chase_tasks(session: Session, user: User, chased_elements: dict[str, str], l
             for row, key in rows]
 
 
+@dataclass(frozen=True)
+class RemindedTask:
+    task: TaskView
+    business_key: str | None
+    reminders: int                  # how often the customer called again about the case (催办)
+
+
+def often_reminded(session: Session, user: User, at_least: int, limit: int = 200) -> list[RemindedTask]:
+    """The open tasks of the person's groups whose case the customer has chased `at_least` times (the
+    branch's reminder escalation count), the most chased first."""
+    if not user.groups:
+        return []
+    reminders = ProcessInstance.attributes["reminders"].as_integer()
+    rows = session.execute(select(HumanTask, ProcessInstance.business_key, reminders)
+                           .join(ProcessInstance, ProcessInstance.id == HumanTask.instance_id)
+                           .where(HumanTask.state == "open", HumanTask.candidate_group.in_(sorted(user.groups)),
+                                  ProcessInstance.state == "active", reminders >= at_least)
+                           .order_by(reminders.desc(), HumanTask.created_at, HumanTask.id).limit(limit)).all()
+    return [RemindedTask(TaskView.of(row), key, count) for row, key, count in rows]
+
+
 def chased_elements(forms: dict[str, dict]) -> dict[str, str]:
     """Chase task element -> the element it chases, from a definition's forms (`x-chases`)."""
     return {element: schema[CHASES] for element, schema in forms.items()
