@@ -38,7 +38,7 @@ def _taken_by_people_who_may(session) -> list[str]:
 def test_the_complaint_demo_has_every_stage_taken_by_real_people_in_the_past(harness):
     _deploy(harness)
     now = harness.clock.now()
-    views = demo.seed(harness.engine, harness.sessions, now, count=16)
+    views = demo.seed(harness.engine, harness.sessions, now, count=17)
     waiting = {t.element_id for v in views for t in v.open_tasks}
     assert {"on_the_spot", "customer_signs", "verify_by_phone", "dispatch", "sign_for", "field_test", "reply",
             "callback", "duty_desk_accept", "pre_handling_plan", "tell_progress", "answer_inquiry", "explain",
@@ -47,6 +47,9 @@ def test_the_complaint_demo_has_every_stage_taken_by_real_people_in_the_past(har
         statuses = {harness.engine.instances.workflow_data(session, v.id).get("status") for v in views
                     if v.state == "completed"}
         assert {"archived", "closed_invalid", "closed_on_spot"} <= statuses
+        reminders = sorted(int(harness.engine.instances.workflow_data(session, v.id).get("reminders") or 0)
+                           for v in views)
+        assert reminders[-2:] == [1, 3]  # one case chased once, one as often as its team lead is told
         assert _taken_by_people_who_may(session) == []
         latest = [session.scalar(select(func.max(column))) for column in (
             HumanTask.completed_at, HumanTask.created_at, ProcessInstance.ended_at, ProcessInstance.started_at,
@@ -54,7 +57,7 @@ def test_the_complaint_demo_has_every_stage_taken_by_real_people_in_the_past(har
         assert all(moment is None or moment <= now for moment in latest), latest
         first_responders = {row.started_by for row in session.scalars(select(ProcessInstance))}
     assert first_responders <= {"zhang.min", "wang.fang", "liu.yang", "chen.jing"}
-    assert len({v.business_key for v in views}) == 16
+    assert len({v.business_key for v in views}) == 17
 
 
 def test_sqflow_demo_works_its_cases_as_the_demo_people(sqflow, tmp_path, monkeypatch):  # noqa: F811

@@ -47,7 +47,7 @@ class Scenario:
     waits_at: str                                   # an element, or archived / invalid / resolved_on_spot
     story: int = 0
     intake: dict = field(default_factory=dict)      # changes to the sample intake
-    called_again: bool = False                      # the customer called again about it meanwhile
+    called_again: int = 0                           # how often the customer called again about it meanwhile
     within_hours: float | None = None               # received this recently (a limit shorter than the demo's days)
 
 
@@ -65,11 +65,12 @@ SCENARIOS = [
     Scenario("hotline_10000", "field_test", story=3),
     Scenario("regulator", "duty_desk_accept", story=1),
     Scenario("hotline_10000", "pre_handling_plan", story=0, intake={"major": True}),
-    Scenario("hotline_10000", "sign_for", story=3, called_again=True),
+    Scenario("hotline_10000", "sign_for", story=3, called_again=1),
     Scenario("hotline_10000", "answer_inquiry", story=1,
              intake={"self_service_lookup": True, "dissatisfied": False, "wants_solution": False}),
     Scenario("online_chat", "explain", story=4, intake={"dissatisfied": False, "wants_solution": False},
              within_hours=3),  # a consultation unanswered for a day becomes a complaint
+    Scenario("hotline_10000", "sign_for", story=0, called_again=3),  # as often as the team lead is told
 ]
 CLOSED = {"archived", "invalid", "resolved_on_spot"}
 ANSWERS = {
@@ -157,7 +158,7 @@ def _walk(engine: Engine, session: Session, clock: ManualClock, now: datetime, r
             break
         clock.advance(min(timedelta(minutes=rng.uniform(10, 240)), (now - clock.now()) / 3))
         view = _take(engine, session, view, task.element_id, _performer(engine, session, task), data)
-        if scenario.called_again and task.element_id == "dispatch":
+        for _ in range(scenario.called_again if task.element_id == "dispatch" else 0):
             clock.advance((now - clock.now()) / 3)
             view = engine.instances.send_message(session, key, "customer_called_again", by=first_responder.login,
                                                  process_id="complaint")
