@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from engine.people import GROUP_KINDS as KINDS
-from engine.people import (NO_PASSWORD, ROLES, GroupSpec, Groups, ImportReport, PeopleAdmin, PersonSpec, RosterInvalid,
+from engine.people import (ROLES, GroupSpec, Groups, ImportReport, PeopleAdmin, PersonSpec, RosterInvalid,
                            import_roster, read_roster)
 from engine.reads import Account, accounts
 
@@ -146,7 +146,7 @@ def _list(ctx: "Context", args) -> int:
 def _state(row: Account) -> str:
     if not row.active:
         return "disabled"
-    if row.password_hash == NO_PASSWORD:
+    if not row.has_password:
         return "no password yet"
     return "must change password" if row.must_change_password else "active"
 

@@ -2,18 +2,43 @@
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Iterable
 
 from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
+from ..people.directory import NO_PASSWORD
 from ..persistence.tables import Group, HumanTask, UserAccount
 
-Account = UserAccount  # an account as pages and listings read it
+
+@dataclass(frozen=True)
+class Account:
+    """An account as pages and listings read it."""
+    login: str
+    name: str
+    department: str | None
+    groups: tuple[str, ...]
+    roles: tuple[str, ...]
+    email: str | None
+    locale: str
+    active: bool
+    created_at: datetime
+    disabled_at: datetime | None
+    has_password: bool         # False until the person is given one (or while the directory signs them in)
+    must_change_password: bool
+    source: str                # "local", or "ldap" for a person the directory signs in
+
+
+def _account(row: UserAccount) -> Account:
+    return Account(row.login, row.name, row.department, tuple(row.groups or ()), tuple(row.roles or ()), row.email,
+                   row.locale, row.active, row.created_at, row.disabled_at, row.password_hash != NO_PASSWORD,
+                   row.must_change_password, row.source)
 
 
 def accounts(session: Session, *, text: str = "", active: bool | None = None, department: str | None = None,
-             group: str | None = None) -> list[UserAccount]:
+             group: str | None = None) -> list[Account]:
     """People's accounts by login: those whose login or name contains `text`, active or not (None: both),
     of a department, or in a group (a department counts as a group of its people)."""
     query = select(UserAccount).order_by(UserAccount.login)
@@ -24,12 +49,13 @@ def accounts(session: Session, *, text: str = "", active: bool | None = None, de
         query = query.where(UserAccount.active.is_(active))
     if department:
         query = query.where(UserAccount.department == department)
-    return [row for row in session.scalars(query)
+    return [_account(row) for row in session.scalars(query)
             if not group or group in (row.groups or []) or row.department == group]
 
 
-def account(session: Session, login: str) -> UserAccount | None:
-    return session.get(UserAccount, login)
+def account(session: Session, login: str) -> Account | None:
+    row = session.get(UserAccount, login)
+    return None if row is None else _account(row)
 
 
 def has_accounts(session: Session) -> bool:

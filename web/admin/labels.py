@@ -52,7 +52,7 @@ def role_label(role: str) -> str:
 
 def value_text(field: str, value: Any) -> str:
     """A field's value as people read it (labels joined by 、)."""
-    if value in (None, "", []):
+    if value in (None, "", [], ()):
         return "—"
     if field == "department":
         return group_label(value)

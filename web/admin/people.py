@@ -12,7 +12,7 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
 from engine.errors import StateError
-from engine.people import EMAIL, MIN_PASSWORD, NO_PASSWORD, ROLES, Groups, PeopleAdmin, PersonSpec
+from engine.people import EMAIL, MIN_PASSWORD, ROLES, Groups, PeopleAdmin, PersonSpec
 from engine.reads import Account, account, accounts, open_task_count, people_names
 
 from .. import runtime
@@ -83,7 +83,7 @@ def people():
     shown = rows[(page - 1) * PAGE: page * PAGE]
     return render_template("admin/people.html", rows=shown, total=len(rows), page=page,
                            pages=max(1, -(-len(rows) // PAGE)), text=text, group=group, state=state,
-                           choices=choices, no_password=NO_PASSWORD)
+                           choices=choices)
 
 
 @bp.route("/people/new", methods=["GET", "POST"])
@@ -182,11 +182,9 @@ def _person_page(login: str, *, temporary: str | None = None, form: PersonForm |
         history = PeopleAdmin.history(db, login, limit=30)
         names = actor_names(db, history)
         open_tasks = open_task_count(db, login)
-        db.expunge(row)
     return render_template("admin/person.html", row=row, form=form or PersonForm.of(row), problems=problems or {},
                            departments=[g for g in groups if g.kind == "department"], groups=groups, roles=ROLES,
-                           history=history, names=names, temporary=temporary, open_tasks=open_tasks,
-                           no_password=NO_PASSWORD), status
+                           history=history, names=names, temporary=temporary, open_tasks=open_tasks), status
 
 
 def actor_names(db, history: list) -> dict[str, str]:
