@@ -4,10 +4,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from engine.sla.policies import save_policies
-from engine.sla.policy import parse_policies
-from engine.sla.reports import STANDINGS, department_month, open_slas
-from engine.runtime.views import to_json
+from engine.reads import SLA_STANDINGS, department_month, open_slas, to_json
 
 from .inputs import JsonFlagParser, default_user, read_file, instance_number
 
@@ -23,7 +20,7 @@ def add_sla_arguments(sub) -> None:
     load.add_argument("file", metavar="FILE")
     load.add_argument("--as", dest="user", default=default_user(), metavar="USER")
     listing = actions.add_parser("list", help="open deadlines, most urgent first")
-    listing.add_argument("--standing", choices=STANDINGS)
+    listing.add_argument("--standing", choices=SLA_STANDINGS)
     listing.add_argument("--department")
     listing.add_argument("--instance", type=instance_number)
     report = actions.add_parser("report", help="a month per department: on-time rate, average handling time")
@@ -46,15 +43,15 @@ def cmd_sla(ctx: "Context", args) -> int:
 def _load(ctx: "Context", args) -> int:
     path = Path(args.file)
     content = read_file(path)
-    process_id, policies = parse_policies(path.name, content, ctx.engine.sla_policies.numbers)
     with ctx.sessions.begin() as session:
-        replaced = save_policies(session, process_id, policies, path.name, args.user, ctx.engine.clock.now())
-    ctx.engine.sla_policies.forget(process_id)
+        loaded = ctx.engine.sla_policies.load(session, path.name, content, args.user, ctx.engine.clock.now())
     if ctx.out.as_json:
-        ctx.out.json({"process_id": process_id, "policies": [p.id for p in policies], "replaced": replaced})
+        ctx.out.json({"process_id": loaded.process_id, "policies": list(loaded.policy_ids),
+                      "replaced": loaded.replaced})
     else:
-        print(f"{'replaced' if replaced else 'loaded'} {len(policies)} SLA policies for {process_id}: "
-              + ", ".join(p.id for p in policies) + " (new deadlines use them; running ones keep theirs)")
+        print(f"{'replaced' if loaded.replaced else 'loaded'} {len(loaded.policy_ids)} SLA policies for "
+              f"{loaded.process_id}: " + ", ".join(loaded.policy_ids)
+              + " (new deadlines use them; running ones keep theirs)")
     return 0
 
 

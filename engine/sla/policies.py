@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import datetime
 from threading import Lock
 from typing import Any, Mapping
@@ -12,7 +13,7 @@ from sqlalchemy.orm import Session
 from ..errors import InvalidInputError
 from ..people.groups import Groups
 from ..persistence.tables import SlaPolicySet
-from .policy import SlaPolicy, policy_from_dict, policy_to_dict
+from .policy import SlaPolicy, parse_policies, policy_from_dict, policy_to_dict
 
 REFRESH_SECONDS = 5.0
 
@@ -46,6 +47,14 @@ def refuse_unknown_targets(session: Session, process_id: str, policies: list[Sla
                                 "create them first (sqflow group add NAME --label …)")
 
 
+@dataclass(frozen=True)
+class LoadedPolicies:
+    """What loading a policy file stored."""
+    process_id: str
+    policy_ids: tuple[str, ...]
+    replaced: bool  # the process had policies, which these replace
+
+
 class PolicyBook:
     """The policies of each process, read from the database at most every few seconds per process."""
 
@@ -64,6 +73,15 @@ class PolicyBook:
         with self._lock:
             self._cache[process_id] = (time.monotonic(), policies)
         return policies
+
+    def load(self, session: Session, name: str, content: bytes, by: str, at: datetime) -> LoadedPolicies:
+        """Store the policies of the policy file `name` for its process, replacing the earlier ones (new
+        deadlines use them; running ones keep theirs). Raises `InvalidInputError` for a file that does not
+        read or escalates to groups that do not exist."""
+        process_id, policies = parse_policies(name, content, self.numbers)
+        replaced = save_policies(session, process_id, policies, name, by, at)
+        self.forget(process_id)
+        return LoadedPolicies(process_id, tuple(p.id for p in policies), replaced)
 
     def forget(self, process_id: str | None = None) -> None:
         with self._lock:
