@@ -1,16 +1,13 @@
 """`sqflow deploy --reason` and `sqflow rollback`: deployments recorded with who, when and why
-(engine.definitions.releases)."""
+(`Engine.releases`)."""
 from __future__ import annotations
 
 from dataclasses import asdict
 
-from engine.definitions import releases
-
 
 def deploy_with_reason(ctx, files, args) -> int:
     with ctx.sessions.begin() as session:
-        outcomes = releases.deploy_confirmed(session, ctx.engine.definitions, ctx.engine.clock, files, args.user,
-                                             args.reason)
+        outcomes = ctx.engine.releases.deploy_confirmed(session, files, args.user, args.reason)
     if ctx.out.as_json:
         ctx.out.json([asdict(o) for o in outcomes])
     else:
@@ -20,8 +17,7 @@ def deploy_with_reason(ctx, files, args) -> int:
 
 def cmd_rollback(ctx, args) -> int:
     with ctx.sessions.begin() as session:
-        outcome = releases.roll_back(session, ctx.engine.definitions, ctx.engine.clock, args.process, args.version,
-                                     args.user, args.reason)
+        outcome = ctx.engine.releases.roll_back(session, args.process, args.version, args.user, args.reason)
     if ctx.out.as_json:
         ctx.out.json({**asdict(outcome), "content_of": args.version})
     else:

@@ -1,9 +1,10 @@
 """sqflow's engine: deploy BPMN/DMN definitions and run process instances durably.
 
-This package, `engine.reads`, `engine.errors`, `engine.people`, `engine.calendar` and `engine.notifications`
-are what the web app and the CLI use (tests/test_architecture.py): the composition root and its services
-(`Engine`: `engine.instances`, `engine.desk`, `engine.reads`, ...), the clocks, and what running the service
-takes (the database and its migrations, the timer worker, the retention purge, logging).
+This package, `engine.reads`, `engine.errors`, `engine.people`, `engine.calendar`, `engine.notifications` and
+`engine.definitions` are what the web app and the CLI use (tests/test_architecture.py): the composition root and
+its services (`Engine`: `engine.instances`, `engine.desk`, `engine.reads`, `engine.releases`, ...), the clocks,
+and what running the service takes (the database and its migrations, the timer worker, the retention purge,
+logging).
 """
 from .clock import Clock, ManualClock, SystemClock
 from .controlled_clock import ControlledClock

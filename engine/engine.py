@@ -20,6 +20,7 @@ from .calendar.working_days import DutyHours, WorkingDayCalendar
 from .clock import Clock, SystemClock
 from .controlled_clock import ControlledClock
 from .definitions.parsing import SourceFile
+from .definitions.releases import Releases
 from .definitions.repository import DefinitionRepository
 from .definitions.services import ServiceRegistry
 from .notifications import Notifier
@@ -38,8 +39,7 @@ from .runtime.spiff_time import install as install_step_clock
 from .scripting import make_script_engine
 from .settings import Settings
 from .sla.breach_effects import BreachEffects
-from .sla.policies import PolicyBook, save_policies
-from .sla.policy import parse_policies
+from .sla.policies import PolicyBook
 from .sla.tracker import SlaTracker
 from .timers.start_schedules import StartSchedules
 
@@ -75,6 +75,7 @@ class Engine:
         self.definitions.services = self.services
         self.sla_policies = PolicyBook(settings.branch.numbers())
         self.definitions.ship_policies = self._ship_policies
+        self.releases = Releases(self.definitions, self.clock)
         self.notifier = Notifier(settings.zone(), settings.mail_enabled)
         self.slas = SlaTracker(self.sla_policies, self.calendar, self.duty_desk, notifier=self.notifier)
         self.directory = Directory()
@@ -98,9 +99,7 @@ class Engine:
 
     def _ship_policies(self, session: Session, process_id: str, source: SourceFile, deployed_by: str) -> None:
         """Store the SLA policies a new version of a process ships with (replacing loaded ones)."""
-        _, policies = parse_policies(source.name, source.content, self.sla_policies.numbers)
-        save_policies(session, process_id, policies, source.name, deployed_by, self.clock.now())
-        self.sla_policies.forget(process_id)
+        self.sla_policies.load(session, source.name, source.content, deployed_by, self.clock.now())
 
     def refresh_calendar(self, session: Session) -> None:
         """Take in the year schedules operators loaded (they take precedence over the package)."""

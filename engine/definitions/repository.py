@@ -13,7 +13,7 @@ from SpiffWorkflow.bpmn.specs.bpmn_process_spec import BpmnProcessSpec
 
 from ..clock import Clock
 from ..errors import ConflictError, DefinitionError, DefinitionProblem, ProcessNotFound
-from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition, ProcessInstance
+from ..persistence.tables import Deployment, DeploymentFile, ProcessDefinition
 from ..runtime.codec import StateCodec
 from .call_graph import recursive_call_problems
 from .forms import is_form
@@ -57,6 +57,19 @@ class DeployedVersion:
 
 _NEWEST_ID = (select(ProcessDefinition.id).where(ProcessDefinition.process_id == bindparam("process_id"))
               .order_by(ProcessDefinition.version.desc()).limit(1))
+
+
+def deployed_files_of(session: Session, definition: ProcessDefinition) -> list[DeploymentFile]:
+    """The files a version was deployed from: its diagram first, then the decision files deployed with it,
+    the forms its user tasks name and its SLA policies."""
+    forms = {task["form"] for task in definition.user_tasks or [] if task.get("form")}
+    files = session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == definition.deployment_id)
+                            .order_by(DeploymentFile.id)).all()
+    diagram = [f for f in files if f.id == definition.bpmn_file_id]
+    decisions = [f for f in files if f.name.lower().endswith(".dmn")]
+    used_forms = [f for f in files if is_form(f.name) and PurePosixPath(f.name).name in forms]
+    policies = [f for f in files if PurePosixPath(f.name).name == policy_file_name(definition.process_id)]
+    return diagram + decisions + used_forms + policies
 
 
 class DefinitionRepository:
@@ -196,31 +209,13 @@ class DefinitionRepository:
         return list(session.scalars(query).all())
 
     def files_of(self, session: Session, definition: ProcessDefinition) -> list[DeploymentFile]:
-        """The files a version was deployed from: its diagram first, then the decision files deployed
-        with it and the forms its user tasks name."""
-        forms = {task["form"] for task in definition.user_tasks or [] if task.get("form")}
-        files = session.scalars(select(DeploymentFile).where(DeploymentFile.deployment_id == definition.deployment_id)
-                                .order_by(DeploymentFile.id)).all()
-        diagram = [f for f in files if f.id == definition.bpmn_file_id]
-        decisions = [f for f in files if f.name.lower().endswith(".dmn")]
-        used_forms = [f for f in files if is_form(f.name) and PurePosixPath(f.name).name in forms]
-        policies = [f for f in files if PurePosixPath(f.name).name == policy_file_name(definition.process_id)]
-        return diagram + decisions + used_forms + policies
+        return deployed_files_of(session, definition)
 
     def file(self, session: Session, file_id: int) -> DeploymentFile:
         found = session.get(DeploymentFile, file_id)
         if found is None:
             raise ProcessNotFound(f"no deployed file #{file_id}")
         return found
-
-    def instance_counts(self, session: Session) -> dict[int, dict[str, int]]:
-        """Definition id -> {instance state: count}, for the versions that have instances."""
-        rows = session.execute(select(ProcessInstance.definition_id, ProcessInstance.state, func.count())
-                               .group_by(ProcessInstance.definition_id, ProcessInstance.state)).all()
-        counts: dict[int, dict[str, int]] = {}
-        for definition_id, state, count in rows:
-            counts.setdefault(definition_id, {})[state] = count
-        return counts
 
     def specs(self, definition: ProcessDefinition) -> LoadedSpecs:
         """The restored specs of a definition; restored once per process, then cached (immutable)."""

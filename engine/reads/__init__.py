@@ -8,7 +8,8 @@ modules (tests/test_architecture.py).
 
 Besides a case: a first responder's own cases and a caller's (`own_cases`), a team's late tasks and chases
 and a department's figures (`department`), the accounts and groups the administration lists
-(`records`), and the figures `/metrics` reports (`operations`).
+(`records`), the deployed processes, their versions and files and who released which (`definitions`),
+and the figures `/metrics` reports (`operations`).
 
 The case card (`CaseCard`) is declared by the forms: a form's top-level `"x-case-card"` lists its
 fields the card shows (`declarations`). The history is a list of `HistoryLine`s, message ids with
@@ -29,6 +30,9 @@ from ..sla.reports import (CalendarOutlook, DepartmentMonth, OpenSla, calendar_o
 from .card import CardSection, CaseCard, Deadline, Holder
 from .cases import CaseReads, InstanceRead, TaskRead
 from .declarations import CARD_KEY, CaseDeclarations
+from .definitions import (DefinitionVersion, DeployedFile, UserTask, VersionFiles, VersionRecord, definition_versions,
+                          deployed_file, deployed_files, deployed_versions, latest_definitions, latest_version_files,
+                          latest_versions_using, newest_file_named, version_history)
 from .department import (ChaseTask, LateTask, RemindedTask, case_keys, cases_by_state, chase_tasks, chased_elements,
                          department_groups, late_tasks, leads_team, often_reminded, overseen_department)
 from .history import HistoryLine
@@ -40,6 +44,9 @@ from .values import KINDS as VALUE_KINDS
 from .values import ShownValue
 
 __all__ = [
+    "DefinitionVersion", "DeployedFile", "UserTask", "VersionFiles", "VersionRecord", "definition_versions",
+    "deployed_file", "deployed_files", "deployed_versions", "latest_definitions", "latest_version_files",
+    "latest_versions_using", "newest_file_named", "version_history",
     "Account", "CallerCase", "ChaseTask", "LateTask", "OwnedCase", "ServiceFigures", "account", "accounts",
     "active_members", "caller_case", "caller_cases", "case_keys", "cases_by_state", "chase_tasks",
     "chased_elements", "department_groups", "group_exists", "has_accounts", "late_tasks", "leads_team",

@@ -1,9 +1,12 @@
 """Process definitions: list them, deploy files (designers)."""
 from __future__ import annotations
 
+from dataclasses import asdict
+
 from flask import current_app, request
 
 from engine.errors import DefinitionError, DefinitionProblem
+from engine.reads import DefinitionVersion, definition_versions, latest_definitions
 
 from .. import runtime
 from ..designer.files import read_uploads, with_companions
@@ -20,18 +23,17 @@ READERS = ("handler", "team_lead", "manager", "designer")
            query=DefinitionQuery, response=DefinitionPageSchema)
 def list_definitions(query: dict):
     require_role(*READERS)
-    repo = runtime.engine().definitions
     with runtime.transaction() as db:
         if query["all_versions"]:
-            rows = repo.versions(db, query.get("process_id"))
+            rows = definition_versions(db, query.get("process_id"))
         else:
-            rows = [d for d in repo.list_latest(db) if query.get("process_id") in (None, d.process_id)]
+            rows = [d for d in latest_definitions(db) if query.get("process_id") in (None, d.process_id)]
     return paged([_definition(row) for row in rows], query)
 
 
-def _definition(row) -> dict:
+def _definition(row: DefinitionVersion) -> dict:
     return {"id": row.id, "process_id": row.process_id, "version": row.version, "name": row.name,
-            "deployed_at": row.deployed_at, "user_tasks": list(row.user_tasks or [])}
+            "deployed_at": row.deployed_at, "user_tasks": [asdict(task) for task in row.user_tasks]}
 
 
 @operation(bp, "/definitions", "POST", tag="definitions", summary="Deploy .bpmn, .dmn and form files",
@@ -46,8 +48,7 @@ def deploy():
         raise DefinitionError(DefinitionProblem("<upload>", "send the files as multipart/form-data, field 'files'"))
     max_bytes = current_app.config["SQFLOW_SETTINGS"].max_diagram_bytes
     files = read_uploads(request.files.getlist("files"), max_bytes)
-    repo = runtime.engine().definitions
     with runtime.transaction() as db:
-        outcomes = repo.deploy(db, with_companions(db, repo, files, [], max_bytes), designer.login)
+        outcomes = runtime.engine().definitions.deploy(db, with_companions(db, files, [], max_bytes), designer.login)
     body = {"processes": outcomes}
     return Reply(body, 201) if any(o.changed for o in outcomes) else Reply(body, 200)

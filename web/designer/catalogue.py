@@ -5,47 +5,33 @@ from dataclasses import dataclass, field
 
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from engine.errors import DefinitionError
-from engine.persistence.tables import Deployment, DeploymentFile, ProcessDefinition
+from engine.reads import VersionFiles, deployed_file, deployed_versions
 
 from .. import runtime, security
 from ..security import role_required
 from . import bp
-from .files import base_name, read_uploads, with_companions
+from .files import read_uploads, with_companions
 
 CONTENT_TYPES = {".bpmn": "application/xml", ".dmn": "application/xml", ".json": "application/json"}
-
-
-@dataclass
-class Version:
-    definition: ProcessDefinition
-    deployed_by: str
-    files: list[DeploymentFile]
-    instances: dict[str, int]
-
-    @property
-    def instance_total(self) -> int:
-        return sum(self.instances.values())
 
 
 @dataclass
 class Process:
     process_id: str
     name: str
-    versions: list[Version] = field(default_factory=list)
+    versions: list[VersionFiles] = field(default_factory=list)
 
     @property
-    def newest(self) -> Version:
+    def newest(self) -> VersionFiles:
         return self.versions[0]
 
     @property
     def forms(self) -> list[tuple[str, str]]:
         """(task name, form file) of the newest version's user tasks that have a form."""
-        return [(task.get("name") or task["id"], task["form"])
-                for task in self.newest.definition.user_tasks or [] if task.get("form")]
+        return [(task.name or task.id, task.form) for task in self.newest.definition.tasks_with_forms()]
 
 
 def max_bytes() -> int:
@@ -53,16 +39,11 @@ def max_bytes() -> int:
 
 
 def catalogue(db: Session) -> list[Process]:
-    repo = runtime.engine().definitions
-    definitions = repo.versions(db)
-    deployments = {d.id: d.deployed_by for d in db.scalars(
-        select(Deployment).where(Deployment.id.in_({d.deployment_id for d in definitions})))}
-    counts = repo.instance_counts(db)
     processes: dict[str, Process] = {}
-    for definition in definitions:
-        process = processes.setdefault(definition.process_id, Process(definition.process_id, definition.name))
-        process.versions.append(Version(definition, deployments.get(definition.deployment_id, ""),
-                                        repo.files_of(db, definition), counts.get(definition.id, {})))
+    for version in deployed_versions(db):
+        definition = version.definition
+        processes.setdefault(definition.process_id, Process(definition.process_id, definition.name)
+                             ).versions.append(version)
     return list(processes.values())
 
 
@@ -87,7 +68,7 @@ def upload():
     try:
         files = read_uploads(request.files.getlist("files"), max_bytes())
         with runtime.transaction() as db:
-            files = with_companions(db, runtime.engine().definitions, files, [chosen] if chosen else [], max_bytes())
+            files = with_companions(db, files, [chosen] if chosen else [], max_bytes())
             outcomes = runtime.engine().definitions.deploy(db, files, security.current_user().login)
     except DefinitionError as error:
         return render_index(error.problems, 422, chosen)
@@ -108,8 +89,8 @@ def outcome_message(process_id: str, version: int, changed: bool) -> str:
 @role_required("designer")
 def download(file_id: int):
     with runtime.reading() as db:
-        stored = runtime.engine().definitions.file(db, file_id)
-        name, content = base_name(stored.name), stored.content.encode("utf-8")
+        stored = deployed_file(db, file_id)
+        name, content = stored.base_name, stored.content.encode("utf-8")
     suffix = "." + name.rsplit(".", 1)[-1].lower()
     response = Response(content, mimetype=CONTENT_TYPES.get(suffix, "application/octet-stream"))
     response.headers.set("Content-Disposition", "attachment", filename=name)

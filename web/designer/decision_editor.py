@@ -11,28 +11,18 @@ from flask_babel import get_locale, gettext
 
 from engine import SourceFile
 from engine.errors import DefinitionError, DefinitionProblem
+from engine.reads import DeployedFile, deployed_file, latest_versions_using
 
 from .. import runtime, security
 from ..vendor import bundle_version
 from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
-from .files import base_name, problems_json, stored
+from .files import problems_json
 
 
-def _users_of(db, name: str) -> list[tuple[object, list]]:
-    """(newest version, its files) of each process deployed with a decision file called `name`."""
-    repo = runtime.engine().definitions
-    found = []
-    for definition in repo.list_latest(db):
-        files = repo.files_of(db, definition)
-        if any(base_name(f.name) == name for f in files):
-            found.append((definition, files))
-    return found
-
-
-def _decision(db, file_id: int):
-    stored_file = runtime.engine().definitions.file(db, file_id)
+def _decision(db, file_id: int) -> DeployedFile:
+    stored_file = deployed_file(db, file_id)
     if not stored_file.name.lower().endswith(".dmn"):
         abort(404)
     return stored_file
@@ -43,8 +33,9 @@ def _decision(db, file_id: int):
 def decision(file_id: int):
     with runtime.reading() as db:
         stored_file = _decision(db, file_id)
-        name, xml = base_name(stored_file.name), stored_file.content
-        users = [(d.process_id, d.name, d.version) for d, _ in _users_of(db, name)]
+        name, xml = stored_file.base_name, stored_file.content
+        users = [(v.definition.process_id, v.definition.name, v.definition.version)
+                 for v in latest_versions_using(db, name)]
     config = {
         "xml": xml, "locale": str(get_locale()),
         "urls": {"save": url_for("designer.save_decision", file_id=file_id)},
@@ -71,13 +62,13 @@ def save_decision(file_id: int):
                 "the file is larger than the limit of %(limit)s bytes", limit=f"{max_bytes():,}"),
                 code="upload.too_large"))
         with runtime.transaction() as db:
-            name = base_name(_decision(db, file_id).name)
+            name = _decision(db, file_id).base_name
             outcomes, deployed_sets = [], set()
-            for _definition, files in _users_of(db, name):
-                if (file_set := frozenset(f.id for f in files)) in deployed_sets:
+            for version in latest_versions_using(db, name):
+                if (file_set := frozenset(f.id for f in version.files)) in deployed_sets:
                     continue  # processes deployed together share their files: one deployment for them
                 deployed_sets.add(file_set)
-                sources = [SourceFile(f.name, content) if base_name(f.name) == name else stored(f) for f in files]
+                sources = [SourceFile(f.name, content) if f.base_name == name else f.source() for f in version.files]
                 outcomes += runtime.engine().definitions.deploy(db, sources, security.current_user().login)
     except DefinitionError as error:
         return jsonify({"deployed": [], "problems": problems_json(error)}), 422

@@ -11,20 +11,18 @@ from dataclasses import asdict
 
 from flask import jsonify, request, url_for
 from flask_babel import gettext
-from sqlalchemy import select
 
 from engine import SourceFile
-from engine.definitions import releases
-from engine.definitions.trial import test_run as run_draft
+from engine.definitions import test_run as run_draft
 from engine.errors import (ConflictError, DefinitionError, DefinitionProblem, InvalidInputError, ProcessNotFound,
                            StateError)
-from engine.persistence.tables import DeploymentFile
+from engine.reads import DeployedFile, deployed_file, newest_file_named, version_history
 
 from .. import runtime, security
 from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
-from .files import base_name, diagram_name, problems_json, stored, with_companions
+from .files import diagram_name, problems_json, with_companions
 from .problem_text import refusal_warnings_json, warnings_json
 
 
@@ -37,27 +35,27 @@ def _draft(db, body: dict) -> tuple[list[SourceFile], str]:
     xml, process_id = body.get("xml"), body.get("process_id") or ""
     if not isinstance(xml, str) or not xml.strip():
         raise DefinitionError(DefinitionProblem("<diagram>", gettext("no diagram XML was sent"), code="draft.no_xml"))
-    repo, content = runtime.engine().definitions, xml.encode("utf-8")
+    content = xml.encode("utf-8")
     process_id = process_id.strip() if isinstance(process_id, str) else ""
-    given = [SourceFile(diagram_name(db, repo, process_id, content, max_bytes()), content)]
+    given = [SourceFile(diagram_name(db, process_id, content, max_bytes()), content)]
     given += _stored_extras(db, [*(body.get("forms") or []), *(body.get("decisions") or [])])
-    return with_companions(db, repo, given, [process_id] if process_id else [], max_bytes()), process_id
+    return with_companions(db, given, [process_id] if process_id else [], max_bytes()), process_id
 
 
 def _stored_extras(db, wanted: list) -> list[SourceFile]:
     """Stored files named by id, or (forms) by file name: the newest stored copy."""
     found: dict[str, SourceFile] = {}
     for item in wanted[:50]:
+        file: DeployedFile | None = None
         if isinstance(item, int):
-            row = db.get(DeploymentFile, item)
+            try:
+                file = deployed_file(db, item)
+            except ProcessNotFound:
+                pass
         elif isinstance(item, str) and item.strip():
-            row = db.scalars(select(DeploymentFile).where(DeploymentFile.name.endswith(item.strip()))
-                             .order_by(DeploymentFile.id.desc())).first()
-            row = row if row is not None and base_name(row.name) == item.strip() else None
-        else:
-            row = None
-        if row is not None:
-            found.setdefault(base_name(row.name), stored(row))
+            file = newest_file_named(db, item.strip())
+        if file is not None:
+            found.setdefault(file.base_name, file.source())
     return list(found.values())
 
 
@@ -79,7 +77,7 @@ def deploy_preview():
     try:
         with runtime.reading() as db:
             files, process_id = _draft(db, body)
-            previews = releases.preview(db, runtime.engine().definitions, files)
+            previews = runtime.engine().releases.preview(db, files)
     except DefinitionError as error:
         return jsonify({"problems": problems_json(error), "warnings": refusal_warnings_json(error)})
     rows = [{"process_id": p.process_id,
@@ -102,8 +100,8 @@ def deploy_confirm():
         with runtime.transaction() as db:
             files, process_id = _draft(db, body)
             base = {process_id: body.get("base_version")} if process_id and "base_version" in body else None
-            outcomes = releases.deploy_confirmed(db, runtime.engine().definitions, runtime.engine().clock, files,
-                                                 security.current_user().login, body.get("reason"), base)
+            outcomes = runtime.engine().releases.deploy_confirmed(db, files, security.current_user().login,
+                                                                  body.get("reason"), base)
     except DefinitionError as error:
         return jsonify({"deployed": [], "problems": problems_json(error)}), 422
     except InvalidInputError:
@@ -134,7 +132,7 @@ def versions(process_id: str):
     "running_instances", "xml_url"}]}`, newest first; `content_of` names the version a rollback copied."""
     try:
         with runtime.reading() as db:
-            records = releases.history(db, runtime.engine().definitions, process_id)
+            records = version_history(db, process_id)
     except ProcessNotFound:
         return jsonify({"message": gettext("No process %(process)s is deployed.", process=process_id)}), 404
     return jsonify({"current": records[0].version, "versions": [
@@ -153,8 +151,8 @@ def make_current(process_id: str, version: int):
     body = _body()
     try:
         with runtime.transaction() as db:
-            outcome = releases.roll_back(db, runtime.engine().definitions, runtime.engine().clock, process_id,
-                                         version, security.current_user().login, body.get("reason"))
+            outcome = runtime.engine().releases.roll_back(db, process_id, version, security.current_user().login,
+                                                          body.get("reason"))
     except ProcessNotFound:
         return _refused("rollback.no_version", gettext("%(process)s has no version %(version)d.",
                                                        process=process_id, version=version), 404)

@@ -12,17 +12,13 @@ from datetime import datetime
 
 from flask import jsonify, request
 from flask_babel import format_datetime, get_locale, gettext
-from sqlalchemy import select
 from SpiffWorkflow.bpmn.specs.event_definitions.timer import TimerEventDefinition
 
 from engine import SourceFile
-from engine.definitions.forms import is_form
-from engine.definitions.timer_values import literal_kind, value_problem
-from engine.definitions.xml_guard import parse_untrusted
+from engine.definitions import check_script, is_form, parse_untrusted, timer_literal_kind, timer_value_problem
 from engine.errors import DefinitionError, StateError
-from engine.people.groups import Groups
-from engine.persistence.tables import DeploymentFile
-from engine.scripting import check_script
+from engine.people import Groups
+from engine.reads import DeployedFile, deployed_files, latest_definitions, newest_file_named
 
 from .. import runtime
 from ..admin.labels import ROLES
@@ -55,10 +51,8 @@ def catalog():
     with runtime.reading() as db:
         groups = [{"name": g.name, "label": g.label, "kind": g.kind, "department": g.department}
                   for g in Groups().list(db, active_only=True)]
-        files = db.execute(select(DeploymentFile.id, DeploymentFile.name, DeploymentFile.content)
-                           .order_by(DeploymentFile.id.desc())).all()
-        processes = [{"process_id": d.process_id, "name": d.name}
-                     for d in runtime.engine().definitions.list_latest(db)]
+        files = deployed_files(db)
+        processes = [{"process_id": d.process_id, "name": d.name} for d in latest_definitions(db)]
     return jsonify({
         "groups": groups, "processes": processes,
         "roles": [{"name": name, "label": str(label)} for name, label in ROLES.items()],
@@ -66,18 +60,18 @@ def catalog():
     })
 
 
-def _forms(files) -> list[dict]:
+def _forms(files: list[DeployedFile]) -> list[dict]:
     """The newest stored copy of each form, by file name."""
     seen: dict[str, dict] = {}
-    for file_id, name, content in files:
-        name = base_name(name)
+    for file in files:
+        name = file.base_name
         if not is_form(name) or name in seen:
             continue
         try:
-            title = json.loads(content).get("title") or ""
+            title = json.loads(file.content).get("title") or ""
         except (ValueError, AttributeError):
             title = ""
-        seen[name] = {"name": name, "file_id": file_id, "title": title if isinstance(title, str) else ""}
+        seen[name] = {"name": name, "file_id": file.id, "title": title if isinstance(title, str) else ""}
     return sorted(seen.values(), key=lambda form: form["name"])
 
 
@@ -87,25 +81,23 @@ def stored_forms(db, names: list[str], present: set[str]) -> list[SourceFile]:
     wanted = [name for name in dict.fromkeys(base_name(n) for n in names) if is_form(name) and name not in present]
     found = []
     for name in wanted:
-        rows = db.execute(select(DeploymentFile.name, DeploymentFile.content)
-                          .where(DeploymentFile.name.like(f"%{name}")).order_by(DeploymentFile.id.desc()))
-        row = next((row for row in rows if base_name(row.name) == name), None)
-        if row is not None:
-            found.append(SourceFile(name, row.content.encode("utf-8")))
+        file = newest_file_named(db, name)
+        if file is not None:
+            found.append(SourceFile(name, file.content.encode("utf-8")))
     return found
 
 
-def _decisions(files) -> list[dict]:
+def _decisions(files: list[DeployedFile]) -> list[dict]:
     """Each decision of the newest stored copy of each .dmn file (id, name, file)."""
     found: dict[str, dict] = {}
     names: set[str] = set()
-    for file_id, name, content in files:
-        name = base_name(name)
+    for file in files:
+        name, file_id = file.base_name, file.id
         if not name.lower().endswith(".dmn") or name in names:
             continue
         names.add(name)
         try:
-            tree = parse_untrusted(name, content.encode("utf-8"), max_bytes())
+            tree = parse_untrusted(name, file.content.encode("utf-8"), max_bytes())
         except DefinitionError:
             continue
         for element in tree.getroot().iter():
@@ -169,9 +161,9 @@ def timer_preview():
     if kind not in ("timeDate", "timeDuration", "timeCycle") or not isinstance(value, str):
         return jsonify({"problem": gettext("Send the timer's kind and value.")}), 400
     text = value.strip().strip("'\"")
-    if literal_kind(text) is None:
+    if timer_literal_kind(text) is None:
         return jsonify({"expression": True, "firings": []})
-    if value_problem(kind, text):
+    if timer_value_problem(kind, text):
         return jsonify({"problem": _timer_problem(kind), "firings": []})
     engine = runtime.engine()
     now = engine.clock.now()

@@ -14,11 +14,9 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import FileStorage
 
 from engine import SourceFile
-from engine.definitions.forms import is_form
-from engine.definitions.repository import DefinitionRepository
-from engine.definitions.xml_guard import BPMN_NS, parse_untrusted
-from engine.errors import DefinitionError, DefinitionProblem, ProcessNotFound
-from engine.persistence.tables import DeploymentFile, ProcessDefinition
+from engine.definitions import BPMN_NS, is_form, parse_untrusted
+from engine.errors import DefinitionError, DefinitionProblem
+from engine.reads import latest_version_files
 
 from .problem_text import problem_json
 
@@ -86,22 +84,8 @@ def declared_processes(name: str, content: bytes, max_bytes: int) -> list[str]:
             if p.get("id") and p.get("isExecutable", "").lower() == "true"]
 
 
-def stored(file: DeploymentFile) -> SourceFile:
-    return SourceFile(file.name, file.content.encode("utf-8"))
-
-
-def latest_files(session: Session, repo: DefinitionRepository,
-                 process_id: str) -> tuple[ProcessDefinition, list[DeploymentFile]] | None:
-    """The newest version of a process and the files it was deployed from (None if not deployed)."""
-    try:
-        definition = repo.latest(session, process_id)
-    except ProcessNotFound:
-        return None
-    return definition, repo.files_of(session, definition)
-
-
-def with_companions(session: Session, repo: DefinitionRepository, given: list[SourceFile],
-                    process_ids: Iterable[str], max_bytes: int) -> list[SourceFile]:
+def with_companions(session: Session, given: list[SourceFile], process_ids: Iterable[str],
+                    max_bytes: int) -> list[SourceFile]:
     """`given` plus the files of the newest version of each named process (and of every process a
     given diagram declares) that `given` does not replace. A given .bpmn replaces the stored diagram
     of those processes; other files replace stored files of the same name."""
@@ -111,30 +95,27 @@ def with_companions(session: Session, repo: DefinitionRepository, given: list[So
                                                  for pid in declared_processes(f.name, f.content, max_bytes))]))
     files = list(given)
     for process_id in wanted:
-        found = latest_files(session, repo, process_id)
+        found = latest_version_files(session, process_id)
         if found is None:
             continue
-        definition, stored_files = found
-        for file in stored_files:
-            if file.id == definition.bpmn_file_id and diagrams:
+        for file in found.files:
+            if file.id == found.definition.bpmn_file_id and diagrams:
                 continue
-            if base_name(file.name) in names:
+            if file.base_name in names:
                 continue
-            names.add(base_name(file.name))
-            files.append(stored(file))
+            names.add(file.base_name)
+            files.append(file.source())
     return files
 
 
-def diagram_name(session: Session, repo: DefinitionRepository, process_id: str | None, content: bytes,
-                 max_bytes: int) -> str:
+def diagram_name(session: Session, process_id: str | None, content: bytes, max_bytes: int) -> str:
     """The file name an edited diagram is deployed under: the stored one, else `<process id>.bpmn`."""
     candidates = [process_id] if process_id else []
     candidates += declared_processes("diagram.bpmn", content, max_bytes)
     for candidate in candidates:
-        found = latest_files(session, repo, candidate)
+        found = latest_version_files(session, candidate)
         if found is not None:
-            definition, stored_files = found
-            return next(f.name for f in stored_files if f.id == definition.bpmn_file_id)
+            return found.diagram.name
     safe = "".join(c for c in (candidates[0] if candidates else "") if c.isalnum() or c in "_-.")[:100]
     return f"{safe or 'diagram'}.bpmn"
 

@@ -10,7 +10,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
-from engine.definitions.xml_guard import parse_untrusted
+from engine.definitions import parse_untrusted
 from engine.errors import DefinitionError, DefinitionProblem
 
 SCRIPT = Path(__file__).resolve().parents[1] / "assets" / "layout.mjs"

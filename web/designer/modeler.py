@@ -13,13 +13,14 @@ from flask_babel import get_locale, gettext
 
 from engine import SourceFile
 from engine.errors import DefinitionError, DefinitionProblem
+from engine.reads import DefinitionVersion, latest_version_files
 
 from .. import runtime, security
 from ..vendor import bundle_version
 from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
-from .files import MAX_FILES, base_name, diagram_name, latest_files, problems_json, with_companions
+from .files import MAX_FILES, base_name, diagram_name, problems_json, with_companions
 from .editor_api import stored_forms
 from .layout import add_layout, has_layout
 from .problem_text import refusal_warnings_json, warnings_json
@@ -58,15 +59,13 @@ def starter_xml() -> str:
 @role_required("designer")
 def edit(process_id: str):
     with runtime.reading() as db:
-        found = latest_files(db, runtime.engine().definitions, process_id)
-        if found is None:
-            abort(404, gettext("No process %(process)s is deployed.", process=process_id))
-        definition, files = found
-        xml = next(f.content for f in files if f.id == definition.bpmn_file_id)
-    return _page(definition, xml, process_id)
+        found = latest_version_files(db, process_id)
+    if found is None:
+        abort(404, gettext("No process %(process)s is deployed.", process=process_id))
+    return _page(found.definition, found.diagram.content, process_id)
 
 
-def _page(definition, xml: str, process_id: str | None):
+def _page(definition: DefinitionVersion | None, xml: str, process_id: str | None):
     prefix = url_for("designer.index")
     config = {
         "xml": xml,
@@ -129,9 +128,9 @@ def _posted() -> tuple[str, str]:
 
 
 def _files(db, xml: str, process_id: str) -> list[SourceFile]:
-    repo, content = runtime.engine().definitions, xml.encode("utf-8")
-    name = diagram_name(db, repo, process_id, content, max_bytes())
-    files = with_companions(db, repo, [SourceFile(name, content)], [process_id] if process_id else [], max_bytes())
+    content = xml.encode("utf-8")
+    name = diagram_name(db, process_id, content, max_bytes())
+    files = with_companions(db, [SourceFile(name, content)], [process_id] if process_id else [], max_bytes())
     return files + stored_forms(db, _chosen_forms(), {base_name(f.name) for f in files})
 
 

@@ -10,28 +10,28 @@ import json
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext
 
-from engine.definitions.forms import is_form, read_form
+from engine.definitions import is_form, read_form
 from engine.errors import DefinitionError, DefinitionProblem
+from engine.reads import DefinitionVersion, DeployedFile, UserTask, VersionFiles, latest_version_files
 
 from .. import runtime, security
 from ..security import role_required
 from . import bp
 from .catalogue import max_bytes, outcome_message
-from .files import base_name, latest_files, replace_form, stored
+from .files import replace_form
 
 
-def _current(process_id: str, name: str):
-    """The newest version of the process, its files, and the stored form called `name`."""
-    with runtime.transaction() as db:
-        found = latest_files(db, runtime.engine().definitions, process_id)
+def _current(process_id: str, name: str) -> tuple[VersionFiles, DeployedFile]:
+    """The newest version of the process with its files, and the stored form called `name`."""
+    with runtime.reading() as db:
+        found = latest_version_files(db, process_id)
     if found is None:
         abort(404, gettext("No process %(process)s is deployed.", process=process_id))
-    definition, files = found
-    form = next((f for f in files if is_form(f.name) and base_name(f.name) == name), None)
+    form = next((f for f in found.files if is_form(f.name) and f.base_name == name), None)
     if form is None:
         abort(404, gettext("Version %(version)d of %(process)s has no form %(name)s.",
-                           version=definition.version, process=process_id, name=name))
-    return definition, files, form
+                           version=found.definition.version, process=process_id, name=name))
+    return found, form
 
 
 def syntax_problems(name: str, text: str) -> list[DefinitionProblem]:
@@ -49,14 +49,15 @@ def syntax_problems(name: str, text: str) -> list[DefinitionProblem]:
 @bp.route("/processes/<process_id>/forms/<name>", methods=["GET", "POST"])
 @role_required("designer")
 def form(process_id: str, name: str):
-    definition, files, stored_form = _current(process_id, name)
-    tasks = [t for t in definition.user_tasks or [] if t.get("form") == name]
+    current, stored_form = _current(process_id, name)
+    definition = current.definition
+    tasks = definition.tasks_using(name)
     if request.method == "GET":
         return _page(definition, name, tasks, stored_form.content, [])
     text = request.form.get("schema", "")
     problems = syntax_problems(name, text)
     if not problems:
-        sources = replace_form([stored(f) for f in files], name, text.encode("utf-8"))
+        sources = replace_form([f.source() for f in current.files], name, text.encode("utf-8"))
         try:
             with runtime.transaction() as db:
                 outcomes = runtime.engine().definitions.deploy(db, sources, security.current_user().login)
@@ -70,6 +71,7 @@ def form(process_id: str, name: str):
     return _page(definition, name, tasks, text, problems), 422
 
 
-def _page(definition, name: str, tasks: list[dict], text: str, problems: list[DefinitionProblem]):
+def _page(definition: DefinitionVersion, name: str, tasks: tuple[UserTask, ...], text: str,
+          problems: list[DefinitionProblem]):
     return render_template("designer/form.html", definition=definition, name=name, tasks=tasks, text=text,
                            problems=problems)
