@@ -20,7 +20,8 @@ from engine import (RetentionPurge, Settings, connect, current_revision, migrate
                     server_settings, without_reprs)
 from engine.errors import (ConfigurationError, DatabaseUnavailable, DefinitionError,
                            InvalidInputError, NotFoundError, SqflowError, StateError)
-from engine.reads import INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, list_instances, list_tasks, to_json
+from engine.reads import (INSTANCE_STATES, MAX_PAGE, TASK_STATES, Page, latest_definitions, list_instances, list_tasks,
+                          to_json)
 from processes import wired_engine
 
 from .bench import add_bench_arguments, cmd_bench
@@ -108,7 +109,7 @@ def cmd_deploy(ctx: Context, args) -> int:
 
 def cmd_processes(ctx: Context, args) -> int:
     with ctx.sessions.begin() as session:
-        latest = ctx.engine.definitions.list_latest(session)
+        latest = latest_definitions(session)
     if ctx.out.as_json:
         ctx.out.json([{"process_id": d.process_id, "latest_version": d.version, "name": d.name,
                        "definition_id": d.id, "deployed_at": ctx.out.iso(d.deployed_at)} for d in latest])
