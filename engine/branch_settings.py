@@ -2,21 +2,35 @@
 as its default. A branch sets its own with `SQFLOW_<NAME>` (e.g. `SQFLOW_ANSWER_WORKDAYS=10`); the
 README's settings table lists them. Diagrams copy them into a case when it starts
 (`settings = branch_settings()`), so a running case keeps the numbers it started with; SLA policy files
-name them (`"amount": "sign_for_hours"`); the assessments take them as an argument.
+name them (`"amount": "sign_for_hours"`); the assessments take them as an argument. The supervisor
+processes' limits (R-SUP-*, R-APL-03..07) are here too, named `supervisor_*`.
 """
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import asdict, dataclass, field, fields
+from datetime import date
 from typing import Mapping
 
 from .errors import ConfigurationError
 
 PREFIX = "SQFLOW_"
+_MAY_BE_ZERO = {"supervisor_written_weight"}  # 0: the interview alone decides
 
 
 def _rule(default, rule: str, meaning: str):
     return field(default=default, metadata={"rule": rule, "meaning": meaning})
+
+
+def _check_month_day(name: str, value: str) -> None:
+    """A day of every year as MM-DD (29 February falls on the 28th in other years)."""
+    try:
+        if not re.fullmatch(r"\d\d-\d\d", value):
+            raise ValueError(value)
+        date.fromisoformat(f"2000-{value}")
+    except ValueError:
+        raise ConfigurationError(f"{PREFIX}{name.upper()}={value!r}: a month and day, e.g. 06-28") from None
 
 
 @dataclass(frozen=True)
@@ -57,15 +71,67 @@ class BranchSettings:
                               "groups a major or over-the-head complaint is reported to, level by level, in order")
     repeat_window_days: int = _rule(180, "R-CMP-07", "a closed complaint may be named as repeated within it of closing")
     duty_desk_accept_hours: float = _rule(1.0, "R-CMP-09", "duty hours within which the duty desk takes an escalated complaint")
+    # The service-quality supervisors (bpmn/supervisors/) and their appeals and disputes.
+    supervisor_term_years: int = _rule(2, "R-SUP-05", "years of one supervisor's term (some branches use 3)")
+    supervisor_max_consecutive_years: int = _rule(4, "R-SUP-05", "consecutive years of service a renewal may reach "
+                                                  "without a manager's recorded exception")
+    supervisor_renewal_window_days: int = _rule(60, "R-SUP-05",
+                                                "days before a term ends at which its renewal review opens")
+    supervisor_pass_mark: float = _rule(60.0, "R-SUP-01",
+                                        "lowest panel average (0..100) a candidate may be appointed with")
+    supervisor_written_weight: float = _rule(0.5, "R-SUP-01",
+                                             "share (0..1) of the written test in a candidate's score, the rest "
+                                             "the interview's")
+    supervisor_min_reviewers: int = _rule(2, "R-SUP-01, R-APL-07", "panel members who score each candidate, "
+                                          "after those with a conflict of interest stand aside")
+    supervisor_commend_from: float = _rule(90.0, "R-SUP-07",
+                                           "yearly assessment score from which a supervisor is commended")
+    supervisor_keep_from: float = _rule(70.0, "R-SUP-07", "yearly assessment score from which a supervisor is kept")
+    supervisor_correct_from: float = _rule(60.0, "R-SUP-07", "yearly assessment score from which a supervisor is "
+                                           "corrected; below it the appointment ends")
+    supervisor_training_after_days: int = _rule(30, "R-SUP-07",
+                                                "days into each year of service of the yearly training")
+    supervisor_assessment_before_days: int = _rule(30, "R-SUP-07", "days before each year of service ends of the "
+                                                   "yearly assessment")
+    supervisor_symposium_on: str = _rule("06-28", "R-SUP-08", "month-day of the yearly supervisors' symposium (座谈会)")
+    supervisor_year_end_visit_on: str = _rule("12-20", "R-SUP-08", "month-day of the year-end visit (走访慰问)")
+    supervisor_appeal_workdays: int = _rule(30, "R-APL-03", "working days after a decision within which it is appealed")
+    supervisor_hearing_workdays: int = _rule(15, "R-APL-04", "working days after an appeal is received within which "
+                                             "it is heard")
+    supervisor_notice_workdays: int = _rule(5, "R-APL-04", "working days before the hearing the appellant is notified")
+    supervisor_witness_workdays: int = _rule(3, "R-APL-04", "working days before the hearing witnesses are named")
+    supervisor_ruling_months: int = _rule(3, "R-APL-05", "months after filing within which an appeal is ruled on")
+    supervisor_ordinary_answer_workdays: int = _rule(20, "R-APL-06", "working days to investigate and answer an "
+                                                     "ordinary complaint or dispute")
+    supervisor_major_answer_workdays: int = _rule(15, "R-APL-06", "working days for the expert group's written answer "
+                                                  "to a major one")
 
     def __post_init__(self) -> None:
         for item in fields(self):
             value = getattr(self, item.name)
-            if isinstance(value, (int, float)) and value <= 0:
+            if isinstance(value, (int, float)) and value <= 0 and item.name not in _MAY_BE_ZERO:
                 raise ConfigurationError(f"{PREFIX}{item.name.upper()}={value}: must be more than 0")
         if any(not 0 < share < 1 for share in self.warning_shares()):
             raise ConfigurationError(f"{PREFIX}SLA_WARNINGS={self.sla_warnings!r}: shares between 0 and 1, "
                                      "comma-separated, e.g. 0.5,0.75")
+        self._check_supervisor_limits()
+
+    def _check_supervisor_limits(self) -> None:
+        if self.supervisor_max_consecutive_years < self.supervisor_term_years:
+            raise ConfigurationError(
+                f"{PREFIX}SUPERVISOR_MAX_CONSECUTIVE_YEARS={self.supervisor_max_consecutive_years}: at least "
+                f"one term ({PREFIX}SUPERVISOR_TERM_YEARS={self.supervisor_term_years})")
+        if not 0 <= self.supervisor_written_weight <= 1:
+            raise ConfigurationError(f"{PREFIX}SUPERVISOR_WRITTEN_WEIGHT={self.supervisor_written_weight}: "
+                                     "a share from 0 (interview only) to 1 (written test only)")
+        if not self.supervisor_correct_from <= self.supervisor_keep_from <= self.supervisor_commend_from <= 100:
+            raise ConfigurationError(
+                f"{PREFIX}SUPERVISOR_CORRECT_FROM, _KEEP_FROM, _COMMEND_FROM=({self.supervisor_correct_from}, "
+                f"{self.supervisor_keep_from}, {self.supervisor_commend_from}): rising, at most 100")
+        if self.supervisor_pass_mark > 100:
+            raise ConfigurationError(f"{PREFIX}SUPERVISOR_PASS_MARK={self.supervisor_pass_mark}: at most 100")
+        for name in ("supervisor_symposium_on", "supervisor_year_end_visit_on"):
+            _check_month_day(name, getattr(self, name))
 
     def warning_shares(self) -> tuple[float, ...]:
         try:

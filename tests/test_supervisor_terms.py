@@ -2,13 +2,16 @@
 the yearly cycle, renewal and its limit; on SQLite and PostgreSQL, cached and reloaded at every step."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 import pytest
 
+from engine import Settings, SourceFile
 from processes.supervisors.credentials import electronic_id, id_token, verify
 from processes.supervisors.roster import roster, roster_csv
-from tests.test_supervisor_recruitment import Office, office  # noqa: F401  (fixture)
+from tests.test_supervisor_recruitment import SUPERVISORS, Office, diagram_files, office  # noqa: F401  (fixture)
+from web.runtime import Runtime
 
 SECRET = "term-test-secret"
 ANSWERS = {
@@ -67,6 +70,40 @@ def test_R_SUP_04_the_electronic_id_verifies_valid_forged_suspended_and_expired(
     assert (expired.state, expired.term_end) == ("expired", None)
 
 
+def as_before_the_settings(diagram: str) -> str:
+    """The term's diagram as the release before read its limits: from `policy`, a copy of the supervisor
+    policy (names without `supervisor_`) that each instance took when it started."""
+    diagram = diagram.replace("limits = branch_settings()\n", "")
+    return re.sub(r"\blimits\b", "policy", re.sub(r"limits\['supervisor_(\w+)'\]", r"policy['\1']", diagram))
+
+
+def test_R_SUP_05_R_SUP_07_a_term_begun_under_the_former_supervisor_policy_runs_on(office):
+    """R-SUP-05, R-SUP-07: a supervisor appointed before the limits became branch settings keeps the
+    `policy` copied then (here 3-year terms): the yearly items come, and the renewal is refused at 3 + 3 > 4."""
+    files = diagram_files(SUPERVISORS)
+    [term_file] = [f for f in files if f.name == "supervisor_term.bpmn"]
+    before = as_before_the_settings(term_file.content.decode())
+    assert "limits" not in before and "branch_settings" not in before
+    with office.session() as session:
+        office.engine.definitions.deploy(session, [SourceFile(term_file.name, before.encode()),
+                                                   *(f for f in files if f.name != term_file.name)], "designer")
+    policy = {"term_years": 3, "max_consecutive_years": 4, "renewal_window_days": 60, "commend_from": 90.0,
+              "keep_from": 70.0, "correct_from": 60.0, "training_after_days": 30, "assessment_before_days": 30,
+              "symposium_on": "06-28", "year_end_visit_on": "12-20"}
+    now = office.clock.now().astimezone(office.engine.calendar.zone).isoformat()
+    with office.session() as session:
+        term = office.engine.instances.start(
+            session, "supervisor_term", started_by="office", business_key="SQS-2026-0001",
+            data={"certificate_no": "SQS-2026-0001", "name": "郑监督", "login": "zheng.jiandu", "phone": "13800000002",
+                  "term_start": now, "served_since": now, "term_number": 1, "policy": policy})
+    with office.session() as session:
+        office.engine.definitions.deploy(session, files, "designer")  # the release with the branch settings
+    assert office.data(term.id)["term_end"][:10] == "2029-01-05"
+    done = serve(office, term.id, "2028-11-07T12:00:00+08:00")
+    assert done[:3] == ["annual_training", "symposium", "annual_assessment"] and done.count("annual_training") == 3
+    assert [t.element_id for t in office.tasks(term.id)] == ["renewal_exception"]
+
+
 def test_R_SUP_05_R_SUP_08_a_term_ends_by_timer_and_renewal_within_four_years_continues(office):
     """R-SUP-05: two-year terms, renewal to four years of consecutive service; R-SUP-08: the roster."""
     term = office.appoint("李监督", "li.jiandu")
@@ -112,11 +149,27 @@ def test_R_SUP_05_renewal_past_four_consecutive_years_is_refused_unless_a_manage
         assert any(h["event"] == "renewal refused" and "超过 4 年上限" in h["note"] for h in data["history"])
 
 
+def started_with(office: Office, monkeypatch, **environment: str) -> Office:
+    """The office once its branch started sqflow again with `environment` set: settings read from the
+    SQFLOW_* variables and the web app's runtime built on them, on the same database and clock."""
+    for name, value in environment.items():
+        monkeypatch.setenv(name, value)
+    harness = office.harness
+    runtime = Runtime(Settings.from_env(database_url=harness.settings.database_url,
+                                        workflow_cache_size=harness.settings.workflow_cache_size), harness.clock)
+    harness.sessions.kw["bind"].dispose()
+    harness.engine, harness.sessions = runtime.engine, runtime.sessions
+    return Office(harness)
+
+
 def test_R_SUP_05_a_branch_with_three_year_terms_refuses_the_first_renewal(office, monkeypatch):
-    """R-SUP-05: the term length is a setting (SQFLOW_SUPERVISOR_TERM_YEARS); 3 + 3 > 4 years."""
-    monkeypatch.setenv("SQFLOW_SUPERVISOR_TERM_YEARS", "3")
+    """R-SUP-05: the term length is a branch setting (SQFLOW_SUPERVISOR_TERM_YEARS); 3 + 3 > 4 years.
+    A term begun before the branch changed it keeps its two years."""
+    earlier = office.appoint("周监督", "zhou.jiandu")
+    office = started_with(office, monkeypatch, SQFLOW_SUPERVISOR_TERM_YEARS="3")
     term = office.appoint("赵监督", "zhao.jiandu")
     assert office.data(term.id)["term_end"][:10] == "2029-01-05"
+    assert office.data(earlier.id)["term_end"][:10] == "2028-01-05"
     serve(office, term.id, "2028-11-07T12:00:00+08:00")
     assert [t.element_id for t in office.tasks(term.id)] == ["renewal_exception"]
 

@@ -13,10 +13,8 @@ from typing import Callable
 
 def diagram_helpers() -> dict[str, Callable]:
     from . import appeals, recruitment, terms
-    from .policy import supervisor_policy
 
     return {
-        "supervisor_policy": supervisor_policy,
         "admit_application": recruitment.admit_application,
         "sort_eligible": recruitment.sort_eligible,
         "qualification_outcome": recruitment.qualification_outcome,

@@ -2,7 +2,7 @@
 
 Working days come from the engine's calendar through the `workdays(n, start)` diagram helper; a
 helper here that needs it takes it as an argument, e.g.
-`witnesses_due = working_days_before(hearing_at, policy['witness_workdays'], workdays)`.
+`witnesses_due = working_days_before(hearing_at, limits['supervisor_witness_workdays'], workdays)`.
 """
 from __future__ import annotations
 

@@ -6,6 +6,8 @@ A rejection is `{applicant_id, name, login, stage, reason, decided_at}`; the rea
 """
 from __future__ import annotations
 
+from .limits import limit
+
 BACKGROUNDS = {
     "government": "党政机关 government body",
     "enterprise_institution": "企事业单位 enterprise or institution",
@@ -101,14 +103,15 @@ def panel_assignments(shortlist: dict, panel: list, declarations: dict, min_revi
     return assignments, excluded
 
 
-def rank_candidates(shortlist: dict, assignments: dict, scores: dict, seats: int, policy: dict,
+def rank_candidates(shortlist: dict, assignments: dict, scores: dict, seats: int, limits: dict,
                     decided_at: str) -> tuple[list, dict, list]:
     """Ranked selection on merit (R-SUP-01): (ranking, selected by id, rejections).
 
     A candidate's score is the panel's average of written and interview marks weighted by the
-    policy; ties go to the earlier application. The best `seats` at or above the pass mark are selected.
+    branch settings; ties go to the earlier application. The best `seats` at or above the pass mark are
+    selected.
     """
-    weight = float(policy["written_weight"])
+    weight, pass_mark = float(limit(limits, "written_weight")), float(limit(limits, "pass_mark"))
     marks: dict[str, list[float]] = {applicant_id: [] for applicant_id in shortlist}
     for key, score in scores.items():
         applicant_id = assignments[key]["applicant_id"]
@@ -120,9 +123,9 @@ def rank_candidates(shortlist: dict, assignments: dict, scores: dict, seats: int
         candidate = shortlist[applicant_id]
         ranking.append({"rank": place, "applicant_id": applicant_id, "name": candidate.get("name"),
                         "score": average, "reviewers": len(marks[applicant_id])})
-        if average < float(policy["pass_mark"]):
+        if average < pass_mark:
             rejected.append(_rejection(candidate, "selection", f"R-SUP-01: score {average} is below the pass mark "
-                                       f"{policy['pass_mark']}", decided_at))
+                                       f"{pass_mark}", decided_at))
         elif len(selected) >= int(seats):
             rejected.append(_rejection(candidate, "selection", f"R-SUP-01: ranked {place} of {len(ordered)} with "
                                        f"{average}; {seats} seat(s)", decided_at))

@@ -8,6 +8,8 @@ from __future__ import annotations
 from calendar import monthrange
 from datetime import date, datetime, time, timedelta
 
+from .limits import limit
+
 OUTCOMES = ("commend", "keep", "correct", "end")
 
 
@@ -55,30 +57,30 @@ def _first_in(start: datetime, end: datetime, month_day: str, at: time) -> datet
     raise ValueError(f"{month_day} does not fall in the year from {start:%Y-%m-%d}")
 
 
-def yearly_plan(cycle_start: str, policy: dict) -> dict:
+def yearly_plan(cycle_start: str, limits: dict) -> dict:
     """The dates of one year of service (R-SUP-07, R-SUP-08): training, symposium (座谈会),
     year-end visit (走访慰问) and the yearly assessment (年度考核), each once in the year."""
     start = _moment(cycle_start)
     end = _add_years(start, 1)
     return {
         "cycle_start": start.isoformat(), "cycle_end": end.isoformat(),
-        "training_at": (start + timedelta(days=int(policy["training_after_days"]))).isoformat(),
-        "symposium_at": _first_in(start, end, policy["symposium_on"], time(9, 0)).isoformat(),
-        "visit_at": _first_in(start, end, policy["year_end_visit_on"], time(10, 0)).isoformat(),
-        "assessment_at": (end - timedelta(days=int(policy["assessment_before_days"]))).isoformat(),
+        "training_at": (start + timedelta(days=int(limit(limits, "training_after_days")))).isoformat(),
+        "symposium_at": _first_in(start, end, limit(limits, "symposium_on"), time(9, 0)).isoformat(),
+        "visit_at": _first_in(start, end, limit(limits, "year_end_visit_on"), time(10, 0)).isoformat(),
+        "assessment_at": (end - timedelta(days=int(limit(limits, "assessment_before_days")))).isoformat(),
     }
 
 
-def assessment_outcome(score: float, policy: dict) -> str:
+def assessment_outcome(score: float, limits: dict) -> str:
     """R-SUP-07: commend and reward, keep, correct (整改, the ID suspended meanwhile), or end the appointment."""
     score = float(score)
     if not 0 <= score <= 100:
         raise ValueError(f"an assessment score is 0..100, not {score}")
-    if score >= float(policy["commend_from"]):
+    if score >= float(limit(limits, "commend_from")):
         return "commend"
-    if score >= float(policy["keep_from"]):
+    if score >= float(limit(limits, "keep_from")):
         return "keep"
-    if score >= float(policy["correct_from"]):
+    if score >= float(limit(limits, "correct_from")):
         return "correct"
     return "end"
 
@@ -94,19 +96,19 @@ def _with_next(agenda: dict) -> dict:
     return dict(agenda, next={"item": item, "at": pending[item]})
 
 
-def open_agenda(cycle_start: str, policy: dict, renewal_at: str) -> dict:
+def open_agenda(cycle_start: str, limits: dict, renewal_at: str) -> dict:
     """What a supervisor in office waits for: the year's four items and the renewal review.
 
     The term's diagram waits for `agenda['next']['at']` (or the term's end, whichever comes first),
     handles `agenda['next']['item']`, then asks `agenda_after` for the next one.
     """
-    plan = yearly_plan(cycle_start, policy)
+    plan = yearly_plan(cycle_start, limits)
     pending = {item: plan[_PLANNED_AT[item]] for item in YEARLY}
     pending["renewal_review"] = renewal_at
     return _with_next({"plan": plan, "pending": pending, "this_year": {}, "years": []})
 
 
-def agenda_after(agenda: dict, item: str, facts: dict, policy: dict) -> dict:
+def agenda_after(agenda: dict, item: str, facts: dict, limits: dict) -> dict:
     """The agenda once `item` is done, `facts` kept for the year; a finished year is filed in
     `years` and the next year of service is planned."""
     pending = {name: at for name, at in agenda["pending"].items() if name != item}
@@ -114,7 +116,7 @@ def agenda_after(agenda: dict, item: str, facts: dict, policy: dict) -> dict:
     years, plan = list(agenda["years"]), agenda["plan"]
     if not any(name in pending for name in YEARLY):
         years.append({"year_from": plan["cycle_start"][:10], "year_to": plan["cycle_end"][:10], **this_year})
-        plan, this_year = yearly_plan(plan["cycle_end"], policy), {}
+        plan, this_year = yearly_plan(plan["cycle_end"], limits), {}
         pending.update({name: plan[_PLANNED_AT[name]] for name in YEARLY})
     return _with_next({"plan": plan, "pending": pending, "this_year": this_year, "years": years})
 
