@@ -39,6 +39,10 @@ def test_load_runs_the_mix_and_reports_per_endpoint(tmp_path):
     assert figures["in_process_completions_per_s"] > 0
     assert figures["http_vs_in_process"] == round(figures["completions_per_s"] / figures["in_process_completions_per_s"], 2)
     assert any("in-process completions on the same database" in line for line in lines)
+    # And alone: one client over HTTP against one thread in-process, round by round on the same database.
+    assert figures["http_alone_per_s"] > 0 and figures["in_process_alone_per_s"] > 0
+    assert abs(figures["http_vs_in_process_alone"] - figures["http_alone_per_s"] / figures["in_process_alone_per_s"]) < 0.02
+    assert any("completions alone" in line for line in lines)
     # This machine's PostgreSQL runs without autovacuum: the bench keeps the statistics itself, and says so.
     admin = create_engine(ADMIN_URL, poolclass=NullPool)
     stands_in = bool(server_advice(server_settings(admin)))

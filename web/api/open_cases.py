@@ -42,6 +42,8 @@ def remind_instead(db: Session, caller: User, body: dict):
 
 def refuse_second_intake(db: Session, caller: User, task_id: str, data: dict) -> None:
     """Completing a complaint's intake with the phone of another open complaint is refused."""
+    if not str(data.get(PHONE) or "").strip():  # no phone given: no other case to find (and no task to read)
+        return
     task = runtime.engine().instances.task(db, task_id)
     if task.element_id != INTAKE or not Rights.may_complete(caller, task):
         return
