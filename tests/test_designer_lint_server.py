@@ -1,7 +1,8 @@
 """The server's validation runs the modeler's lint rules (issue 21): the browser and the server report the
 same findings on the product's, the tests' and the corpus' diagrams; rules for what the engine cannot run
 refuse a deployment, drawing advice comes with it as warnings in the designer's language; without Node
-the server says so and deploys; one Node run per validation, none for a diagram linted before."""
+the server says so and deploys; one Node run per validation, none for a diagram linted before. The modeler
+shows as errors what the server refuses, and the drawing advice as warnings."""
 from __future__ import annotations
 
 import json
@@ -37,13 +38,18 @@ STRAY = """<?xml version="1.0" encoding="UTF-8"?>
 """
 
 
-def _node_lint(paths: list[Path]) -> dict[str, set[tuple[str, str]]]:
+def _node_lint(paths: list[Path], severities: dict[str, set[str]] | None = None) -> dict[str, set[tuple[str, str]]]:
     """(rule, element id) per file, from web/assets/lint.mjs: the modeler's rules and moddle, each diagram
-    linted on its own (in one Node run, for speed); a file Node cannot read has no findings."""
+    linted on its own (in one Node run, for speed); a file Node cannot read has no findings. `severities`,
+    when given, gathers the categories the modeler shows each rule's findings in (error / warn)."""
     payload = json.dumps({"files": {str(p): p.read_text("utf-8", "replace") for p in paths}})
     done = subprocess.run(["node", str(lint.LINT_SCRIPT)], input=payload.encode(), capture_output=True,
                           timeout=300, check=True)
     files = json.loads(done.stdout)["files"]
+    for result in files.values():
+        for issue in result.get("issues", []):
+            if severities is not None:
+                severities.setdefault(issue["rule"], set()).add(issue["category"])
     return {name: {(i["rule"], i["id"]) for i in result.get("issues", [])} for name, result in files.items()}
 
 
@@ -67,10 +73,16 @@ def _deployments() -> list[list[Path]]:
     return groups
 
 
-def test_browser_and_server_report_the_same_findings_on_every_diagram():
+def test_browser_and_server_report_the_same_findings_on_every_diagram(tmp_path):
     groups = _deployments()
     diagrams = sorted({p for group in groups for p in group if p.suffix == ".bpmn"})
-    browser = _node_lint(diagrams)
+    stray = tmp_path / "stray.bpmn"
+    stray.write_text(STRAY)
+    severities: dict[str, set[str]] = {}
+    browser = _node_lint([*diagrams, stray], severities)
+    # the modeler shows as errors exactly what the server refuses; the rest, drawing advice, as warnings
+    assert {rule: {"error"} if rule in lint.REFUSING else {"warn"} for rule in severities} == severities
+    assert {"no-disconnected", "sqflow/script-required"} <= set(severities)
     # the server's own run for all of them at once, so each validation below finds its answer by content hash
     lint.lint_diagrams({str(p): p.read_bytes() for p in diagrams})
     compared = 0

@@ -3,9 +3,9 @@
 `web/assets/lint.mjs` runs bpmnlint with the modeler's rules (`web/assets/.bpmnlintrc`: bpmnlint's
 recommended ones and bpmnlint-plugin-sqflow's) under Node; every diagram of a validation goes to one
 Node process, and its answer is kept by the diagram's content hash. Each report becomes a problem
-coded `lint.<rule>` about the element it names. The browser's severities stay as .bpmnlintrc says;
-here a rule either refuses a deployment (`REFUSING`: what the engine cannot run, or runs wrongly)
-or is a warning shown with it (how a diagram is drawn). Without Node, or when the lint fails, the
+coded `lint.<rule>` about the element it names. A rule either refuses a deployment (`REFUSING`: what
+the engine cannot run, or runs wrongly) or is a warning shown with it (how a diagram is drawn);
+.bpmnlintrc gives the modeler the same severities (error for the refusing rules, warn for the rest). Without Node, or when the lint fails, the
 deployment goes on with one warning saying so.
 """
 from __future__ import annotations

@@ -45,7 +45,7 @@ const lintConfig = {
         });
       });
       lines.push(`import StaticResolver from 'bpmnlint/lib/resolver/static-resolver';`);
-      lines.push(`export default { config: ${JSON.stringify({ extends: rc.extends })},`
+      lines.push(`export default { config: ${JSON.stringify({ extends: rc.extends, rules: rc.rules || {} })},`
                  + ` resolver: new StaticResolver({ ${cache.join(', ')} }) };`);
       return { contents: lines.join('\n'), resolveDir: new URL('.', import.meta.url).pathname, loader: 'js' };
     });
