@@ -3,6 +3,7 @@
 lint's; and rolling back answers the way web/designer/ENDPOINTS.md says, each refusal one coded problem."""
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -45,6 +46,11 @@ REFUSED = {
     "same name": [_file("timer_catch.bpmn"), SourceFile("timer_catch.bpmn", b"<x/>")],
     "decisions alone": [_file("camunda/policies.dmn")],
     "no diagram": [SourceFile("sign_for.schema.json", b"{}")],
+    "policy invalid": [_file("timer_catch.bpmn"), SourceFile("timer_catch.sla.json", b"{}")],
+    "policy misnamed": [_file("timer_catch.bpmn"), SourceFile("timer_catch.sla.json", json.dumps(
+        {"process_id": "elsewhere", "policies": []}).encode())],
+    "policy without its process": [_file("timer_catch.bpmn"), SourceFile("elsewhere.sla.json", json.dumps(
+        {"process_id": "elsewhere", "policies": []}).encode())],
     "starters": [SourceFile("s.bpmn", TIMER.replace(
         'isExecutable="true">', 'isExecutable="true"><bpmn:extensionElements><spiffworkflow:properties>'
         '<spiffworkflow:property name="starters" value="none, boss"/></spiffworkflow:properties>'

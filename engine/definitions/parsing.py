@@ -30,7 +30,7 @@ from .services import ServiceRegistry
 from .decisions import one_document_per_decision, prepare_and_check
 from .expressions import record_condition_flows
 from .forms import is_form, read_form
-from .shipped_policies import is_policy, policy_file_name, policy_problems
+from .shipped_policies import POLICY_SUFFIX, is_policy, policy_file_name, policy_problems
 from .starters import read_starters
 from .runnable import run_time_problems
 from .timer_values import quote_iso_literals, timer_problems
@@ -349,7 +349,9 @@ def _parse_files(files: list[SourceFile], max_bytes: int, services: ServiceRegis
             embedded_specs=embedded, calls=calls, files=used, content_hash=digest.hexdigest(),
             user_tasks=user_tasks, forms=task_forms, report_fields=_report_fields(process_parser.node),
             starters=starters, policy_file=policy_file))
-    problems.extend(DefinitionProblem(name, "no process deployed with it has this id") for name in policy_files)
+    problems.extend(DefinitionProblem(name, "no process deployed with it has this id: deploy it with its diagram",
+                                      code="policy.no_process", params={"process": name[:-len(POLICY_SUFFIX)]})
+                    for name in policy_files)
     problems.extend(recursive_call_problems(parsed))
     if problems:
         raise DefinitionError(problems + script_problems)

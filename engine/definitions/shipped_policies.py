@@ -27,7 +27,9 @@ def policy_problems(name: str, content: bytes) -> list[DefinitionProblem]:
     try:
         process_id, _ = parse_policies(name, content)
     except InvalidInputError as exc:
-        return [DefinitionProblem(name, str(exc))]
-    if PurePosixPath(name).name != policy_file_name(process_id):
-        return [DefinitionProblem(name, f"the SLA policies of {process_id!r} ship as {policy_file_name(process_id)}")]
+        return [DefinitionProblem(name, str(exc), code="policy.invalid", params={"reason": str(exc)})]
+    expected = policy_file_name(process_id)
+    if PurePosixPath(name).name != expected:
+        return [DefinitionProblem(name, f"the SLA policies of {process_id!r} ship as {expected}: rename the file",
+                                  code="policy.misnamed", params={"process": process_id, "expected": expected})]
     return []

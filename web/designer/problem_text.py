@@ -121,6 +121,10 @@ TEMPLATES.update({
     "form.missing": lazy_gettext("%(element)s uses the form %(form)s, which is not among the files deployed: add it"),
     "deploy.dmn_alone": lazy_gettext(
         "there is no process to deploy: deploy a decision file together with the diagram that uses it"),
+    "policy.invalid": lazy_gettext("the SLA policy file cannot be used: %(reason)s"),
+    "policy.no_process": lazy_gettext(
+        "no process deployed with it is called %(process)s: deploy the policy file together with its diagram"),
+    "policy.misnamed": lazy_gettext("the SLA policies of %(process)s ship as %(expected)s: rename the file"),
     "layout.no_node": lazy_gettext("auto-layout needs Node.js on this server"),
     "layout.timeout": lazy_gettext("auto-layout took too long"),
     "layout.failed": lazy_gettext("auto-layout failed on this diagram"),
