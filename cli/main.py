@@ -29,8 +29,8 @@ from .calendar import add_calendar_arguments, cmd_calendar
 from .demo import DEMO_DIR, cmd_demo
 from .doctor import add_check_arguments, cmd_check
 from .inputs import default_user, instance_number, parse_data, source_files
-from .output import Printer, error, load_zone, one_line
-from .releases import cmd_rollback, deploy_with_reason
+from .output import Printer, error, load_zone, one_line, warn
+from .releases import cmd_rollback, deploy_with_reason, print_outcomes
 from .serve import add_serve_arguments, cmd_serve
 from .sla import add_sla_arguments, cmd_sla
 from .tokens import add_token_arguments, cmd_token
@@ -81,8 +81,7 @@ def cmd_validate(ctx: Context, args) -> int:
     if ctx.out.as_json:
         ctx.out.json({"ok": True, "files": report, "warnings": [asdict(w) for w in warnings]})
         return 0
-    for warning in warnings:
-        print(f"sqflow: warning: {one_line(warning)}", file=sys.stderr)
+    warn(warnings)
     for item in report:
         if item["processes"]:
             ctx.out.line(f"ok: {item['file']}: processes {', '.join(item['processes'])}")
@@ -100,11 +99,7 @@ def cmd_deploy(ctx: Context, args) -> int:
         return deploy_with_reason(ctx, files, args)
     with ctx.sessions.begin() as session:
         outcomes = ctx.engine.definitions.deploy(session, files, deployed_by=args.user)
-    if ctx.out.as_json:
-        ctx.out.json([asdict(o) for o in outcomes])
-    else:
-        ctx.out.lines(o.describe() for o in outcomes)
-    return 0
+    return print_outcomes(ctx, outcomes)
 
 
 def cmd_processes(ctx: Context, args) -> int:

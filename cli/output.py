@@ -167,5 +167,11 @@ class Printer:
                         if v is not None and v != {} and v != [])
 
 
+def warn(problems: Iterable[Any]) -> None:
+    """Each problem once, as a warning on stderr (the modeler's drawing advice: shown, not refused)."""
+    for problem in dict.fromkeys(problems):
+        print(f"sqflow: warning: {one_line(problem)}", file=sys.stderr)
+
+
 def error(message: str) -> None:
     print(f"sqflow: {one_line(message)}", file=sys.stderr)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 from dataclasses import asdict
 
+from .output import warn
+
 
 def deploy_with_reason(ctx, files, args) -> int:
     with ctx.sessions.begin() as session:
         outcomes = ctx.engine.releases.deploy_confirmed(session, files, args.user, args.reason)
+    return print_outcomes(ctx, outcomes)
+
+
+def print_outcomes(ctx, outcomes) -> int:
+    """What a deployment did, per process, and the drawing advice that came with it (on stderr)."""
     if ctx.out.as_json:
         ctx.out.json([asdict(o) for o in outcomes])
-    else:
-        ctx.out.lines(o.describe() for o in outcomes)
+        return 0
+    warn(w for o in outcomes for w in o.warnings)
+    ctx.out.lines(o.describe() for o in outcomes)
     return 0
 
 

@@ -93,8 +93,10 @@ def test_designers_deploy_files_and_everyone_working_lists_them(web):
     assert refused.status_code == 422 and "sign_for.schema.json" in json.dumps(refused.get_json()["details"])
     first = upload((io.BytesIO(CASE), "api_case.bpmn"), (io.BytesIO(FORM), "sign_for.schema.json"))
     assert first.status_code == 201
-    assert first.get_json()["processes"] == [{"process_id": "api_case", "version": 1, "definition_id": 1,
-                                              "changed": True}]
+    [deployed] = first.get_json()["processes"]
+    assert {k: deployed[k] for k in ("process_id", "version", "definition_id", "changed")} == {
+        "process_id": "api_case", "version": 1, "definition_id": 1, "changed": True}
+    assert {(w["code"], w["element_id"]) for w in deployed["warnings"]} >= {("lint.label-required", "start")}
     # The form stored with version 1 comes along when only the diagram is sent again.
     again = upload((io.BytesIO(CASE), "api_case.bpmn"))
     assert again.status_code == 200 and again.get_json()["processes"][0]["changed"] is False

@@ -16,7 +16,8 @@ import engine.definitions.lint as lint
 from bench.corpus_counts import DEFAULT_CAMUNDA, DEFAULT_MIWG, _groups, camunda_files, miwg_files
 from engine.definitions.parsing import SourceFile, parse_files
 from engine.errors import DefinitionError
-from tests.test_cli import sqflow  # noqa: F401  (the sqflow fixture)
+from engine.people.tokens import ApiTokens
+from tests.test_cli import add_work_order_groups, sqflow  # noqa: F401  (the sqflow fixture)
 from tests.test_designer_releases import post_json
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -199,3 +200,29 @@ def test_sqflow_validate_prints_the_lint_findings_as_warnings_on_stderr_and_refu
     stray.write_text(STRAY)
     code, out, _ = sqflow("validate", "--json", stray)
     assert code == 1 and [p["code"] for p in json.loads(out)["problems"]] == ["lint.sqflow/script-required"]
+
+
+def test_sqflow_deploy_and_the_api_tell_the_drawing_advice_that_came_with_a_deployment(sqflow, web):
+    """The advice the modeler and `sqflow validate` show comes with the deployment too: on stderr from
+    `sqflow deploy` (and in its JSON), and in the API's answer, process by process."""
+    work_order = ROOT / "bpmn" / "work_order.bpmn"
+    expected = _node_lint([work_order])[str(work_order)]
+    assert expected
+    add_work_order_groups(sqflow)
+    code, out, err = sqflow("deploy", work_order, "--as", "lin.designer")
+    assert code == 0 and out.strip() == "work_order: deployed version 1"
+    printed = [line for line in err.splitlines() if line.startswith("sqflow: warning: ")]
+    assert len(printed) == len(expected) and all(f"[{element_id}]" in "".join(printed) for _, element_id in expected)
+    code, out, _ = sqflow("deploy", "--json", work_order, "--as", "lin.designer")
+    [outcome] = json.loads(out)
+    assert outcome["changed"] is False and {(w["params"]["rule"], w["element_id"]) for w in outcome["warnings"]} == expected
+
+    with web.sessions.begin() as db:  # the API: the same advice in the answer to a deployment
+        secret = ApiTokens().create(db, "lin.designer", "test", web.clock.now(), 1).token
+    answer = web.app.test_client().post("/api/v1/definitions", headers={"Authorization": f"Bearer {secret}"},
+                                         data={"files": [(work_order.open("rb"), "work_order.bpmn")]},
+                                         content_type="multipart/form-data")
+    assert answer.status_code == 201, answer.get_json()
+    [deployed] = answer.get_json()["processes"]
+    assert {(w["params"]["rule"], w["element_id"]) for w in deployed["warnings"]} == expected
+    assert all(w["code"] == "lint." + w["params"]["rule"] for w in deployed["warnings"])

@@ -29,6 +29,7 @@ class DeployOutcome:
     version: int
     definition_id: int
     changed: bool
+    warnings: tuple[DefinitionProblem, ...] = ()  # drawing advice (the modeler's lint): shown, not refused
 
     def describe(self) -> str:
         if self.changed:
@@ -111,7 +112,8 @@ class DefinitionRepository:
         for process in parsed:
             latest = self._latest_or_none(session, process.process_id)
             if latest is not None and latest.content_hash == process.content_hash:
-                outcomes.append(DeployOutcome(process.process_id, latest.version, latest.id, False))
+                outcomes.append(DeployOutcome(process.process_id, latest.version, latest.id, False,
+                                              tuple(process.warnings)))
                 continue
             if deployment is None:
                 deployment = Deployment(deployed_at=self._clock.now(), deployed_by=deployed_by)
@@ -141,7 +143,8 @@ class DefinitionRepository:
                 self.ship_policies(session, process.process_id, process.policy_file, deployed_by)
             for hook in self._after_deploy:
                 hook(session, definition.id, process.process_id, process.spec, process.files[0].name)
-            outcomes.append(DeployOutcome(process.process_id, definition.version, definition.id, True))
+            outcomes.append(DeployOutcome(process.process_id, definition.version, definition.id, True,
+                                          tuple(process.warnings)))
         return outcomes
 
     def _refuse_recursive_calls(self, session: Session, parsed: list[ParsedProcess]) -> None:

@@ -45,7 +45,8 @@ def _definition(row: DefinitionVersion) -> dict:
 def deploy():
     designer = require_role("designer")
     if request.mimetype != "multipart/form-data":
-        raise DefinitionError(DefinitionProblem("<upload>", "send the files as multipart/form-data, field 'files'"))
+        raise DefinitionError(DefinitionProblem("<upload>", "send the files as multipart/form-data, field 'files'",
+                                                code="upload.not_multipart"))
     max_bytes = current_app.config["SQFLOW_SETTINGS"].max_diagram_bytes
     files = read_uploads(request.files.getlist("files"), max_bytes)
     with runtime.transaction() as db:

@@ -225,11 +225,23 @@ class DefinitionSchema(Schema):
     user_tasks = present(List(Nested(UserTaskSchema)))
 
 
+class AdviceSchema(Schema):
+    file = present(Str())
+    line = Int(allow_none=True)
+    element_id = Str(allow_none=True)
+    element_name = Str(allow_none=True)
+    code = Str(allow_none=True, metadata={"description": "e.g. lint.label-required: the modeler's rule"})
+    message = present(Str())
+    params = Dict()
+
+
 class DeployedSchema(Schema):
     process_id = present(Str())
     version = present(Int())
     definition_id = present(Int())
     changed = present(Bool(metadata={"description": "false: identical to the newest version, nothing deployed"}))
+    warnings = present(List(Nested(AdviceSchema), metadata={
+        "description": "drawing advice from the modeler's lint, deployed anyway (what is refused answers 422)"}))
 
 
 class DeploymentSchema(Schema):

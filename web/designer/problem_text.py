@@ -112,6 +112,7 @@ TEMPLATES.update({
     "unsupported.element": lazy_gettext(
         "%(element)s is a %(type)s, which sqflow does not run: remove it or draw it another way"),
     "deploy.no_files": lazy_gettext("no files were given"),
+    "upload.not_multipart": lazy_gettext("send the files as multipart/form-data, in the field files"),
     "file.duplicate_name": lazy_gettext("two different files have this name: rename one"),
     "form.duplicate_name": lazy_gettext("another form is also named %(name)s: rename one"),
     "file.unknown_kind": lazy_gettext("the file is not a BPMN 2.0 or DMN document"),
