@@ -20,8 +20,6 @@ from engine import Engine, ManualClock, next_case_key
 from engine.people import User
 from engine.persistence.tables import SlaPolicySet
 from engine.runtime.views import InstanceView, TaskView
-from engine.sla.policies import save_policies
-from engine.sla.policy import parse_policies
 from engine.timers.worker import TimerWorker
 
 from .. import wired_engine
@@ -117,9 +115,8 @@ def seed(engine: Engine, sessions: sessionmaker[Session], now: datetime, count: 
     returns their views as they stand now."""
     rng = random.Random(20261123)
     with sessions.begin() as session:
-        if session.get(SlaPolicySet, "complaint") is None:
-            process_id, policies = parse_policies(POLICIES.name, POLICIES.read_bytes())
-            save_policies(session, process_id, policies, "defaults", "demo", now)
+        if session.get(SlaPolicySet, "complaint") is None:  # deployed without the policies beside the diagram
+            engine.sla_policies.load(session, POLICIES.name, POLICIES.read_bytes(), "demo", now)
         prefix = f"TS-{now.year}-"
         first_number = first_number or int(next_case_key(session, prefix)[len(prefix):])
     engine.sla_policies.forget()
