@@ -55,13 +55,17 @@ DEMO_USERS: list[tuple[str, str, tuple[str, ...], tuple[str, ...], str]] = [
      "team lead, network and wireless"),
     ("huang.head", "黄主任", ("handler",), ("department_head",), "department head, network"),
     ("duty.zhou", "周值班", ("handler",), ("duty_desk",), "duty desk (365 x 8)"),
+    ("qin.lead", "秦值班长", ("handler", "team_lead"), ("duty_desk_lead", "duty_desk"),
+     "duty desk lead: an outside body's missed deadline escalates to them"),
+    ("gao.leader", "高总", ("handler",), ("branch_leadership",), "branch leadership: major complaints are reported up to them"),
     ("he.liaison", "何联络", ("handler",), ("supervisor_liaison", "appeal_centre"), "supervisor liaison"),
     ("ma.manager", "马经理", ("manager", "handler"), ("cs_manager",), "customer-service manager"),
     ("lin.designer", "林设计", ("designer",), (), "process designer"),
     ("admin", "管理员", ("admin",), (), "administrator"),
 ]
 DEMO_DEPARTMENTS = {
-    **dict.fromkeys(("zhang.min", "wang.fang", "liu.yang", "chen.jing", "duty.zhou", "he.liaison", "ma.manager"),
+    **dict.fromkeys(("zhang.min", "wang.fang", "liu.yang", "chen.jing", "duty.zhou", "qin.lead", "he.liaison",
+                     "ma.manager"),
                     CONTACT_CENTRE),
     "li.wei": "network_dept", "wu.lead": "network_dept", "huang.head": "network_dept", "zhao.lei": "wireless_dept",
     "sun.li": "billing_dept",
