@@ -194,8 +194,8 @@ PROBES: list[Probe] = [
     # cases (pages): the monitor is the managers'; a case's diagram and elements follow who sees the case
     P("monitor.static", "GET", lambda i: "/monitor/static/monitor.css", PUBLIC),
     P("monitor.instances", "GET", lambda i: "/instances", MANAGERS),
-    P("monitor.instance", "GET", lambda i: f"/instances/{i['case']}", MANAGERS),
-    P("monitor.instance", "GET", lambda i: f"/instances/{i['others_case']}", MANAGERS, label="others"),
+    P("monitor.instance", "GET", lambda i: f"/instances/{i['case']}", SEES_CASE),
+    P("monitor.instance", "GET", lambda i: f"/instances/{i['others_case']}", SEES_OTHERS_CASE, label="others"),
     P("monitor.act", "POST", lambda i: f"/instances/{i['case']}/suspend", MANAGERS, fresh=fresh_case),
     P("monitor.instance_diagram", "GET", lambda i: f"/instances/{i['case']}/diagram.bpmn", SEES_CASE),
     P("monitor.instance_diagram", "GET", lambda i: f"/instances/{i['others_case']}/diagram.bpmn", SEES_OTHERS_CASE,

@@ -240,6 +240,41 @@ def test_a_case_the_customer_keeps_chasing_reaches_the_team_leads_page_at_the_br
     assert web.client("li.wei").get("/cases/team").status_code == 403
 
 
+def test_those_a_case_is_reported_or_escalated_to_open_it_from_their_notification(web):
+    """R-CMP-05, R-CMP-06: the branch leader told of a major complaint, and the team lead told that a case was
+    chased again and again, open the case from the notification (card, history, data; no manager's actions);
+    a case never reported to them stays out of their reach."""
+    _deploy_complaints(web)
+    with web.sessions.begin() as db:
+        user = web.engine.directory.get(db, "zhang.min")
+        major = web.engine.desk.start(db, user, "complaint")
+        major = web.engine.desk.complete(db, user, major.open_tasks[0].id,
+                                         {**GOOD_INTAKE, "customer_phone": "13900004444", "major": True})
+        major = web.engine.desk.complete(db, user, next(t.id for t in major.open_tasks
+                                                        if t.element_id == "on_the_spot"), {"resolved": False})
+    other = _case(web, "TS-2026-0381")
+    leader = web.client("gao.leader")
+    assert leader.get(f"/instances/{other.id}").status_code == 404
+    notes = html.fromstring(leader.get("/notifications/").get_data(as_text=True))
+    [note] = notes.xpath("//tr[@data-kind='case.reported']//form[contains(@action,'/open')]/@action")
+    opened = leader.post(note)
+    assert opened.status_code == 302 and opened.location.endswith(f"/instances/{major.id}")
+    page = leader.get(f"/instances/{major.id}")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert major.business_key in text and 'id="case-card"' in text and 'id="actions"' not in text
+    assert not html.fromstring(text).xpath("//a[@href='/instances']")  # no link to the managers' list
+
+    with web.sessions.begin() as db:
+        for _ in range(3):
+            web.engine.instances.send_message(db, "TS-2026-0381", "customer_called_again", by="zhang.min",
+                                              process_id="complaint")
+    lead = web.client("wu.lead")
+    notes = html.fromstring(lead.get("/notifications/").get_data(as_text=True))
+    [note] = notes.xpath("//tr[@data-kind='case.reminders_piled_up']//form[contains(@action,'/open')]/@action")
+    assert lead.post(note).location.endswith(f"/instances/{other.id}")
+
+
 def test_team_leads_see_their_departments_dashboard_and_late_tasks(web):
     """R-SLA-09, R-SLA-10: the team lead sees the overdue sign-for of their department (with the chase it
     opened, naming who holds it), not another department's; the dashboard shows their department only."""

@@ -50,13 +50,16 @@ def chart_data(page: str) -> dict:
     return json.loads(re.search(r'<script type="application/json" id="chart-data">(.*?)</script>', page, re.S).group(1))
 
 
-def test_handlers_may_not_open_the_monitor_but_see_the_diagram_of_their_own_tasks(monitored):
+def test_handlers_may_not_open_the_monitor_but_see_the_cases_and_diagrams_of_their_own_tasks(monitored):
     network = start(monitored, "network_dept")
     billing = start(monitored, "billing_dept")
     handler = monitored.client("li.wei")  # network_dept
-    for url in ("/instances", "/dashboard", f"/instances/{network.id}", "/dashboard/heat/1.json"):
+    for url in ("/instances", "/dashboard", "/dashboard/heat/1.json"):
         assert handler.get(url).status_code == 403, url
     assert handler.post(f"/instances/{network.id}/suspend").status_code == 403
+    page = handler.get(f"/instances/{network.id}")  # the case, read only: no manager's actions
+    assert page.status_code == 200 and 'id="actions"' not in page.get_data(as_text=True)
+    assert handler.get(f"/instances/{billing.id}").status_code == 404
     assert handler.get(f"/instances/{network.id}/elements.json").status_code == 200
     assert handler.get(f"/instances/{network.id}/diagram.bpmn").status_code == 200
     assert handler.get(f"/instances/{billing.id}/elements.json").status_code == 404

@@ -13,6 +13,9 @@ CASE_REPORTED = "case.reported"        # a major or over-the-head complaint repo
 KINDS = (TASK_ASSIGNED, TASK_FOR_GROUP, SLA_WARNING, SLA_BREACHED, SUPERVISOR_ANSWERED, CASE_REMINDED,
          REMINDERS_PILED_UP, CASE_REPORTED)
 
+# Told as the one a case escalates or is reported to: they may open the case (engine.people.visibility).
+ESCALATIONS = (SLA_BREACHED, REMINDERS_PILED_UP, CASE_REPORTED)
+
 # Group inboxes and warnings are frequent: in-app only unless a person asks for mail.
 DEFAULT_BY_MAIL = {TASK_ASSIGNED: True, TASK_FOR_GROUP: False, SLA_WARNING: False, SLA_BREACHED: True,
                    SUPERVISOR_ANSWERED: True, CASE_REMINDED: False, REMINDERS_PILED_UP: True, CASE_REPORTED: True}

@@ -16,9 +16,10 @@ from .sign_in_sessions import mark_session_seen, open_session, revoke_session, s
 from .tokens import DEFAULT_DAYS as TOKEN_DAYS
 from .tokens import MAX_DAYS as MAX_TOKEN_DAYS
 from .tokens import ApiTokens, TokenInfo
+from .visibility import sees_case
 
 __all__ = ["ApiTokens", "Directory", "EMAIL", "GROUP_KINDS", "GROUP_NAME", "GroupSpec", "Groups", "ImportReport",
            "LdapSettings", "MAX_TOKEN_DAYS", "MIN_PASSWORD", "NO_PASSWORD", "PeopleAdmin", "PersonSpec", "ROLES",
            "Rights", "RosterInvalid", "SignIn", "TOKEN_DAYS", "TokenInfo", "User", "add_hits", "forget_hits",
            "hits_in_window", "import_roster", "keyed_start", "mark_session_seen", "open_session", "read_roster",
-           "record_keyed_start", "revoke_session", "session_last_seen", "window_end"]
+           "record_keyed_start", "revoke_session", "sees_case", "session_last_seen", "window_end"]

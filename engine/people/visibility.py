@@ -6,6 +6,8 @@ A person sees a case
   lead: any open task of their groups);
 * that their department manages, if they lead a team: a task of it, open or done, belonged to a
   group of their department;
+* that was escalated or reported to them (told as the target of a missed deadline, of piled-up
+  reminders, or of a major complaint's report up the chain);
 and managers (their scope is the branch) and admins see every case.
 
 Supervisors (社会监督员) see only the cases they took part in, and never a customer's identity: the
@@ -21,7 +23,7 @@ from sqlalchemy import ColumnElement, exists, false, or_, select, true
 from sqlalchemy.orm import Session
 
 from ..errors import InstanceNotFound
-from ..persistence.tables import Group, HumanTask, ProcessInstance
+from ..persistence.tables import Base, Group, HumanTask, ProcessInstance
 from .directory import User
 
 INSTANCES = ProcessInstance.__table__
@@ -50,11 +52,22 @@ def case_condition(user: User, instance_id=INSTANCES.c.id) -> ColumnElement[bool
         if "team_lead" not in user.roles:  # a colleague's claimed task is theirs; a team lead sees it too
             waiting.append(task.c.assignee.is_(None))
         ways.append(exists(select(task.c.id).where(*waiting)))
+    if "supervisor" not in user.roles:
+        ways.append(_told(user, instance_id))
     if user.department and "team_lead" in user.roles:
         department_groups = select(GROUPS.c.name).where(
             or_(GROUPS.c.name == user.department, GROUPS.c.department == user.department))
         ways.append(exists(select(task.c.id).where(of_case, task.c.candidate_group.in_(department_groups))))
     return or_(*ways) if ways else false()
+
+
+def _told(user: User, instance_id) -> ColumnElement[bool]:
+    """`user` was told of the case as the one it escalates or is reported to."""
+    from ..notifications.kinds import ESCALATIONS  # the notifications package imports this one's package
+
+    notes = Base.metadata.tables["notifications"]
+    return exists(select(notes.c.id).where(notes.c.recipient == user.login, notes.c.instance_id == instance_id,
+                                           notes.c.kind.in_(ESCALATIONS)))
 
 
 def sees_case(session: Session, user: User, instance_id: int) -> bool:

@@ -42,8 +42,10 @@ def instances() -> ResponseReturnValue:
 
 
 @bp.get("/instances/<int:instance_id>")
-@role_required("manager")
+@login_required
 def instance(instance_id: int) -> ResponseReturnValue:
+    """The case for whoever may see it (engine.people.visibility: managers, those who worked it, those it
+    was escalated or reported to); the actions are the managers'."""
     reads = runtime.engine().reads
     with runtime.reading() as db:
         read = reads.instance(db, current_user(), instance_id)

@@ -12,6 +12,7 @@ from flask_babel import gettext, lazy_gettext
 from werkzeug.routing import BuildError
 
 from engine import notifications as notes
+from engine.people import sees_case
 
 from .. import runtime
 from ..auth import safe_next
@@ -91,14 +92,15 @@ def open_(notification_id: int):
         if note is None:
             abort(404)
         notes.mark_read(db, current_user().login, runtime.engine().clock.now(), [notification_id])
-    return redirect(_target(note) or url_for(".index"))
+        case_visible = note.instance_id is not None and sees_case(db, current_user(), note.instance_id)
+    return redirect(_target(note, case_visible) or url_for(".index"))
 
 
-def _target(note: notes.NotificationView) -> str | None:
+def _target(note: notes.NotificationView, case_visible: bool) -> str | None:
     try:
         if note.task_id:
             return url_for("inbox.task", task_id=note.task_id)
-        if note.instance_id and current_user().has_role("manager"):
+        if case_visible:
             return url_for("monitor.instance", instance_id=note.instance_id)
     except BuildError:  # that area is not part of this app
         return None
