@@ -264,6 +264,8 @@ def test_those_a_case_is_reported_or_escalated_to_open_it_from_their_notificatio
     text = page.get_data(as_text=True)
     assert major.business_key in text and 'id="case-card"' in text and 'id="actions"' not in text
     assert not html.fromstring(text).xpath("//a[@href='/instances']")  # no link to the managers' list
+    assert "系统：已逐级上报第 3 级，已告知分公司领导" in text  # the history tells each report, in words
+    assert "branch_leadership" not in text and "reported_upward" not in text
 
     with web.sessions.begin() as db:
         for _ in range(3):

@@ -83,6 +83,10 @@ def test_R_SLA_02_a_complaint_is_appealable_the_moment_15_working_days_pass_and_
     assert "12300" in message["text"] and "TS-2026-1201" in message["text"] and "15 个工作日" in message["text"]
     words = message["text"].replace("TS-2026-1201", "")
     assert "申诉" in words and not any("a" <= ch.lower() <= "z" for ch in words)  # Chinese only
+    told = {line["message"]: line for line in late["timeline"]}  # and the case's history says both, in words
+    assert told["customer.told"]["text"] == "系统：已向客户发送短信"
+    assert told["case.marked"]["text"] == "系统：按时限规则标记了案件"
+    assert [(c["name"], c["text"]) for c in told["case.marked"]["changes"]] == [("appealable", "是")]
 
 
 def test_R_CMP_02_a_consultation_past_its_time_limit_is_handled_as_a_complaint(tmp_path):

@@ -54,7 +54,12 @@ SENTENCES = {
     "sla.recomputed": _l("System: “%(deadline)s” is now due %(due)s"),
     "timer.fired": _l("System: time is up for “%(event)s”"),
     "event.other": _l("%(actor)s: %(event)s"),
+    "case.reported": _l("System: reported up the chain, level %(level)s: %(group)s was told"),
+    "case.marked": _l("System: the case was marked by its deadline rules"),
+    "customer.told": _l("System: a message went to the customer (%(channel)s)"),
+    "customer.not_told": _l("System: the customer could not be told: no contact number was recorded"),
 }
+CHANNELS = {"sms": _l("SMS"), "mail": _l("mail")}  # how a message went to the customer
 
 
 class _Params(dict):
@@ -67,6 +72,8 @@ class _Params(dict):
 def sentence(line: HistoryLine) -> str:
     """The line as one sentence in the reader's language."""
     params = _Params({name: _name(value) if name in NAMES else _param(value) for name, value in line.params.items()})
+    if "channel" in params:
+        params["channel"] = str(CHANNELS.get(params["channel"], params["channel"]))
     if not params.get("actor"):
         params["actor"] = gettext("System")
     template = SENTENCES.get(line.message, SENTENCES["event.other"])

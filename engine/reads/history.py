@@ -21,6 +21,7 @@ from ..runtime.views import AuditView
 
 SILENT = frozenset({"element.completed", "timer.waiting", "timer.cancelled", "sla.started", "sla.met",
                     "sla.missed", "sla.cancelled", "sla.paused", "sla.resumed"})
+FOLLOW_UPS = ("case.reported_upward", "case.marked", "customer.message", "customer.not_told")
 MESSAGES = {  # audit event -> message id, where the event is told as it is
     "instance.completed": "case.completed", "instance.suspended": "case.suspended",
     "instance.resumed": "case.resumed", "instance.retried": "case.retried", "instance.repaired": "case.repaired",
@@ -98,7 +99,21 @@ class _Teller:
             return self._told(entry, "timer.fired", event=name) if name else None
         if event in MESSAGES:
             return self._told(entry, MESSAGES[event], **who, **task)
+        if event in FOLLOW_UPS:
+            return self._follow_up(entry, details)
         return self._told(entry, "event.other", **who, event=event)
+
+    def _follow_up(self, entry: AuditView, details: dict) -> HistoryLine:
+        """What a process's reaction or a deadline's breach did besides the diagram, said with its particulars."""
+        if entry.event == "case.reported_upward":
+            return self._told(entry, "case.reported", level=details.get("level"),
+                              group=self.names.group(details.get("group")))
+        if entry.event == "case.marked":
+            changed = details.get("changed") or {}
+            return self._told(entry, "case.marked", recorded_fields(changed, list(changed), self.declared, self.names))
+        if entry.event == "customer.message":
+            return self._told(entry, "customer.told", channel=details.get("channel"))
+        return self._told(entry, "customer.not_told")
 
     def _told(self, entry: AuditView, message: str, changes: tuple[ShownValue, ...] = (), **params: Any
               ) -> HistoryLine:
