@@ -23,6 +23,8 @@ EVENTS = {
     "case.reminders_escalated": lazy_pgettext("case", "Reminders piled up; the team lead was told"),
     "case.repeated": lazy_pgettext("case", "The customer was dissatisfied; a linked repeat ticket was opened"),
     "reaction.failed": lazy_pgettext("case", "A follow-up step of the process failed and was skipped"),
+    "sla.breach_effects_failed": lazy_pgettext(
+        "case", "A missed deadline's follow-up (marking the case, telling the customer) failed and was skipped"),
 }
 
 SENTENCES = {
