@@ -1,10 +1,12 @@
 """`sqflow sla ...`: load policies, see open deadlines, the monthly department report, pause and resume."""
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from engine.reads import SLA_STANDINGS, department_month, open_slas, to_json
+from processes.complaints.assessment import assess_departments
 
 from .inputs import JsonFlagParser, default_user, read_file, instance_number
 
@@ -23,7 +25,7 @@ def add_sla_arguments(sub) -> None:
     listing.add_argument("--standing", choices=SLA_STANDINGS)
     listing.add_argument("--department")
     listing.add_argument("--instance", type=instance_number)
-    report = actions.add_parser("report", help="a month per department: on-time rate, average handling time")
+    report = actions.add_parser("report", help="a month per department: on-time rate, average handling time, vendor score")
     report.add_argument("month", metavar="YYYY-MM")
     report.add_argument("--limit-hours", type=float,
                         help="average handling time limit (R-SLA-05); default: SQFLOW_HANDLING_HOURS_LIMIT")
@@ -76,15 +78,20 @@ def _left(seconds: int) -> str:
 
 
 def _report(ctx: "Context", args) -> int:
-    limit = args.limit_hours or ctx.settings.branch.handling_hours_limit
+    """The figures the dashboard and GET /api/v1/dashboard show for the month: per work order, one definition
+    each (engine.reads.department_month), and the vendor assessment computed from them."""
+    rules = ctx.settings.branch
+    limit = args.limit_hours or rules.handling_hours_limit
     with ctx.sessions.begin() as session:
         rows = department_month(session, args.month, ctx.settings.zone(), limit)
+    scores = {s.department: s for s in assess_departments(rows, replace(rules, handling_hours_limit=limit))}
     if ctx.out.as_json:
-        ctx.out.json(to_json(rows))
+        ctx.out.json([{**to_json(r), "vendor_score": scores[r.department].score} for r in rows])
         return 0
-    ctx.out.table(["DEPARTMENT", "ENDED", "ON TIME", "及时率", "AVG HOURS", f"OVER {limit:g} H"], [
+    ctx.out.table(["DEPARTMENT", "ENDED", "ON TIME", "及时率", "AVG HOURS", f"OVER {limit:g} H", "SCORE"], [
         [r.department, r.ended, r.on_time, f"{r.on_time_rate:.0%}", f"{r.average_hours:.1f}",
-         "yes" if r.over_limit else "no"] for r in rows], f"(no work orders ended in {args.month})")
+         "yes" if r.over_limit else "no", scores[r.department].score] for r in rows],
+        f"(no work orders ended in {args.month})")
     return 0
 
 

@@ -4,6 +4,7 @@ cases started and worked through the API, time moved by an administrator, what p
 """
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from datetime import datetime, timedelta
@@ -150,3 +151,11 @@ def test_R_MSR_02_R_SLA_05_the_vendor_score_of_a_hand_computed_month(app):
     assert {key: score[key] for key in ("work_orders", "late", "late_deduction", "slow_deduction", "score")} == {
         key: EXPECTED[key] for key in ("work_orders", "late", "late_deduction", "slow_deduction", "score")}
     assert score["average_hours"] == pytest.approx(EXPECTED["average_hours"], abs=0.01)
+    # `sqflow sla report` tells the same month the same way: one definition per figure
+    done = subprocess.run([sys.executable, "-m", "cli.main", "sla", "report", month, "--json"], cwd=REPO,
+                          capture_output=True, text=True, timeout=120,
+                          env={"PATH": "/usr/bin:/bin", "SQFLOW_DATABASE_URL": app.url})
+    assert done.returncode == 0, done.stderr
+    [printed] = [d for d in json.loads(done.stdout) if d["department"] == "network_dept"]
+    assert (printed["ended"], printed["on_time"], printed["vendor_score"]) == (6, 3, EXPECTED["score"])
+    assert printed["average_hours"] == pytest.approx(department["average_hours"], abs=0.001)
