@@ -56,6 +56,8 @@ class Engine:
         before it is saved (engine.runtime.reactions); `case_keys` number the cases of a process started
         without a key (`{"complaint": "TS-{year}-"}`: TS-2026-0001, TS-2026-0002, ...)."""
         self.services = services or ServiceRegistry()
+        self._parts = dict(helpers=helpers, assigners=assigners, listeners=listeners, reactions=reactions,
+                           case_keys=case_keys)
         helpers = {**(helpers or {}), **self.services.helpers()}
         install_step_clock()
         self.settings = settings
@@ -92,6 +94,11 @@ class Engine:
                              case_mask=self.case_mask)
         self.reads = CaseReads(self.definitions, self.instances, self.desk, self.person_fields, self.clock,
                                settings.zone())
+
+    def scratch_copy(self, settings: Settings) -> "Engine":
+        """An engine with this one's clock, services and processes' parts on other `settings` (a designer's
+        test run on a scratch database)."""
+        return Engine(settings, self.clock, services=self.services, **self._parts)
 
     def case_mask(self, session: Session, user: User, instance_id: int) -> CaseMask:
         """How `user` reads the data of a case (supervisors: without the customer's identity)."""

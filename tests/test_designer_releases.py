@@ -13,6 +13,7 @@ from tests.test_cli import add_work_order_groups, sqflow  # noqa: F401  (the sqf
 from .conftest import diagram_path
 
 CAMUNDA = Path(__file__).parent / "diagrams" / "camunda"
+SUPERVISORS = Path(__file__).resolve().parents[1] / "bpmn" / "supervisors"
 WORK_ORDER = diagram_path("work_order.bpmn").read_text()
 
 
@@ -106,6 +107,23 @@ def test_test_run_shows_the_path_and_the_forms_without_touching_the_database(web
     assert review["schema"]["title"] == "Claim"
     with web.sessions.begin() as session:
         assert (session.query(DeploymentFile).count(), session.query(ProcessInstance).count()) == before
+
+
+def test_a_test_run_has_the_helpers_the_processes_give_their_diagrams(web):
+    """A designer's test run of a supervisor's term reaches its yearly items: the draft runs with the same
+    diagram helpers (term_end_after, agenda_after, ...) and branch settings as the deployed process."""
+    with web.sessions.begin() as session:  # the term's forms are stored; the draft names them by file name
+        forms = [SourceFile(p.name, p.read_bytes()) for p in sorted((SUPERVISORS / "forms").glob("*.json"))]
+        web.engine.definitions.deploy(session, [SourceFile("supervisor_term.bpmn",
+                                                           (SUPERVISORS / "supervisor_term.bpmn").read_bytes()),
+                                                *forms], "lin.designer")
+    body = {"xml": (SUPERVISORS / "supervisor_term.bpmn").read_text(), "process_id": "supervisor_term",
+            "forms": [f.name for f in forms], "data": {"supervisor": "qian.jiandu", "term_start": "2026-01-05T09:00:00+08:00",
+                                                     "served_since": "2026-01-05T09:00:00+08:00", "term_number": 1}}
+    answer = post_json(web.client("lin.designer"), "/designer/test-run", body).get_json()
+    assert answer["problems"] == [] and answer["state"] in ("waiting", "completed"), answer["message"]
+    assert "begin_term" in [step["element_id"] for step in answer["path"]]
+    assert not answer["message"] or "NameError" not in answer["message"]
 
 
 def test_cli_deploy_with_reason_and_rollback(sqflow, tmp_path):  # noqa: F811

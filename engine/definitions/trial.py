@@ -79,7 +79,7 @@ def test_run(engine, files: list[SourceFile], process_id: str | None, data: dict
              task_data: dict[str, dict] | None = None, max_tasks: int = 50, max_seconds: float = 20.0) -> Trial:
     """Run the draft `files` on a scratch copy of `engine` (its settings, clock, helpers and services);
     raises DefinitionError when the draft does not deploy."""
-    from .. import Engine, connect
+    from .. import connect
     from ..people.groups import Groups, GroupSpec
 
     parsed = engine.definitions.validate(files)
@@ -88,7 +88,7 @@ def test_run(engine, files: list[SourceFile], process_id: str | None, data: dict
     try:
         settings = replace(engine.settings, database_url=f"sqlite:///{scratch / 'trial.db'}", var_dir=scratch,
                            clock="system", smtp_host="")
-        trial_engine = Engine(settings, clock=engine.clock, services=engine.services)
+        trial_engine = engine.scratch_copy(settings)
         sessions = connect(settings)
         try:
             with sessions.begin() as session:
