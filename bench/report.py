@@ -74,6 +74,10 @@ def summary(figures: dict[str, dict]) -> list[str]:
                     f"{timers['fired_per_s_2_worker']:,.0f} per second | {together:.2f} x the reference (target 4: "
                     f"{'met' if together >= 4 else 'not met'}); 2 workers {two:.2f} x 1 (target 1.7: "
                     f"{'met' if two >= 1.7 else 'not met'}) |")
+        if "ceiling_vs_one_at_a_time" in timers:
+            rows.append(f"| a firing's own work without the database (the ceiling of firing together) | "
+                        f"{timers['step_alone_per_s']:,.0f} per second | {timers['ceiling_vs_one_at_a_time']:.2f} x "
+                        "the reference |")
     inbox = figures.get("inbox")
     if inbox:
         page = inbox["pages"]["first page"]
