@@ -27,6 +27,7 @@ from SpiffWorkflow.spiff.serializer.config import SPIFF_CONFIG
 from SpiffWorkflow.util.task import TaskState
 
 from engine import Engine, SourceFile, Settings, connect
+from processes import wired_engine
 from processes.demo_people import seed_groups
 
 from .scratch import scratch_postgres
@@ -74,7 +75,7 @@ def spiff_in_memory_rate(count: int) -> float:
 
 def _engine(url: str, cache_size: int = 256) -> tuple[Engine, object]:
     settings = Settings(database_url=url, workflow_cache_size=cache_size)
-    engine, sessions = Engine(settings), connect(settings)
+    engine, sessions = wired_engine(settings), connect(settings)
     with sessions.begin() as session:
         seed_groups(session, engine.clock.now())  # the groups the lanes name
         engine.definitions.deploy(session, [SourceFile(DIAGRAM.name, DIAGRAM.read_bytes())], "bench")

@@ -27,11 +27,12 @@ from pathlib import Path
 
 from sqlalchemy import func, insert, select
 
-from engine import Engine, ManualClock, Settings, SourceFile, connect
+from engine import ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import ProcessInstance, Timer
 
 from engine.runtime.projection import Snapshot
 from engine.runtime.stepping import run_guarded
+from processes import wired_engine
 
 from .scratch import scratch_postgres
 
@@ -51,7 +52,7 @@ class _Bench:
         self.url, self.echo = url, echo
         self.clock = ManualClock(datetime.now(timezone.utc))
         self.settings = Settings(database_url=url, workflow_cache_size=0)
-        self.engine = Engine(self.settings, self.clock)
+        self.engine = wired_engine(self.settings, self.clock)
         self.sessions = connect(self.settings)
         with self.sessions.begin() as session:
             outcome = self.engine.definitions.deploy(
