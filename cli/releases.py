@@ -14,11 +14,12 @@ def deploy_with_reason(ctx, files, args) -> int:
 
 
 def print_outcomes(ctx, outcomes) -> int:
-    """What a deployment did, per process, and the drawing advice that came with it (on stderr)."""
+    """What a deployment did, per process, and the drawing advice that came with what was deployed (on
+    stderr; an unchanged process's advice is in --json and `sqflow validate`)."""
     if ctx.out.as_json:
         ctx.out.json([asdict(o) for o in outcomes])
         return 0
-    warn(w for o in outcomes for w in o.warnings)
+    warn(w for o in outcomes if o.changed for w in o.warnings)
     ctx.out.lines(o.describe() for o in outcomes)
     return 0
 

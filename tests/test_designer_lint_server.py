@@ -213,6 +213,8 @@ def test_sqflow_deploy_and_the_api_tell_the_drawing_advice_that_came_with_a_depl
     assert code == 0 and out.strip() == "work_order: deployed version 1"
     printed = [line for line in err.splitlines() if line.startswith("sqflow: warning: ")]
     assert len(printed) == len(expected) and all(f"[{element_id}]" in "".join(printed) for _, element_id in expected)
+    code, out, err = sqflow("deploy", work_order, "--as", "lin.designer")  # unchanged: nothing new to advise
+    assert code == 0 and "unchanged" in out and "warning" not in err
     code, out, _ = sqflow("deploy", "--json", work_order, "--as", "lin.designer")
     [outcome] = json.loads(out)
     assert outcome["changed"] is False and {(w["params"]["rule"], w["element_id"]) for w in outcome["warnings"]} == expected
