@@ -63,6 +63,10 @@ def summary(figures: dict[str, dict]) -> list[str]:
                 ratio = engine.get(f"durable_{name}_ratio", rate / memory)
                 rows.append(f"| work orders durable on {name} (a transaction per step) | {rate:,.0f} instances/s | "
                             f"{ratio:.2f} x in memory (target {target}: {'met' if ratio >= target else 'not met'}) |")
+        if "saving_state_ceiling" in engine:
+            rows.append(f"| plain SpiffWorkflow writing its state as JSON at every step (no database) | "
+                        f"{engine['spiff_saving_state_per_s']:,.0f} instances/s | {engine['saving_state_ceiling']:.2f} x "
+                        "in memory: the ceiling of a durable engine storing the state at each step |")
     timers = figures.get("timers")
     if timers:
         rows.append(f"| timer lateness, 2 workers, {timers['pending']:,} pending | p50 {timers['lateness_p50_ms']:.0f} ms, "
