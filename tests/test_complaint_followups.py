@@ -248,3 +248,25 @@ def test_a_failing_step_reaction_never_stops_the_case_and_is_recorded_on_it(harn
     assert view.state == "active" and [t.element_id for t in view.open_tasks] == ["dispatch"]
     failed = [e for e in harness.history(view.id) if e.event == "reaction.failed"]
     assert failed and failed[0].details == {"reaction": "broken", "error": "the reaction's own fault"}
+
+
+def test_a_reaction_for_one_process_leaves_the_steps_of_the_others_alone(harness):
+    """A reaction marked for its process (`reacts_to`) does not run, nor cost a savepoint, on another
+    process's steps; unmarked it sees every step."""
+    from engine import Engine
+    from engine.runtime.reactions import reacts_to
+
+    seen: list[str] = []
+
+    @reacts_to("complaint")
+    def complaints_only(session, step, effects):
+        seen.append(step.process_id)
+
+    def every_step(session, step, effects):
+        seen.append("any:" + step.process_id)
+
+    engine = Engine(harness.settings, harness.clock, reactions=[complaints_only, every_step])
+    harness.deploy("dynamic_lane.bpmn")
+    with harness.sessions.begin() as db:
+        engine.instances.start(db, "dynamic_lane", started_by="alice")
+    assert seen == ["any:dynamic_lane"]

@@ -57,8 +57,19 @@ class StepEffects:
 StepReaction = Callable[[Session, StepSeen, StepEffects], None]
 
 
+def reacts_to(*process_ids: str) -> Callable[[StepReaction], StepReaction]:
+    """Mark a reaction as one for the steps of these processes only: the others' steps skip it (and the
+    savepoint it would run in)."""
+    def mark(reaction: StepReaction) -> StepReaction:
+        reaction.processes = frozenset(process_ids)  # type: ignore[attr-defined]
+        return reaction
+    return mark
+
+
 def run_reactions(reactions: tuple[StepReaction, ...], session: Session, seen: StepSeen, effects: StepEffects) -> None:
     for reaction in reactions:
+        if seen.process_id not in getattr(reaction, "processes", (seen.process_id,)):
+            continue
         name = getattr(reaction, "__name__", str(reaction))
         try:
             with session.begin_nested():

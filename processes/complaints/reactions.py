@@ -21,7 +21,7 @@ from engine.notifications.customer import fill, queue_customer_message
 from engine.notifications.kinds import CASE_REMINDED, CASE_REPORTED, REMINDERS_PILED_UP
 from engine.people.groups import Groups
 from engine.persistence.tables import AuditEntry, HumanTask, ProcessInstance
-from engine.runtime.reactions import StepEffects, StepSeen
+from engine.runtime.reactions import StepEffects, StepSeen, reacts_to
 
 PROCESS = "complaint"
 KEY_PREFIX = "TS-{year}-"  # how complaints are numbered (processes.case_keys)
@@ -33,9 +33,8 @@ DISSATISFIED_SMS = ("尊敬的客户：您对投诉（编号 {case}）的处理�
                     "您也可以向工业和信息化部电信用户申诉受理中心申诉，电话 12300。")
 
 
+@reacts_to(PROCESS)
 def complaint_reactions(session: Session, step: StepSeen, effects: StepEffects) -> None:
-    if step.process_id != PROCESS:
-        return
     if "intake" in step.completed_now and step.data.get("repeat_of"):
         check_repeat_of(session, str(step.data["repeat_of"]).strip(), step, effects)
     for run in step.runs:
