@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, TextClause, insert, text
 
+from . import prepared
+
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys, named by column) into `table`."""
@@ -23,7 +25,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         return
     keys = columns_of(table, rows)
     if len(rows) == 1 or connection.dialect.name != "postgresql":
-        connection.execute(_insert_into(table), rows)
+        prepared.execute(connection, _insert_into(table), rows)
         return
     connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
                                   tuple(connection.dialect.identifier_preparer.quote(name) for name in keys)),

@@ -14,6 +14,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
+from ..persistence import prepared
 from ..persistence.tables import HumanTask, ProcessInstance
 from .step_writes import SAVE_STEP
 from .views import Fields, TaskView
@@ -60,7 +61,7 @@ class InstanceStore:
         return session.connection().execute(query.limit(10)).all()
 
     def insert_instance(self, session: Session, values: dict[str, Any]) -> int:
-        return session.connection().execute(_INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
+        return prepared.execute(session.connection(), _INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
 
     def save_step(self, session: Session, instance_id: int, revision: int, values: dict[str, Any]) -> int:
         """Write a step's outcome (all of `STEP_COLUMNS`) if the row still has `revision`; the new revision."""
