@@ -37,6 +37,7 @@ class _Plan:
 
 
 _PLANS: dict[tuple, _Plan | None] = {}
+_MAX_PLANS = 1024  # statements are module constants; a caller building them per call only refills this
 _LOCK = Lock()
 _MISSING = object()
 
@@ -48,11 +49,14 @@ def execute(connection: Connection, statement: Executable, params: dict[str, Any
         params = params[0]
     many = isinstance(params, list)
     first = params[0] if many else params
-    key = (statement, connection.dialect.name, tuple(first), many)
+    key = (statement, connection.dialect, tuple(first), many)
     plan = _PLANS.get(key, _MISSING)
     if plan is _MISSING:
+        plan = _plan(connection.dialect, statement, tuple(first), many)
         with _LOCK:
-            plan = _PLANS[key] = _plan(connection.dialect, statement, tuple(first), many)
+            if len(_PLANS) >= _MAX_PLANS:
+                _PLANS.clear()
+            _PLANS[key] = plan
     if plan is None:
         return connection.execute(statement, params)
     if many:
@@ -63,7 +67,8 @@ def execute(connection: Connection, statement: Executable, params: dict[str, Any
 def _plan(dialect: Dialect, statement: Executable, keys: tuple[str, ...], many: bool) -> _Plan | None:
     compiled = statement.compile(dialect=dialect, column_keys=sorted(keys), for_executemany=many)
     if (compiled.literal_execute_params or compiled.post_compile_params or compiled.escaped_bind_names
-            or compiled.update_prefetch or compiled.schema_translate_map):
+            or compiled.update_prefetch or compiled.schema_translate_map
+            or (many and compiled._insertmanyvalues and dialect.use_insertmanyvalues_wo_returning)):
         return None
     fixed: dict[str, Any] = {}
     for column in compiled.insert_prefetch:
