@@ -35,12 +35,19 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
 def columns_of(table: Table, rows: list[dict[str, Any]]) -> tuple[str, ...]:
     """The columns `rows` name, the same in every row, all of them `table`'s."""
     keys = rows[0].keys()
-    unknown = [name for name in keys if name not in table.c]
-    if unknown:
-        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    names = tuple(keys)
+    if (table, names) not in _KNOWN_COLUMNS:  # a step writes the same few column sets again and again
+        unknown = [name for name in keys if name not in table.c]
+        if unknown:
+            raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+        if len(_KNOWN_COLUMNS) < 1024:
+            _KNOWN_COLUMNS.add((table, names))
     if any(row.keys() != keys for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
-    return tuple(keys)
+    return names
+
+
+_KNOWN_COLUMNS: set[tuple[Table, tuple[str, ...]]] = set()
 
 
 def json_document(rows: list[dict[str, Any]]) -> str:

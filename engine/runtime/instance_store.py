@@ -33,6 +33,8 @@ _INSTANCE_PREFIX = "instance__"
 _SELECT_TASK_AND_INSTANCE = (
     select(*TASKS.c, *(column.label(_INSTANCE_PREFIX + column.name) for column in INSTANCES.c))
     .join_from(TASKS, INSTANCES, TASKS.c.instance_id == INSTANCES.c.id).where(TASKS.c.id == bindparam("task_id")))
+_TASK_NAMES = tuple(column.name for column in TASKS.c)  # the order that select names them in
+_INSTANCE_NAMES = tuple(column.name for column in INSTANCES.c)
 
 
 class InstanceStore:
@@ -102,10 +104,7 @@ class InstanceStore:
         if row is None:
             task = Fields(self.human_task(session, task_ref)._mapping)
             return task, InstanceRow.of(self.instance(session, task.instance_id))
-        values = row._mapping
-        cut = len(_INSTANCE_PREFIX)
-        return (Fields({column.name: values[column.name] for column in TASKS.c}),
-                InstanceRow({key[cut:]: value for key, value in values.items() if key.startswith(_INSTANCE_PREFIX)}))
+        return Fields(zip(_TASK_NAMES, row[:len(_TASK_NAMES)])), InstanceRow(zip(_INSTANCE_NAMES, row[len(_TASK_NAMES):]))
 
     def cancel_tasks(self, session: Session, task_ids: list[str]) -> None:
         if task_ids:
