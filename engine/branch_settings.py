@@ -11,6 +11,7 @@ import os
 import re
 from dataclasses import asdict, dataclass, field, fields
 from datetime import date
+from functools import cached_property
 from typing import Mapping
 
 from .errors import ConfigurationError
@@ -140,8 +141,13 @@ class BranchSettings:
             raise ConfigurationError(f"{PREFIX}SLA_WARNINGS={self.sla_warnings!r}: e.g. 0.5,0.75") from None
 
     def numbers(self) -> dict[str, float | int | str]:
-        """Every setting by name, as diagrams and policy files read them."""
-        return asdict(self)
+        """Every setting by name, as diagrams and policy files read them (a new dict each call: a script
+        may change what it got)."""
+        return dict(self._numbers)
+
+    @cached_property
+    def _numbers(self) -> dict[str, float | int | str]:
+        return asdict(self)  # every field is a number or a string, so a shallow copy is a full one
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "BranchSettings":

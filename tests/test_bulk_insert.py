@@ -35,12 +35,14 @@ def _stored(connection, table, order_by) -> list[dict]:
     return [dict(row._mapping) for row in connection.execute(select(table).order_by(order_by))]
 
 
-def test_rows_read_back_as_a_plain_insert_stores_them(bind):
+@pytest.mark.parametrize("one_by_one", [False, True], ids=["together", "one_by_one"])
+def test_rows_read_back_as_a_plain_insert_stores_them(bind, one_by_one):
     at = datetime(2026, 11, 23, 9, 30, 15, 123456, tzinfo=BEIJING)
     rows = [_note("alice", at), _note("bob", at, read_at=at + timedelta(minutes=5), task_id="t-1"),
             _note("陈静", at, instance_id=None, details={})]
     with bind.begin() as connection:
-        insert_rows(connection, NOTIFICATIONS, rows)
+        for batch in ([row] for row in rows) if one_by_one else [rows]:
+            insert_rows(connection, NOTIFICATIONS, batch)
         bulk = _stored(connection, NOTIFICATIONS, NOTIFICATIONS.c.id)
         connection.execute(NOTIFICATIONS.delete())
         connection.execute(insert(NOTIFICATIONS), rows)
@@ -74,6 +76,7 @@ def test_postgresql_receives_the_rows_as_one_statement(bind):
     ([{"recipient": "a"}, {"recipient": "b", "kind": "x"}], "same columns"),
     ([{"recipient": "a", "colour": "red"}, {"recipient": "b", "colour": "blue"}], "no column colour"),
     ([_note("a", datetime(2026, 1, 1)), _note("b", datetime(2026, 1, 1))], "naive datetimes"),
+    ([_note("a", datetime(2026, 1, 1))], "naive datetimes"),
 ])
 def test_bad_rows_are_refused_and_nothing_is_written(bind, rows, problem):
     with bind.connect() as connection:

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Insert, Table, TextClause, insert, text
 
+from . import prepared
+
 
 def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]) -> None:
     """Insert `rows` (dicts with the same keys, named by column) into `table`."""
@@ -23,7 +25,7 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
         return
     keys = columns_of(table, rows)
     if len(rows) == 1 or connection.dialect.name != "postgresql":
-        connection.execute(_insert_into(table), rows)
+        prepared.execute(connection, _insert_into(table), rows)
         return
     connection.execute(_from_json(connection.dialect.identifier_preparer.format_table(table),
                                   tuple(connection.dialect.identifier_preparer.quote(name) for name in keys)),
@@ -33,12 +35,19 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
 def columns_of(table: Table, rows: list[dict[str, Any]]) -> tuple[str, ...]:
     """The columns `rows` name, the same in every row, all of them `table`'s."""
     keys = rows[0].keys()
-    unknown = [name for name in keys if name not in table.c]
-    if unknown:
-        raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+    names = tuple(keys)
+    if (table, names) not in _KNOWN_COLUMNS:  # a step writes the same few column sets again and again
+        unknown = [name for name in keys if name not in table.c]
+        if unknown:
+            raise ValueError(f"{table.name} has no column {', '.join(unknown)}")
+        if len(_KNOWN_COLUMNS) < 1024:
+            _KNOWN_COLUMNS.add((table, names))
     if any(row.keys() != keys for row in rows):
         raise ValueError(f"rows for {table.name} must all have the same columns")
-    return tuple(keys)
+    return names
+
+
+_KNOWN_COLUMNS: set[tuple[Table, tuple[str, ...]]] = set()
 
 
 def json_document(rows: list[dict[str, Any]]) -> str:

@@ -14,6 +14,7 @@ from sqlalchemy import Row, bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..errors import ConflictError, InstanceNotFound, TaskNotFound
+from ..persistence import prepared
 from ..persistence.tables import HumanTask, ProcessInstance
 from .step_writes import SAVE_STEP
 from .views import Fields, TaskView
@@ -32,6 +33,8 @@ _INSTANCE_PREFIX = "instance__"
 _SELECT_TASK_AND_INSTANCE = (
     select(*TASKS.c, *(column.label(_INSTANCE_PREFIX + column.name) for column in INSTANCES.c))
     .join_from(TASKS, INSTANCES, TASKS.c.instance_id == INSTANCES.c.id).where(TASKS.c.id == bindparam("task_id")))
+_TASK_NAMES = tuple(column.name for column in TASKS.c)  # the order that select names them in
+_INSTANCE_NAMES = tuple(column.name for column in INSTANCES.c)
 
 
 class InstanceStore:
@@ -60,7 +63,7 @@ class InstanceStore:
         return session.connection().execute(query.limit(10)).all()
 
     def insert_instance(self, session: Session, values: dict[str, Any]) -> int:
-        return session.connection().execute(_INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
+        return prepared.execute(session.connection(), _INSERT_INSTANCE, {"revision": 1, **values}).scalar_one()
 
     def save_step(self, session: Session, instance_id: int, revision: int, values: dict[str, Any]) -> int:
         """Write a step's outcome (all of `STEP_COLUMNS`) if the row still has `revision`; the new revision."""
@@ -101,10 +104,7 @@ class InstanceStore:
         if row is None:
             task = Fields(self.human_task(session, task_ref)._mapping)
             return task, InstanceRow.of(self.instance(session, task.instance_id))
-        values = row._mapping
-        cut = len(_INSTANCE_PREFIX)
-        return (Fields({column.name: values[column.name] for column in TASKS.c}),
-                InstanceRow({key[cut:]: value for key, value in values.items() if key.startswith(_INSTANCE_PREFIX)}))
+        return Fields(zip(_TASK_NAMES, row[:len(_TASK_NAMES)])), InstanceRow(zip(_INSTANCE_NAMES, row[len(_TASK_NAMES):]))
 
     def cancel_tasks(self, session: Session, task_ids: list[str]) -> None:
         if task_ids:

@@ -21,6 +21,7 @@ from sqlalchemy import (Connection, Select, Table, Text, Update, bindparam, cast
 from sqlalchemy.dialects.postgresql import JSON as PG_JSON
 
 from ..errors import ConflictError, SqflowError, TaskNotOpen
+from ..persistence import prepared
 from ..persistence.bulk import columns_of, insert_rows, json_document
 from ..persistence.tables import HumanTask, ProcessInstance, Timer
 
@@ -94,8 +95,8 @@ def save_step(connection: Connection, instance_id: int, revision: int | None, va
     if connection.dialect.name == "postgresql" and (revision is not None or taken is not None or len(writes.rows) > 1):
         saved, was_there = _in_one_statement(connection, {**saving, **taking}, revision is not None, taken, writes)
     else:
-        was_there = taken is None or connection.execute(taken.statement, taking).rowcount == 1
-        saved = was_there and (revision is None or connection.execute(SAVE_STEP, saving).rowcount == 1)
+        was_there = taken is None or prepared.execute(connection, taken.statement, taking).rowcount == 1
+        saved = was_there and (revision is None or prepared.execute(connection, SAVE_STEP, saving).rowcount == 1)
         if saved:
             for table, rows in writes.rows.items():
                 insert_rows(connection, table, rows)
@@ -114,7 +115,7 @@ def _in_one_statement(connection: Connection, params: dict[str, Any], updating: 
             statement = _STATEMENTS[shape] = _build(*shape)
     for index, rows in enumerate(writes.rows.values()):
         params[f"rows_{index}"] = json_document(rows)
-    saved, was_there = connection.execute(statement, params).one()
+    saved, was_there = prepared.execute(connection, statement, params).one()
     return bool(saved), bool(was_there)
 
 
