@@ -161,7 +161,16 @@ NOTES = {
               "running the diagram and sqflow's own code are the work itself; SQLAlchemy, the driver and JSON "
               "are the cost of keeping it durable, a save being one revision-checked UPDATE plus the step's "
               "inserts (one statement on PostgreSQL) and a commit. The profiler slows Python code more than "
-              "the database, so its shares lean towards Python.",
+              "the database, so its shares lean towards Python. The ceiling line is plain SpiffWorkflow "
+              "writing its whole state as JSON after every step, without a database: the least a durable "
+              "engine that stores the state at each step does; what lies between it and sqflow's durable "
+              "ratio is the database and sqflow's bookkeeping (tasks, audit, timers, SLAs).",
+    "timers": "The reference fires one timer per transaction; firing together puts up to "
+              "SQFLOW_TIMER_FIRE_TOGETHER timers of different instances in one transaction, a savepoint each. "
+              "The ceiling line is a firing's own work in one process without the database (the waiting "
+              "workflow read from its JSON, its timer fired, the state written back): batching saves only the "
+              "round trips and commits around it, so its ratio to the reference bounds what firing together "
+              "can reach with one worker. Each run's tables are analyzed after its timers are written.",
     "load": "Closed-loop clients on the same 2 cores as the servers and PostgreSQL: every request waits for "
             "a free gunicorn sync worker, so latency includes queueing. A third of the clients are front "
             "desks starting work orders (80%), deadline cases (10%) and complaints recorded and resolved on "
