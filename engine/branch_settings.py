@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import Field, asdict, dataclass, field, fields
 from datetime import date
 from functools import cached_property
-from typing import Mapping
+from typing import Any, Callable, Mapping
 
 from .errors import ConfigurationError
 
@@ -151,18 +151,27 @@ class BranchSettings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> "BranchSettings":
-        environ = os.environ if environ is None else environ
-        values: dict = {}
-        for item in fields(cls):
-            raw = environ.get(PREFIX + item.name.upper())
-            if raw is None or raw == "":
-                continue
-            kind = type(item.default)
-            try:
-                values[item.name] = kind(raw)
-            except ValueError:
-                raise ConfigurationError(f"{PREFIX}{item.name.upper()}={raw!r} is not a {kind.__name__}") from None
-        return cls(**values)
+        return cls(**values_from_env(cls, environ, _typed_like_default))
+
+
+def values_from_env(settings: type, environ: Mapping[str, str] | None,
+                    convert: Callable[[Field, str], Any]) -> dict[str, Any]:
+    """The fields of the dataclass `settings` that `SQFLOW_<NAME>` sets (empty counts as unset), converted."""
+    environ = os.environ if environ is None else environ
+    values = {}
+    for item in fields(settings):
+        raw = environ.get(PREFIX + item.name.upper())
+        if raw is not None and raw != "":
+            values[item.name] = convert(item, raw)
+    return values
+
+
+def _typed_like_default(item: Field, raw: str) -> Any:
+    kind = type(item.default)
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ConfigurationError(f"{PREFIX}{item.name.upper()}={raw!r} is not a {kind.__name__}") from None
 
 
 def described() -> list[tuple[str, object, str, str]]:

@@ -1,8 +1,7 @@
 """Settings come from `SQFLOW_*` environment variables, with defaults for the embedded set-up."""
 from __future__ import annotations
 
-import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import time
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pathlib import Path
@@ -11,7 +10,7 @@ from typing import Mapping
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
-from .branch_settings import BranchSettings
+from .branch_settings import BranchSettings, values_from_env
 from .errors import ConfigurationError
 from .limits import RunLimits
 
@@ -98,13 +97,7 @@ class Settings:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None, **overrides) -> "Settings":
-        environ = os.environ if environ is None else environ
-        values: dict = {}
-        for f in fields(cls):
-            raw = environ.get(PREFIX + f.name.upper())
-            if raw is None or raw == "":
-                continue
-            values[f.name] = _convert(f.name, f.type, raw)
+        values = values_from_env(cls, environ, lambda f, raw: _convert(f.name, f.type, raw))
         values["branch"] = BranchSettings.from_env(environ)
         values.update(overrides)
         return cls(**values)
