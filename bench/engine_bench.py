@@ -226,6 +226,19 @@ def run(count: int, tmp: Path, postgres_admin_url: str | None, echo=print) -> di
         figures["saving_state_ceiling"] = saving / math.sqrt(memory * after)
         echo(f"  plain SpiffWorkflow writing its state as JSON at every step {saving:8.0f} instances/s = "
              f"{figures['saving_state_ceiling']:.2f} x in memory: the ceiling of a durable engine that stores it")
+        memory = after
+        from .durable_floor import FLOORS, floor_rate
+        echo("the floor: plain SpiffWorkflow writing the least a durable engine must, a transaction per step "
+             "(bench/durable_floor.py):")
+        for backend in backends:
+            for key, label, bookkeeping, through_sessions in FLOORS:
+                floor_rate(backend.url, max(count // 10, 5), bookkeeping, through_sessions)
+                rate = floor_rate(backend.url, count, bookkeeping, through_sessions)
+                after = spiff_in_memory_rate(count)
+                name, ratio = backend.name.lower(), rate / math.sqrt(memory * after)
+                figures[f"floor_{name}_{key}_per_s"], figures[f"floor_{name}_{key}_ratio"] = rate, ratio
+                echo(f"  {backend.name:<11} {label:<47} {rate:6.0f} instances/s = {ratio:.2f} x in memory")
+                memory = after
         echo("one persisted step (median ms) by completed tasks already in the instance:")
         rows = [("plain SpiffWorkflow full serializer", spiff_full_serializer_step_costs())]
         for backend in backends:

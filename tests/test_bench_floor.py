@@ -1,0 +1,46 @@
+"""`sqflow bench engine`'s floor lines write what they say they write: every step's state, and with
+bookkeeping the tasks an inbox would show and a history row per task event, in sqflow's own tables.
+No timing is asserted."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import text
+
+from bench import durable_floor, engine_bench
+
+
+@pytest.mark.parametrize("through_sessions", [False, True], ids=["driver", "sessions"])
+def test_each_floor_instance_is_saved_at_every_step_with_its_tasks_and_history(database_url, through_sessions):
+    _, sessions = engine_bench._engine(database_url)
+
+    assert durable_floor.floor_rate(database_url, 3, bookkeeping=True, through_sessions=through_sessions) > 0
+
+    with sessions() as session:
+        instances = session.execute(text(
+            "SELECT id, revision, workflow_state FROM process_instances WHERE serializer_version = 'floor'")).all()
+        assert len(instances) == 3
+        for instance_id, revision, state in instances:
+            assert revision == 4  # the start, then one save per completed task
+            assert json.loads(state)["completed"] is True  # the state saved last is the finished work order
+            tasks = session.execute(text("SELECT element_id, state, completed_by FROM human_tasks "
+                                         "WHERE instance_id = :i ORDER BY created_at, element_id"),
+                                    {"i": instance_id}).all()
+            assert sorted(element for element, _, _ in tasks) == sorted(name for name, _ in engine_bench.ANSWERS)
+            assert {(state, by) for _, state, by in tasks} == {("completed", "bench")}
+            events = session.execute(text("SELECT event, count(*) FROM audit_log WHERE instance_id = :i "
+                                          "GROUP BY event"), {"i": instance_id}).all()
+            assert dict(events) == {"task.created": 3, "task.completed": 3}
+
+
+def test_the_state_only_floor_writes_no_tasks(database_url):
+    _, sessions = engine_bench._engine(database_url)
+
+    durable_floor.floor_rate(database_url, 2, bookkeeping=False, through_sessions=False)
+
+    with sessions() as session:
+        revisions = session.execute(text(
+            "SELECT revision FROM process_instances WHERE serializer_version = 'floor'")).scalars().all()
+        assert revisions == [4, 4]
+        assert session.execute(text("SELECT count(*) FROM human_tasks")).scalar() == 0
