@@ -4,11 +4,16 @@ No timing is asserted."""
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
+from SpiffWorkflow.util.task import TaskState
 from sqlalchemy import text
 
-from bench import durable_floor, engine_bench
+from bench import durable_floor, engine_bench, timer_bench
+from bench.scratch import scratch_postgres
+
+from .conftest import PG_ADMIN_URL
 
 
 @pytest.mark.parametrize("through_sessions", [False, True], ids=["driver", "sessions"])
@@ -44,3 +49,28 @@ def test_the_state_only_floor_writes_no_tasks(database_url):
             "SELECT revision FROM process_instances WHERE serializer_version = 'floor'")).scalars().all()
         assert revisions == [4, 4]
         assert session.execute(text("SELECT count(*) FROM human_tasks")).scalar() == 0
+
+
+@pytest.mark.postgres
+@pytest.mark.skipif(os.environ.get("SQFLOW_TEST_POSTGRES", "on") == "off",
+                    reason="PostgreSQL tests switched off (SQFLOW_TEST_POSTGRES=off)")
+def test_the_timer_floor_fires_real_workflows_and_writes_each_ones_state_timer_and_history():
+    with scratch_postgres(PG_ADMIN_URL, "sqflow_test_timer_floor") as url:
+        bench = timer_bench._Bench(url, echo=lambda line: None)
+        bench.pending(4)
+
+        assert bench.fired_and_saved_per_s(count=3) > 0
+
+        with bench.sessions() as session:
+            saved = session.execute(text(
+                "SELECT id, revision, workflow_state FROM process_instances WHERE serializer_version = 'synthetic' "
+                "AND revision = 2")).all()
+            assert len(saved) == 3  # the fourth pending instance was not one of the `count`
+            for instance_id, _, state in saved:
+                states = {task["task_spec"]: task["state"] for task in json.loads(state)["tasks"].values()}
+                assert states["sign_warning"] == states["warned"] == TaskState.COMPLETED  # the timer fired, its path ran
+                assert states["sign_for"] == TaskState.READY  # and the work order still waits to be signed for
+                assert session.execute(text("SELECT count(*) FROM timers WHERE instance_id = :i AND fired_at IS NOT NULL"),
+                                       {"i": instance_id}).scalar() == 1
+                assert session.execute(text("SELECT event FROM audit_log WHERE instance_id = :i AND actor = 'bench'"),
+                                       {"i": instance_id}).scalars().all() == ["timer.fired"]
