@@ -57,6 +57,15 @@ def _statements(postgres: bool) -> dict[str, str]:
              ("done", _DONE))}
 
 
+def psycopg_connection(url: str):
+    """A psycopg connection of its own to the database of a SQLAlchemy URL."""
+    import psycopg
+
+    parsed = make_url(url)
+    return psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username, password=parsed.password,
+                           dbname=parsed.database)
+
+
 class _Driver:
     """The database driver's own connection, with the SQL above in its parameter style."""
 
@@ -64,9 +73,7 @@ class _Driver:
         parsed = make_url(url)
         self.postgres = parsed.get_backend_name() == "postgresql"
         if self.postgres:
-            import psycopg
-            self.connection = psycopg.connect(host=parsed.host, port=parsed.port, user=parsed.username,
-                                              password=parsed.password, dbname=parsed.database)
+            self.connection = psycopg_connection(url)
         else:
             self.connection = sqlite3.connect(parsed.database, isolation_level=None)
             for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON"):

@@ -26,7 +26,6 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from sqlalchemy import func, insert, select, text
-from sqlalchemy.engine import make_url
 
 from engine import ManualClock, Settings, SourceFile, connect
 from engine.persistence.tables import ProcessInstance, Timer
@@ -35,6 +34,7 @@ from engine.runtime.projection import Snapshot
 from engine.runtime.stepping import run_guarded
 from processes import wired_engine
 
+from .durable_floor import psycopg_connection
 from .scratch import ANALYZED, scratch_postgres
 
 DIAGRAM = Path(__file__).parent / "diagrams" / "sign_for_deadline.bpmn"
@@ -128,12 +128,8 @@ class _Bench:
         transaction, by the driver itself (psycopg, pipelined): the instance's state by a revision-checked
         UPDATE, its timer marked and one history row. The floor of firing together with one worker. The
         rows are the pending timers' instances (their timers stay waiting: they are due in a year)."""
-        import psycopg
-
         state, fmt, loaded = self._waiting_workflow()
-        url = make_url(self.url)
-        with psycopg.connect(host=url.host, port=url.port, user=url.username, password=url.password,
-                             dbname=url.database) as connection:
+        with psycopg_connection(self.url) as connection:
             targets = connection.execute(
                 "SELECT t.id, t.instance_id, t.task_id FROM timers t JOIN process_instances i ON i.id = t.instance_id "
                 "WHERE i.serializer_version = 'synthetic' ORDER BY t.id LIMIT %s", (count,)).fetchall()

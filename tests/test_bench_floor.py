@@ -74,3 +74,20 @@ def test_the_timer_floor_fires_real_workflows_and_writes_each_ones_state_timer_a
                                        {"i": instance_id}).scalar() == 1
                 assert session.execute(text("SELECT event FROM audit_log WHERE instance_id = :i AND actor = 'bench'"),
                                        {"i": instance_id}).scalars().all() == ["timer.fired"]
+
+
+def test_the_report_says_which_floor_a_target_is_above():
+    from bench import report
+
+    engine = {"spiff_in_memory_per_s": 1000.0, "durable_sqlite_per_s": 170.0, "durable_sqlite_ratio": 0.17,
+              "durable_postgresql_per_s": 100.0, "durable_postgresql_ratio": 0.10}
+    for name, (state, bookkeeping, sessions) in {"sqlite": (0.52, 0.43, 0.27), "postgresql": (0.19, 0.16, 0.09)}.items():
+        engine.update({f"floor_{name}_state_ratio": state, f"floor_{name}_bookkeeping_ratio": bookkeeping,
+                       f"floor_{name}_sessions_ratio": sessions})
+
+    rows = report.summary({"engine": engine})
+
+    sqlite = next(row for row in rows if "the floor on sqlite" in row)
+    assert "(sqflow 63% of it); the target 0.35 is above the floor through Sessions" in sqlite
+    postgresql = next(row for row in rows if "the floor on postgresql" in row)
+    assert "the target 0.25 is above every floor" in postgresql
