@@ -44,7 +44,11 @@ def sqflow(database_url, tmp_path):
             first = process.stdout.readline()  # printed after the start-up warnings
         finally:
             os.killpg(process.pid, signal.SIGTERM)  # faketime runs the command as its child
-            _, err = process.communicate(timeout=60)
+            try:
+                _, err = process.communicate(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)  # never left running against the next test's database
+                raise
         assert "firing timers" in first or "sqflow web app on" in first, (first, err)
         return err
 

@@ -174,3 +174,24 @@ def test_sigterm_stops_a_worker_busy_with_a_runaway_step_within_its_grace_time(t
         assert detail.state == "error" and "longer than 3 s" in detail.error_message
     else:
         assert f"did not finish within {grace} s" in log and detail.state == "active"
+
+
+def test_a_worker_stops_when_the_stop_signal_comes_again_and_again(tmp_path):
+    """An operator pressing Ctrl-C twice, or a supervisor repeating SIGTERM: every repetition finds the worker
+    stopping, and it still ends (a stop that waited on the signal's own lock once left a worker running)."""
+    url = f"sqlite:///{tmp_path / 'embedded.db'}"
+    Harness(url, cache_size=0)
+    for round_ in range(5):
+        worker = _worker(url, f"repeated-{round_}", tmp_path)
+        try:
+            assert _wait_until(lambda: "firing timers" in (tmp_path / f"repeated-{round_}.log").read_text(), 30)
+            for _ in range(200):
+                worker.send_signal(signal.SIGTERM if _ % 2 else signal.SIGINT)
+                if worker.poll() is not None:
+                    break
+            assert worker.wait(timeout=30) == 0
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+        log = (tmp_path / f"repeated-{round_}.log").read_text()
+        assert "stopped after firing 0 timer(s)" in log and "Traceback" not in log
