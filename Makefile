@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test setup postgres chromium slapd bench clean
+.PHONY: run test setup postgres chromium slapd faketime bench clean
 ASSETS := web/assets
 NODE_STAMP := $(ASSETS)/node_modules/.installed
 # The designer's bundle (web/assets/build.mjs -> web/assets/dist/designer, served by web/vendor.py).
@@ -64,7 +64,17 @@ slapd:
 	    echo "slapd could not be installed: the LDAP tests will be skipped"; \
 	fi
 
-test: setup postgres chromium slapd
+# Debian's faketime, so the calendar tests run the commands on New Year's Eve as an operator would.
+faketime:
+	@if ! command -v faketime >/dev/null; then \
+	  echo "installing faketime"; \
+	  SUDO=$$([ "$$(id -u)" = 0 ] || echo sudo); \
+	  $$SUDO apt-get install -y -q faketime >/dev/null || \
+	    ($$SUDO apt-get update -q >/dev/null && $$SUDO apt-get install -y -q faketime >/dev/null) || \
+	    echo "faketime could not be installed: the New Year's Eve command tests will be skipped"; \
+	fi
+
+test: setup postgres chromium slapd faketime
 	$(BIN)/python -m pytest
 
 bench: setup postgres
