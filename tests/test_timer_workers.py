@@ -185,8 +185,8 @@ def test_a_worker_stops_when_the_stop_signal_comes_again_and_again(tmp_path):
         worker = _worker(url, f"repeated-{round_}", tmp_path)
         try:
             assert _wait_until(lambda: "firing timers" in (tmp_path / f"repeated-{round_}.log").read_text(), 30)
-            for _ in range(200):
-                worker.send_signal(signal.SIGTERM if _ % 2 else signal.SIGINT)
+            for sent in range(200):
+                worker.send_signal(signal.SIGTERM if sent % 2 else signal.SIGINT)
                 if worker.poll() is not None:
                     break
             assert worker.wait(timeout=30) == 0
