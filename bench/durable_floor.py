@@ -42,7 +42,7 @@ _AUDIT = ("INSERT INTO audit_log (at, actor, event, instance_id, task_id, elemen
           "VALUES ({p}, 'bench', {p}, {p}, {p}, {p}, '{{}}')")
 _START = ("INSERT INTO process_instances (definition_id, process_id, version, state, started_by, started_at, "
           "updated_at, revision, serializer_version, workflow_state, called_definitions, attributes) "
-          "VALUES ({p}, 'work_order', 1, 'running', 'bench', {p}, {p}, 1, 'floor', {p}, '{{}}', '{{}}') RETURNING id")
+          "VALUES ({p}, 'work_order', 1, 'active', 'bench', {p}, {p}, 1, 'floor', {p}, '{{}}', '{{}}') RETURNING id")
 _SAVE = ("UPDATE process_instances SET workflow_state = {p}, updated_at = {p}, revision = revision + 1 "
          "WHERE id = {p} AND revision = {p}")
 _LOOK_UP = ("SELECT human_tasks.instance_id, human_tasks.state, process_instances.revision FROM human_tasks "
